@@ -1,0 +1,48 @@
+"""Aqua Trivy — vulnerability, misconfiguration, secret and license scanner.
+
+No trivy/ directory in the corpus (``anchore/`` comes from the trivy-sarif-demo repository but is
+Anchore output); shape taken from trivy's ``pkg/report/sarif.go``: driver ``Trivy``, rule
+``properties.tags`` = ``[<class>, "security", <SEVERITY>]`` and a numeric ``security-severity``
+(CVSS score, else CRITICAL 9.5 / HIGH 8.0 / MEDIUM 5.5 / LOW 2.0 / other 0.0), so SPEC §3 rule 1
+normally decides and the word is kept for display.
+
+Severity word: the rule (or result) tag that is one of Trivy's severities.
+
+| word     | severity |
+|----------|----------|
+| CRITICAL | critical |
+| HIGH     | high     |
+| MEDIUM   | medium   |
+| LOW      | low      |
+| UNKNOWN  | (not mapped: falls through to the level, ``note``) |
+
+CWE: none emitted. Fingerprints: none emitted.
+"""
+
+from __future__ import annotations
+
+from ingest.adapters.base import JSON, Adapter, tags
+from ingest.models import Severity
+
+SEVERITY_TABLE = {
+    "critical": Severity.CRITICAL,
+    "high": Severity.HIGH,
+    "medium": Severity.MEDIUM,
+    "low": Severity.LOW,
+}
+
+TRIVY_SEVERITIES = frozenset({"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"})
+
+
+def severity_word(result: JSON, rule: JSON | None) -> str | None:
+    for tag in tags(result) + tags(rule):
+        if tag.strip().upper() in TRIVY_SEVERITIES:
+            return tag
+    return None
+
+
+ADAPTER = Adapter(
+    key="trivy",
+    severity_table=SEVERITY_TABLE,
+    severity_word=severity_word,
+)

@@ -1,0 +1,167 @@
+"""``python -m ingest``: load SARIF files (and later DevOps records) into the store.
+
+Exit codes (``ingest.errors.ExitCode``): 0 everything loaded (or already loaded), 2 usage error,
+3 at least one input rejected — the others were still loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from ingest.errors import ExitCode, UsageError
+from ingest.models import ScanMeta
+from ingest.pipeline import Report, ingest_many
+from ingest.reader import expand_paths
+from ingest.sarif import Options, parse_time
+from store.db import Store, StoreError
+
+MANIFEST_COLUMNS = ("path", "project", "branch", "commit", "scanned_at", "category", "source_root")
+
+
+def _when(text: str) -> datetime:
+    parsed = parse_time(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}")
+    return parsed
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", help="database path or SQLAlchemy URL (default $FINDINGS_DB or data/findings.duckdb)")
+    p.add_argument("--json", action="store_true", help="print a machine-readable report instead of lines")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sarif = sub.add_parser("sarif", help="load SARIF files, directories (recursive) or globs")
+    sarif.add_argument("paths", nargs="+", metavar="PATH")
+    _common(sarif)
+    sarif.add_argument("--project")
+    sarif.add_argument("--branch")
+    sarif.add_argument("--commit")
+    sarif.add_argument("--scanned-at", type=_when, metavar="ISO8601")
+    sarif.add_argument("--category")
+    sarif.add_argument("--source-root", metavar="DIR", help="checkout prefix to strip (path or file:// URI)")
+    manifest = sub.add_parser("manifest", help="backfill from a CSV: " + ",".join(MANIFEST_COLUMNS))
+    manifest.add_argument("manifest", metavar="FILE.csv")
+    _common(manifest)
+    return parser
+
+
+def _meta_from_args(args: argparse.Namespace) -> ScanMeta:
+    return ScanMeta(
+        project=args.project or None,
+        branch=args.branch or None,
+        commit=args.commit or None,
+        scanned_at=args.scanned_at,
+        category=args.category,
+        source_root=args.source_root or None,
+    )
+
+
+def read_manifest(path: Path) -> tuple[list[tuple[Path, ScanMeta]], list[tuple[str, str]]]:
+    """Manifest rows → (file, metadata); rows that cannot be used become (reference, reason)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{path}: cannot read manifest: {e}") from e
+    reader = csv.DictReader(text.splitlines())
+    if not reader.fieldnames or "path" not in reader.fieldnames:
+        raise UsageError(f"{path}: manifest needs a header row with at least a 'path' column")
+    unknown = set(reader.fieldnames) - set(MANIFEST_COLUMNS)
+    if unknown:
+        raise UsageError(f"{path}: unknown manifest column(s): {', '.join(sorted(unknown))}")
+    items: list[tuple[Path, ScanMeta]] = []
+    problems: list[tuple[str, str]] = []
+    for line_no, row in enumerate(reader, start=2):
+        ref = f"{path}:{line_no}"
+        value = {k: (v or "").strip() for k, v in row.items() if k}
+        if not value.get("path"):
+            problems.append((ref, "empty path"))
+            continue
+        file_path = Path(value["path"])
+        if not file_path.is_absolute():
+            file_path = path.parent / file_path
+        when = None
+        if value.get("scanned_at"):
+            when = parse_time(value["scanned_at"])
+            if when is None:
+                problems.append((ref, f"scanned_at {value['scanned_at']!r} is not an ISO 8601 time"))
+                continue
+        if not file_path.is_file():
+            problems.append((str(file_path), f"no such file (manifest line {line_no})"))
+            continue
+        items.append(
+            (
+                file_path,
+                ScanMeta(
+                    project=value.get("project") or None,
+                    branch=value.get("branch") or None,
+                    commit=value.get("commit") or None,
+                    scanned_at=when,
+                    category=value["category"] if value.get("category") else None,
+                    source_root=value.get("source_root") or None,
+                ),
+            )
+        )
+    return items, problems
+
+
+def _progress_printer(stream: TextIO):  # type: ignore[no-untyped-def]
+    def show(n: int, total: int, name: str) -> None:
+        width = 30
+        done = int(width * n / total)
+        stream.write(f"\r[{'#' * done}{'.' * (width - done)}] {n}/{total} {Path(name).name[:40]:<40}")
+        if n == total:
+            stream.write("\r" + " " * (width + 60) + "\r")
+        stream.flush()
+
+    return show
+
+
+def print_report(report: Report, as_json: bool, out: TextIO, err: TextIO) -> None:
+    if as_json:
+        out.write(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
+        return
+    for f in report.files:
+        (err if f.status == "rejected" else out).write(f.line() + "\n")
+        for w in f.warnings:
+            err.write(f"{f.path}: warning: {w}\n")
+    t = report.totals()
+    out.write(
+        f"{t['files']} file(s): {t['loaded']} loaded, {t['already_loaded']} already loaded, "
+        f"{t['rejected']} rejected; {t['scans']} scan(s), {t['occurrences']} occurrence(s) added"
+        + (f"; {t['warnings']} warning(s)" if t["warnings"] else "")
+        + "\n"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        store = Store(args.db)
+        if args.command == "sarif":
+            files, missing = expand_paths(args.paths)
+            meta = _meta_from_args(args)
+            items = [(f, meta) for f in files]
+        else:
+            items, missing = read_manifest(Path(args.manifest))
+        progress = _progress_printer(sys.stderr) if sys.stderr.isatty() and len(items) > 1 and not args.json else None
+        report = ingest_many(store, items, Options(), progress, missing)
+    except (UsageError, StoreError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return ExitCode.USAGE
+    print_report(report, args.json, sys.stdout, sys.stderr)
+    return ExitCode.REJECTED if report.rejected else ExitCode.OK
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)

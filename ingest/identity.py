@@ -1,0 +1,146 @@
+"""Finding identity (SPEC §4): fingerprints that survive unrelated line shifts.
+
+The fingerprint is the tool's ``fingerprints`` (highest-versioned key), else its
+``partialFingerprints`` (all keys), else computed from rule, path and a line-free context.
+A tool-provided value is trusted only when it tells the results of a scan apart; placeholders
+and values shared by results at different locations or rules are ignored for the whole scan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest.models import FingerprintSource
+
+# Values scanners write when they have no real fingerprint.
+GLOBAL_PLACEHOLDERS = frozenset({"", "requires login", "0", "null", "none", "n/a", "unknown", "placeholder"})
+_VERSION_RE = re.compile(r"^(.*?)/v(\d+)$")
+_QUOTED_RE = re.compile(r"\"[^\"]*\"|'[^']*'|`[^`]*`|“[^”]*”|‘[^’]*’")
+_DIGITS_RE = re.compile(r"\d+")
+_WS_RE = re.compile(r"\s+")
+SOURCE_CONTEXT_LINES = 1  # lines each side of the result's line used with --source-root
+
+
+@dataclass(frozen=True, slots=True)
+class ToolFingerprint:
+    value: str
+    source: FingerprintSource
+
+
+def _version_key(key: str) -> tuple[int, str]:
+    match = _VERSION_RE.match(key)
+    return (int(match.group(2)), key) if match else (0, key)
+
+
+def _scalar(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None  # objects/lists are schema violations (Black Duck's sample): not usable
+
+
+def tool_fingerprint(result: Mapping[str, Any], placeholders: frozenset[str]) -> ToolFingerprint | None:
+    """SPEC §4 rules 1–2 for one result, ignoring placeholder values."""
+    fps = result.get("fingerprints")
+    if isinstance(fps, dict):
+        usable = {k: v for k, v in ((k, _scalar(v)) for k, v in fps.items()) if v is not None}
+        usable = {k: v for k, v in usable.items() if not _is_placeholder(v, placeholders)}
+        if usable:
+            best = max(sorted(usable), key=_version_key)
+            return ToolFingerprint(usable[best], FingerprintSource.FINGERPRINTS)
+    partial = result.get("partialFingerprints")
+    if isinstance(partial, dict):
+        pairs = [(k, _scalar(v)) for k, v in sorted(partial.items())]
+        kept = [f"{k}:{v}" for k, v in pairs if v is not None and not _is_placeholder(v, placeholders)]
+        if kept:
+            return ToolFingerprint(",".join(kept), FingerprintSource.PARTIAL)
+    return None
+
+
+def _is_placeholder(value: str, placeholders: frozenset[str]) -> bool:
+    return value.strip().lower() in GLOBAL_PLACEHOLDERS or value in placeholders
+
+
+def untrusted_values(
+    candidates: Sequence[ToolFingerprint | None], places: Sequence[tuple[str, str, int | None]]
+) -> set[FingerprintSource]:
+    """Sources whose values repeat across results at different (rule, path, line) in one scan."""
+    seen: dict[tuple[FingerprintSource, str], set[tuple[str, str, int | None]]] = defaultdict(set)
+    for fp, place in zip(candidates, places, strict=True):
+        if fp is not None:
+            seen[(fp.source, fp.value)].add(place)
+    return {source for (source, _), where in seen.items() if len(where) > 1}
+
+
+def normalise_snippet(text: str) -> str:
+    return _WS_RE.sub("", text)
+
+
+def normalise_message(text: str) -> str:
+    return _WS_RE.sub(" ", _DIGITS_RE.sub("", _QUOTED_RE.sub("", text))).strip()
+
+
+def computed_fingerprint(rule_id: str, path: str, context: str) -> str:
+    digest = hashlib.sha256(f"{rule_id}|{path}|{context}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
+
+
+class SourceLines:
+    """Reads source files under a checkout root, at most once each, never outside the root."""
+
+    def __init__(self, root: str | None):
+        if root and root.lower().startswith("file:"):
+            from urllib.parse import unquote, urlsplit
+
+            root = unquote(urlsplit(root).path)
+        self.root = Path(root).resolve() if root and Path(root).is_dir() else None
+        self._cache: dict[str, list[str] | None] = {}
+
+    def context(self, path: str, line: int | None) -> str | None:
+        if self.root is None or not path or line is None or line < 1:
+            return None
+        lines = self._lines(path)
+        if lines is None or line > len(lines):
+            return None
+        lo, hi = max(0, line - 1 - SOURCE_CONTEXT_LINES), min(len(lines), line + SOURCE_CONTEXT_LINES)
+        return normalise_snippet("\n".join(lines[lo:hi])) or None
+
+    def _lines(self, path: str) -> list[str] | None:
+        if path not in self._cache:
+            self._cache[path] = self._read(path)
+        return self._cache[path]
+
+    def _read(self, path: str) -> list[str] | None:
+        assert self.root is not None
+        candidate = (self.root / path.lstrip("/")).resolve() if not Path(path).is_absolute() else Path(path).resolve()
+        if not candidate.is_relative_to(self.root) or not candidate.is_file():
+            return None
+        try:
+            if candidate.stat().st_size > 16 * 1024 * 1024:
+                return None
+            return candidate.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return None
+
+
+def finding_id(project: str, branch: str, tool: str, category: str, rule_id: str, fingerprint: str) -> str:
+    key = "\x1f".join((project, branch, tool, category, rule_id, fingerprint))
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def disambiguate(keys: Iterable[tuple[str, str]]) -> list[str]:
+    """Fingerprints made unique within a scan: the 2nd, 3rd… repeat of (rule, fp) get ``#2``, ``#3``."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    out = []
+    for rule_id, fp in keys:
+        counts[(rule_id, fp)] += 1
+        n = counts[(rule_id, fp)]
+        out.append(fp if n == 1 else f"{fp}#{n}")
+    return out

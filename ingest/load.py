@@ -1,0 +1,195 @@
+"""Write one normalised file into the store: one transaction, bulk Arrow inserts, then lifecycle.
+
+Either the whole file lands (its scans, occurrences, rules and the recomputed lifecycle of every
+stream it touches) or nothing does. Loading a file whose key is already stored is a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy.engine import Connection
+
+from ingest.lifecycle import recompute_streams
+from ingest.models import Occurrence, ParsedFile, Scan, ScanMeta
+from store.db import Store, native
+
+_OCC_SCHEMA = pa.schema(
+    [
+        ("scan_id", pa.string()),
+        ("stream_id", pa.string()),
+        ("result_index", pa.int32()),
+        ("finding_id", pa.string()),
+        ("rule_id", pa.string()),
+        ("fingerprint", pa.string()),
+        ("fingerprint_source", pa.string()),
+        ("level", pa.string()),
+        ("severity", pa.string()),
+        ("severity_source", pa.string()),
+        ("security_severity", pa.float64()),
+        ("tool_severity", pa.string()),
+        ("cwes", pa.list_(pa.string())),
+        ("cwe", pa.string()),
+        ("message", pa.string()),
+        ("path", pa.string()),
+        ("uri", pa.string()),
+        ("start_line", pa.int32()),
+        ("start_column", pa.int32()),
+        ("end_line", pa.int32()),
+        ("end_column", pa.int32()),
+        ("snippet", pa.string()),
+        ("suppressed", pa.bool_()),
+        ("suppression_kind", pa.string()),
+        ("baseline_state", pa.string()),
+    ]
+)
+
+INSERT_FILE = """
+INSERT INTO files (file_key, sha256, path, size_bytes, sarif_version, given_project, given_branch,
+                   given_commit, given_scanned_at, given_category, scans, occurrences, warnings, loaded_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+INSERT_STREAM = "INSERT INTO streams VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+INSERT_SCAN = "INSERT INTO scans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+UPSERT_RULES = """
+INSERT OR REPLACE INTO rules
+SELECT tool, rule_id, name, short_description, full_description, help_uri, help_text, tags, cwes,
+       default_level, security_severity, properties FROM new_rules
+"""
+INSERT_OCCURRENCES = "INSERT INTO occurrences SELECT * FROM new_occurrences"
+INSERT_REJECTION = "INSERT INTO rejections VALUES (?, ?, ?, ?)"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOutcome:
+    file_key: str
+    already_loaded: bool
+    scans: int
+    occurrences: int
+    streams: int
+
+
+def _id(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def stream_id(scan: Scan) -> str:
+    return _id(*scan.stream_key)
+
+
+def _occurrence_table(rows: list[tuple[str, str, Occurrence]]) -> pa.Table:
+    cols: dict[str, list[Any]] = {name: [] for name in _OCC_SCHEMA.names}
+    for scan_id, sid, o in rows:
+        cols["scan_id"].append(scan_id)
+        cols["stream_id"].append(sid)
+        cols["result_index"].append(o.result_index)
+        cols["finding_id"].append(o.finding_id)
+        cols["rule_id"].append(o.rule_id)
+        cols["fingerprint"].append(o.fingerprint)
+        cols["fingerprint_source"].append(o.fingerprint_source.value)
+        cols["level"].append(o.level)
+        cols["severity"].append(o.severity.value)
+        cols["severity_source"].append(o.severity_source.value)
+        cols["security_severity"].append(o.security_severity)
+        cols["tool_severity"].append(o.tool_severity)
+        cols["cwes"].append(list(o.cwes))
+        cols["cwe"].append(o.cwe)
+        cols["message"].append(o.message)
+        cols["path"].append(o.path)
+        cols["uri"].append(o.uri)
+        cols["start_line"].append(o.start_line)
+        cols["start_column"].append(o.start_column)
+        cols["end_line"].append(o.end_line)
+        cols["end_column"].append(o.end_column)
+        cols["snippet"].append(o.snippet)
+        cols["suppressed"].append(o.suppressed)
+        cols["suppression_kind"].append(o.suppression_kind)
+        cols["baseline_state"].append(o.baseline_state)
+    return pa.table(cols, schema=_OCC_SCHEMA)
+
+
+def _rules_table(parsed: ParsedFile) -> pa.Table:
+    rules = {(r.tool, r.rule_id): r for scan in parsed.scans for r in scan.rules}
+    values = list(rules.values())
+    return pa.table(
+        {
+            "tool": [r.tool for r in values],
+            "rule_id": [r.rule_id for r in values],
+            "name": [r.name for r in values],
+            "short_description": [r.short_description for r in values],
+            "full_description": [r.full_description for r in values],
+            "help_uri": [r.help_uri for r in values],
+            "help_text": [r.help_text for r in values],
+            "tags": [list(r.tags) for r in values],
+            "cwes": [list(r.cwes) for r in values],
+            "default_level": [r.default_level for r in values],
+            "security_severity": pa.array([r.security_severity for r in values], pa.float64()),
+            "properties": [r.properties_json for r in values],
+        }
+    )
+
+
+def is_loaded(conn: Connection, key: str) -> bool:
+    return native(conn).execute("SELECT 1 FROM files WHERE file_key = ?", [key]).fetchone() is not None
+
+
+def write_file(conn: Connection, parsed: ParsedFile, meta: ScanMeta) -> LoadOutcome:
+    """Insert one parsed file and recompute its streams, inside the caller's transaction."""
+    raw = native(conn)
+    if is_loaded(conn, parsed.file_key):
+        return LoadOutcome(parsed.file_key, True, 0, 0, 0)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    raw.execute(
+        INSERT_FILE,
+        [
+            parsed.file_key, parsed.sha256, parsed.path, parsed.size_bytes, parsed.sarif_version,
+            meta.project, meta.branch, meta.commit, meta.scanned_at, meta.category,
+            len(parsed.scans), parsed.occurrence_count, list(parsed.warnings), now,
+        ],
+    )
+    occ_rows: list[tuple[str, str, Occurrence]] = []
+    streams: set[str] = set()
+    for i, scan in enumerate(parsed.scans):
+        sid = stream_id(scan)
+        streams.add(sid)
+        scan_id = _id(parsed.file_key, str(i))
+        raw.execute(INSERT_STREAM, [sid, *scan.stream_key])
+        raw.execute(
+            INSERT_SCAN,
+            [
+                scan_id, parsed.file_key, parsed.sha256, i, list(scan.run_indexes), sid, scan.project,
+                scan.branch, scan.commit, scan.tool, scan.tool_name, scan.tool_version, scan.category,
+                scan.scanned_at, scan.scanned_at_source, scan.results_total, len(scan.occurrences),
+                len(scan.skipped),
+            ],
+        )
+        occ_rows.extend((scan_id, sid, o) for o in scan.occurrences)
+    if any(scan.rules for scan in parsed.scans):
+        raw.register("new_rules", _rules_table(parsed))
+        try:
+            raw.execute(UPSERT_RULES)
+        finally:
+            raw.unregister("new_rules")
+    if occ_rows:
+        raw.register("new_occurrences", _occurrence_table(occ_rows))
+        try:
+            raw.execute(INSERT_OCCURRENCES)
+        finally:
+            raw.unregister("new_occurrences")
+    recompute_streams(conn, streams)
+    return LoadOutcome(parsed.file_key, False, len(parsed.scans), len(occ_rows), len(streams))
+
+
+def load_parsed(store: Store, parsed: ParsedFile, meta: ScanMeta) -> LoadOutcome:
+    """One file, one transaction."""
+    with store.write() as conn:
+        return write_file(conn, parsed, meta)
+
+
+def record_rejection(store: Store, path: str, sha256: str | None, reason: str) -> None:
+    with store.write() as conn:
+        native(conn).execute(INSERT_REJECTION, [path, sha256, reason, datetime.now(UTC).replace(tzinfo=None)])

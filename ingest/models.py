@@ -1,0 +1,187 @@
+"""Normalised records that travel from the SARIF reader to the store.
+
+Every record is a frozen dataclass: once a result is normalised nobody downstream may change it.
+What cannot be normalised becomes a `Skipped` record with a reason instead of vanishing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """Normalised severity (SPEC §3), ordered from worst to least."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def from_security_severity(cls, score: float) -> Severity:
+        """CVSS-like 0–10 score → severity: ≥9 critical, ≥7 high, ≥4 medium, >0 low, 0 info."""
+        if score >= 9.0:
+            return cls.CRITICAL
+        if score >= 7.0:
+            return cls.HIGH
+        if score >= 4.0:
+            return cls.MEDIUM
+        if score > 0.0:
+            return cls.LOW
+        return cls.INFO
+
+    @classmethod
+    def from_level(cls, level: str) -> Severity:
+        """SARIF level → severity: error high, warning medium, note low, none info."""
+        return _LEVEL_SEVERITY.get(level, cls.MEDIUM)
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+_LEVEL_SEVERITY = {
+    "error": Severity.HIGH,
+    "warning": Severity.MEDIUM,
+    "note": Severity.LOW,
+    "none": Severity.INFO,
+}
+
+LEVELS = frozenset(_LEVEL_SEVERITY)
+
+
+class FingerprintSource(str, Enum):
+    """Where a finding's fingerprint came from (SPEC §4)."""
+
+    FINGERPRINTS = "fingerprints"
+    PARTIAL = "partialFingerprints"
+    SNIPPET = "computed:snippet"
+    SOURCE = "computed:source"
+    MESSAGE = "computed:message"
+
+
+class SeveritySource(str, Enum):
+    """Which rule of SPEC §3 decided the severity."""
+
+    OVERRIDE = "override"
+    SECURITY_SEVERITY = "security-severity"
+    TOOL = "tool"
+    LEVEL = "level"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanMeta:
+    """Metadata given with a file on the command line, a manifest row or the upload form.
+
+    Any field left ``None`` falls back to the SARIF, then to SPEC §2's fallback.
+    """
+
+    project: str | None = None
+    branch: str | None = None
+    commit: str | None = None
+    scanned_at: datetime | None = None
+    category: str | None = None
+    source_root: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Rule metadata, stored once per (tool, rule_id)."""
+
+    tool: str
+    rule_id: str
+    name: str | None
+    short_description: str | None
+    full_description: str | None
+    help_uri: str | None
+    help_text: str | None
+    tags: tuple[str, ...]
+    cwes: tuple[str, ...]
+    default_level: str | None
+    security_severity: float | None
+    properties_json: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One result of one scan, normalised (SPEC §3) and identified (SPEC §4)."""
+
+    result_index: int
+    finding_id: str
+    rule_id: str
+    fingerprint: str
+    fingerprint_source: FingerprintSource
+    level: str
+    severity: Severity
+    severity_source: SeveritySource
+    security_severity: float | None
+    tool_severity: str | None
+    cwes: tuple[str, ...]
+    message: str
+    path: str
+    uri: str | None
+    start_line: int | None
+    start_column: int | None
+    end_line: int | None
+    end_column: int | None
+    snippet: str | None
+    suppressed: bool
+    suppression_kind: str | None
+    baseline_state: str | None
+
+    @property
+    def cwe(self) -> str | None:
+        return self.cwes[0] if self.cwes else None
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """One scan: the runs of one file that belong to one stream (SPEC §1), with their results."""
+
+    run_indexes: tuple[int, ...]
+    project: str
+    branch: str
+    commit: str | None
+    tool: str
+    tool_name: str
+    tool_version: str | None
+    category: str
+    scanned_at: datetime
+    scanned_at_source: str
+    results_total: int
+    rules: tuple[Rule, ...]
+    occurrences: tuple[Occurrence, ...]
+    skipped: tuple[Skipped, ...] = field(default=())
+
+    @property
+    def stream_key(self) -> tuple[str, str, str, str]:
+        return (self.project, self.branch, self.tool, self.category)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A result that is not an occurrence (pass/notApplicable, baselineState absent, malformed)."""
+
+    result_index: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """A whole SARIF file, normalised: every scan in it, plus what the report should say."""
+
+    path: str
+    sha256: str
+    size_bytes: int
+    file_key: str
+    sarif_version: str
+    scans: tuple[Scan, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def occurrence_count(self) -> int:
+        return sum(len(s.occurrences) for s in self.scans)

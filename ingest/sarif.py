@@ -1,0 +1,630 @@
+"""Normalise a parsed SARIF 2.1.0 log into scans, rules and occurrences (SPEC §2–§4).
+
+Generic rules do the work for every tool; the tool's adapter (``ingest.adapters``) answers only
+the tool-specific questions. Malformed parts below the result level (a location that is a string,
+a region with a negative line, a message that is a number…) are treated as absent, so a result is
+never lost because one of its optional parts is broken.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ingest import identity
+from ingest.adapters import Adapter, adapter_for, canonical_tool_key
+from ingest.models import (
+    LEVELS,
+    FingerprintSource,
+    Occurrence,
+    ParsedFile,
+    Rule,
+    Scan,
+    ScanMeta,
+    Severity,
+    SeveritySource,
+    Skipped,
+)
+from ingest.paths import PathContext, artifact_uri, to_repo_path
+from ingest.reader import RawLog
+
+JSON = dict[str, Any]
+MAX_MESSAGE_CHARS = 32_768
+MAX_SNIPPET_CHARS = 4_096
+MAX_TEXT_CHARS = 65_536
+NO_RULE = "(no rule)"
+_CWE_RE = re.compile(r"\bcwe[-_/: ]?0*(\d{1,6})\b", re.IGNORECASE)
+_ARG_RE = re.compile(r"\{(\d+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Settings that are not per file."""
+
+    extra_prefixes: tuple[str, ...] = ()
+    # (tool, rule_id or "*") → severity: user overrides (SPEC §3, config)
+    severity_overrides: Mapping[tuple[str, str], Severity] = field(default_factory=dict)
+    max_future_skew_s: float = 24 * 3600.0
+
+
+def _obj(value: Any) -> JSON:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _text(value: Any, limit: int = MAX_TEXT_CHARS) -> str | None:
+    """``{"text": …}`` message-like objects or plain strings, trimmed to a limit."""
+    text = _obj(value).get("text") if isinstance(value, dict) else value
+    if not isinstance(text, str) or not text.strip():
+        return None
+    return text if len(text) <= limit else text[:limit] + " … [truncated]"
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value < 2**31 else None
+
+
+def parse_time(value: Any) -> datetime | None:
+    """ISO 8601 → naive UTC datetime; None when missing or unparseable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace("z", "Z")
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    if not (1990 <= parsed.year <= 2200):
+        return None
+    return parsed
+
+
+def security_severity(value: Any) -> float | None:
+    """A finite 0–10 number from a number or numeric string; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, (int, float)) and math.isfinite(value) and 0.0 <= value <= 10.0:
+        return float(value)
+    return None
+
+
+def cwe_ids(values: Iterable[Any]) -> list[str]:
+    """``CWE-n`` for every CWE mention in strings/numbers-with-prefix, in order, deduplicated."""
+    out: list[str] = []
+    for value in values:
+        texts = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+        for text in texts:
+            for match in _CWE_RE.finditer(text):
+                number = int(match.group(1))
+                cwe = f"CWE-{number}"
+                if number > 0 and cwe not in out:
+                    out.append(cwe)
+    return out
+
+
+# ---------------------------------------------------------------------------------------- rules
+@dataclass(slots=True)
+class RuleIndex:
+    """The rules of a run's driver and extensions, by id and by index."""
+
+    driver: list[JSON]
+    extensions: list[list[JSON]]
+    by_id: dict[str, JSON]
+    taxonomy_names: list[str]
+
+    @classmethod
+    def from_run(cls, run: JSON) -> RuleIndex:
+        tool = _obj(run.get("tool"))
+        driver = [r if isinstance(r, dict) else {} for r in _list(_obj(tool.get("driver")).get("rules"))]
+        extensions = [
+            [r if isinstance(r, dict) else {} for r in _list(_obj(ext).get("rules"))]
+            for ext in _list(tool.get("extensions"))
+        ]
+        by_id: dict[str, JSON] = {}
+        for rules in (*extensions, driver):  # driver wins on clashes
+            for rule in rules:
+                rid = _str(rule.get("id"))
+                if rid:
+                    by_id[rid] = rule
+        names = [str(_obj(t).get("name", "")).upper() for t in _list(run.get("taxonomies"))]
+        return cls(driver, extensions, by_id, names)
+
+    def lookup(self, result: JSON) -> tuple[str, JSON | None]:
+        """(rule id, rule object) by ``ruleId``, ``rule.id`` or ``ruleIndex``/``rule.index``."""
+        ref = _obj(result.get("rule"))
+        rule_id = _str(result.get("ruleId")) or _str(ref.get("id"))
+        index = _int(result.get("ruleIndex"))
+        if index is None:
+            index = _int(ref.get("index"))
+        component = _obj(ref.get("toolComponent"))
+        ext_index = _int(component.get("index"))
+        rules = self.extensions[ext_index] if ext_index is not None and ext_index < len(self.extensions) else self.driver
+        rule: JSON | None = None
+        if index is not None and index < len(rules):
+            rule = rules[index]
+            if rule_id and _str(rule.get("id")) not in (None, rule_id):
+                rule = None  # index and id disagree: trust the id
+        if rule is None and rule_id:
+            rule = self.by_id.get(rule_id) or self.by_id.get(rule_id.split("/")[0])
+        if rule_id is None and rule is not None:
+            rule_id = _str(rule.get("id"))
+        return rule_id or NO_RULE, rule
+
+
+def rule_cwes(rule: JSON | None, taxonomy_names: list[str]) -> list[str]:
+    if not rule:
+        return []
+    found: list[Any] = []
+    for rel in _list(rule.get("relationships")):
+        target = _obj(_obj(rel).get("target"))
+        comp = _obj(target.get("toolComponent"))
+        comp_name = str(comp.get("name") or "").upper()
+        comp_idx = _int(comp.get("index"))
+        if comp_idx is not None and comp_idx < len(taxonomy_names):
+            comp_name = comp_name or taxonomy_names[comp_idx]
+        tid = target.get("id")
+        if isinstance(tid, (str, int)) and not isinstance(tid, bool):
+            found.append(f"CWE-{tid}" if comp_name == "CWE" and str(tid).isdigit() else str(tid))
+    props = _obj(rule.get("properties"))
+    found += [props.get("cwe"), props.get("CWE"), props.get("tags")]
+    return cwe_ids(found)
+
+
+def make_rule(tool: str, rule_id: str, rule: JSON | None, taxonomy_names: list[str]) -> Rule:
+    rule = rule or {}
+    props = _obj(rule.get("properties"))
+    tags = tuple(t for t in _list(props.get("tags")) if isinstance(t, str))
+    help_obj = _obj(rule.get("help"))
+    return Rule(
+        tool=tool,
+        rule_id=rule_id,
+        name=_str(rule.get("name")),
+        short_description=_text(rule.get("shortDescription")),
+        full_description=_text(rule.get("fullDescription")),
+        help_uri=_str(rule.get("helpUri")),
+        help_text=_text(help_obj.get("text")) or _text(help_obj.get("markdown")),
+        tags=tags,
+        cwes=tuple(rule_cwes(rule, taxonomy_names)),
+        default_level=_level(_obj(rule.get("defaultConfiguration")).get("level")),
+        security_severity=security_severity(props.get("security-severity")),
+        properties_json=json.dumps(props, ensure_ascii=False, sort_keys=True, default=str)[:MAX_TEXT_CHARS]
+        if props
+        else None,
+    )
+
+
+def _level(value: Any) -> str | None:
+    return value if isinstance(value, str) and value in LEVELS else None
+
+
+def level_overrides(run: JSON) -> dict[str, str]:
+    """``ruleConfigurationOverrides`` of the run's invocations: rule id (or #index) → level."""
+    out: dict[str, str] = {}
+    for inv in _list(run.get("invocations")):
+        for ov in _list(_obj(inv).get("ruleConfigurationOverrides")):
+            desc = _obj(_obj(ov).get("descriptor"))
+            level = _level(_obj(_obj(ov).get("configuration")).get("level"))
+            if level is None:
+                continue
+            if _str(desc.get("id")):
+                out[desc["id"]] = level
+            elif _int(desc.get("index")) is not None:
+                out[f"#{desc['index']}"] = level
+    return out
+
+
+# -------------------------------------------------------------------------------------- results
+def message_text(result: JSON, rule: JSON | None) -> str:
+    """SPEC §3 "Message": text, else the rule's messageStrings[id], arguments substituted."""
+    message = _obj(result.get("message"))
+    args = [a if isinstance(a, str) else json.dumps(a) for a in _list(message.get("arguments"))]
+    text = message.get("text") if isinstance(message.get("text"), str) else None
+    if text is None and isinstance(message.get("id"), str) and rule:
+        text = _text(_obj(rule.get("messageStrings")).get(message["id"]))
+    if text is None and isinstance(result.get("message"), str):
+        text = result["message"]  # pre-2.1 habit; harmless to accept
+    if text is not None and args:
+        text = _ARG_RE.sub(lambda m: args[int(m.group(1))] if int(m.group(1)) < len(args) else m.group(0), text)
+    if not text and rule:
+        text = _text(rule.get("shortDescription")) or _text(rule.get("fullDescription")) or _str(rule.get("name"))
+    text = text or ""
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + " … [truncated]"
+
+
+@dataclass(frozen=True, slots=True)
+class _Located:
+    uri: str | None
+    path: str
+    start_line: int | None
+    start_column: int | None
+    end_line: int | None
+    end_column: int | None
+    snippet: str | None
+
+
+def primary_location(result: JSON, ctx: PathContext) -> _Located:
+    locations = _list(result.get("locations"))
+    physical = _obj(_obj(locations[0]).get("physicalLocation")) if locations else {}
+    uri = artifact_uri(physical.get("artifactLocation"), ctx)
+    region = _obj(physical.get("region"))
+    snippet = _text(region.get("snippet"), MAX_SNIPPET_CHARS)
+    start = _int(region.get("startLine"))
+    return _Located(
+        uri=uri,
+        path=to_repo_path(uri, ctx),
+        start_line=start if start else None,
+        start_column=_int(region.get("startColumn")) or None,
+        end_line=_int(region.get("endLine")) or None,
+        end_column=_int(region.get("endColumn")) or None,
+        snippet=snippet,
+    )
+
+
+def suppression(result: JSON) -> tuple[bool, str | None]:
+    """Suppressed when a ``suppressions[]`` entry has status ``accepted`` or no status."""
+    kinds = []
+    for entry in _list(result.get("suppressions")):
+        entry = _obj(entry)
+        status = entry.get("status")
+        if status is None or status == "accepted":
+            return True, _str(entry.get("kind")) or "unspecified"
+        kinds.append(str(status))
+    return False, None
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A result on its way to an Occurrence, waiting for the scan-wide fingerprint decision."""
+
+    index: int
+    rule_id: str
+    level: str
+    severity: Severity
+    severity_source: SeveritySource
+    security_severity: float | None
+    tool_severity: str | None
+    cwes: tuple[str, ...]
+    message: str
+    where: _Located
+    suppressed: bool
+    suppression_kind: str | None
+    baseline_state: str | None
+    tool_fp: identity.ToolFingerprint | None
+
+
+def _severity(
+    tool: str,
+    adapter: Adapter,
+    rule_id: str,
+    result: JSON,
+    rule: JSON | None,
+    level: str,
+    options: Options,
+) -> tuple[Severity, SeveritySource, float | None, str | None]:
+    score = security_severity(_obj(result.get("properties")).get("security-severity"))
+    if score is None and rule:
+        score = security_severity(_obj(rule.get("properties")).get("security-severity"))
+    word, mapped = adapter.tool_severity(result, rule)
+    override = options.severity_overrides.get((tool, rule_id)) or options.severity_overrides.get((tool, "*"))
+    if override is not None:
+        return override, SeveritySource.OVERRIDE, score, word
+    if score is not None:
+        return Severity.from_security_severity(score), SeveritySource.SECURITY_SEVERITY, score, word
+    if mapped is not None:
+        return mapped, SeveritySource.TOOL, score, word
+    return Severity.from_level(level), SeveritySource.LEVEL, score, word
+
+
+def draft_result(
+    index: int,
+    result: JSON,
+    tool: str,
+    adapter: Adapter,
+    rules: RuleIndex,
+    overrides: dict[str, str],
+    ctx: PathContext,
+    options: Options,
+) -> _Draft | Skipped:
+    kind = result.get("kind", "fail")
+    if kind != "fail":
+        return Skipped(index, f"kind {kind!r} is not a finding")
+    baseline = _str(result.get("baselineState"))
+    if baseline == "absent":
+        return Skipped(index, "baselineState 'absent': already gone")
+    rule_id, rule = rules.lookup(result)
+    rule_index = _int(result.get("ruleIndex"))
+    level = (
+        _level(result.get("level"))
+        or overrides.get(rule_id)
+        or (overrides.get(f"#{rule_index}") if rule_index is not None else None)
+        or (_level(_obj(_obj(rule).get("defaultConfiguration")).get("level")) if rule else None)
+        or "warning"
+    )
+    severity, source, score, word = _severity(tool, adapter, rule_id, result, rule, level, options)
+    props = _obj(result.get("properties"))
+    taxa_ids = []
+    for taxon in _list(result.get("taxa")):
+        taxon = _obj(taxon)
+        comp = _obj(taxon.get("toolComponent"))
+        comp_idx = _int(comp.get("index"))
+        name = str(comp.get("name") or "").upper()
+        if not name and comp_idx is not None and comp_idx < len(rules.taxonomy_names):
+            name = rules.taxonomy_names[comp_idx]
+        tid = taxon.get("id")
+        if isinstance(tid, (str, int)) and not isinstance(tid, bool):
+            taxa_ids.append(f"CWE-{tid}" if name == "CWE" and str(tid).isdigit() else str(tid))
+    cwes = cwe_ids([*rule_cwes(rule, rules.taxonomy_names), props.get("cwe"), props.get("CWE"), props.get("tags"), taxa_ids])
+    for extra in cwe_ids(list(adapter.extra_cwes(result, rule))):
+        if extra not in cwes:
+            cwes.append(extra)
+    suppressed, suppression_kind = suppression(result)
+    return _Draft(
+        index=index,
+        rule_id=rule_id,
+        level=level,
+        severity=severity,
+        severity_source=source,
+        security_severity=score,
+        tool_severity=word,
+        cwes=tuple(cwes),
+        message=message_text(result, rule),
+        where=primary_location(result, ctx),
+        suppressed=suppressed,
+        suppression_kind=suppression_kind,
+        baseline_state=baseline,
+        tool_fp=identity.tool_fingerprint(result, adapter.fingerprint_placeholders),
+    )
+
+
+def identify(
+    drafts: list[_Draft], project: str, branch: str, tool: str, category: str, sources: identity.SourceLines
+) -> list[Occurrence]:
+    """SPEC §4 over one scan: pick each result's fingerprint, then make them unique."""
+    places = [(d.rule_id, d.where.path, d.where.start_line) for d in drafts]
+    distrusted = identity.untrusted_values([d.tool_fp for d in drafts], places)
+    chosen: list[tuple[str, FingerprintSource]] = []
+    for d in drafts:
+        if d.tool_fp is not None and d.tool_fp.source not in distrusted:
+            chosen.append((d.tool_fp.value, d.tool_fp.source))
+            continue
+        if d.where.snippet and identity.normalise_snippet(d.where.snippet):
+            context, source = identity.normalise_snippet(d.where.snippet), FingerprintSource.SNIPPET
+        else:
+            from_source = sources.context(d.where.path, d.where.start_line)
+            if from_source:
+                context, source = from_source, FingerprintSource.SOURCE
+            else:
+                context, source = identity.normalise_message(d.message), FingerprintSource.MESSAGE
+        chosen.append((identity.computed_fingerprint(d.rule_id, d.where.path, context), source))
+    unique = identity.disambiguate((d.rule_id, fp) for d, (fp, _) in zip(drafts, chosen, strict=True))
+    return [
+        Occurrence(
+            result_index=d.index,
+            finding_id=identity.finding_id(project, branch, tool, category, d.rule_id, fp),
+            rule_id=d.rule_id,
+            fingerprint=fp,
+            fingerprint_source=source,
+            level=d.level,
+            severity=d.severity,
+            severity_source=d.severity_source,
+            security_severity=d.security_severity,
+            tool_severity=d.tool_severity,
+            cwes=d.cwes,
+            message=d.message,
+            path=d.where.path,
+            uri=d.where.uri,
+            start_line=d.where.start_line,
+            start_column=d.where.start_column,
+            end_line=d.where.end_line,
+            end_column=d.where.end_column,
+            snippet=d.where.snippet,
+            suppressed=d.suppressed,
+            suppression_kind=d.suppression_kind,
+            baseline_state=d.baseline_state,
+        )
+        for d, (_, source), fp in zip(drafts, chosen, unique, strict=True)
+    ]
+
+
+# ----------------------------------------------------------------------------------- scan level
+def repo_name(uri: Any) -> str | None:
+    """``https://github.com/owner/name.git`` → ``owner/name`` (last two path segments)."""
+    if not isinstance(uri, str) or not uri.strip():
+        return None
+    text = uri.strip()
+    if re.match(r"^[\w.-]+@[\w.-]+:", text):  # git@host:owner/name.git
+        text = text.split(":", 1)[1]
+    else:
+        text = urlsplit(text).path if "://" in text else text
+    parts = [p for p in text.replace("\\", "/").split("/") if p]
+    if not parts:
+        return None
+    if parts[-1].endswith(".git"):
+        parts[-1] = parts[-1][:-4]
+    return "/".join(parts[-2:]) or None
+
+
+def scan_time(run: JSON) -> datetime | None:
+    """The last invocation's ``endTimeUtc``, else its ``startTimeUtc`` (SPEC §2)."""
+    found: datetime | None = None
+    for inv in _list(run.get("invocations")):
+        inv = _obj(inv)
+        t = parse_time(inv.get("endTimeUtc")) or parse_time(inv.get("startTimeUtc"))
+        if t is not None:
+            found = t
+    return found
+
+
+def category_of(run: JSON) -> str:
+    run_id = _str(_obj(run.get("automationDetails")).get("id"))
+    if not run_id or "/" not in run_id:
+        return ""
+    return run_id.rsplit("/", 1)[0]
+
+
+@dataclass(slots=True)
+class _RunHeader:
+    run_index: int
+    project: str
+    branch: str
+    commit: str | None
+    tool: str
+    tool_name: str
+    tool_version: str | None
+    category: str
+    scanned_at: datetime
+    scanned_at_source: str
+
+
+def run_header(
+    run: JSON, run_index: int, meta: ScanMeta, path: Path, mtime: datetime, warnings: list[str], options: Options
+) -> _RunHeader:
+    driver = _obj(_obj(run.get("tool")).get("driver"))
+    vcp = _obj(_list(run.get("versionControlProvenance"))[0]) if _list(run.get("versionControlProvenance")) else {}
+    project = meta.project or repo_name(vcp.get("repositoryUri"))
+    if not project:
+        project = path.resolve().parent.name or "default"
+        warnings.append(f"run {run_index}: no project given or in the SARIF; using the folder name {project!r}")
+    branch = meta.branch or _str(vcp.get("branch")) or "default"
+    branch = branch.removeprefix("refs/heads/")
+    commit = meta.commit or _str(vcp.get("revisionId"))
+    scanned_at, source = meta.scanned_at, "given"
+    if scanned_at is None:
+        scanned_at, source = scan_time(run), "sarif"
+        now = datetime.now(UTC).replace(tzinfo=None)
+        if scanned_at is not None and (scanned_at - now).total_seconds() > options.max_future_skew_s:
+            warnings.append(f"run {run_index}: scan time {scanned_at.isoformat()} is in the future; ignored")
+            scanned_at = None
+    if scanned_at is None:
+        scanned_at, source = mtime, "file-mtime"
+        warnings.append(
+            f"run {run_index}: no scan time given or in the SARIF; using the file's modification time "
+            f"{mtime.isoformat(timespec='seconds')}Z"
+        )
+    name = driver.get("name") if isinstance(driver.get("name"), str) else ""
+    return _RunHeader(
+        run_index=run_index,
+        project=project,
+        branch=branch,
+        commit=commit,
+        tool=canonical_tool_key(name, driver.get("fullName") if isinstance(driver.get("fullName"), str) else None),
+        tool_name=name.strip() or _str(driver.get("fullName")) or "unknown",
+        tool_version=_str(driver.get("semanticVersion")) or _str(driver.get("version")),
+        category=meta.category if meta.category is not None else category_of(run),
+        scanned_at=scanned_at,
+        scanned_at_source=source,
+    )
+
+
+def file_key(sha256: str, meta: ScanMeta, fallback_project: str | None) -> str:
+    """SPEC §1: the same bytes with the same given metadata are the same file."""
+    import hashlib
+
+    parts = (
+        sha256,
+        meta.project or fallback_project or "",
+        meta.branch or "",
+        meta.commit or "",
+        meta.scanned_at.isoformat() if meta.scanned_at else "",
+        meta.category if meta.category is not None else "",
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def normalise(raw: RawLog, meta: ScanMeta, options: Options | None = None) -> ParsedFile:
+    """Every run of a log → scans (runs of one stream in one file are one scan)."""
+    options = options or Options()
+    warnings: list[str] = []
+    try:
+        mtime = datetime.fromtimestamp(raw.path.stat().st_mtime, UTC).replace(tzinfo=None)
+    except OSError:
+        mtime = datetime.now(UTC).replace(tzinfo=None)
+    sources = identity.SourceLines(meta.source_root)
+    groups: dict[tuple[str, str, str, str], list[tuple[_RunHeader, JSON]]] = {}
+    for i, run in enumerate(raw.document["runs"]):
+        if "results" not in run:
+            warnings.append(f"run {i}: no \"results\" array (the tool did not complete); not recorded as a scan")
+            continue
+        header = run_header(run, i, meta, raw.path, mtime, warnings, options)
+        groups.setdefault((header.project, header.branch, header.tool, header.category), []).append((header, run))
+    scans = tuple(_scan(members, sources, meta.source_root, options) for members in groups.values())
+    used_fallback = any("using the folder name" in w for w in warnings)
+    fallback_project = raw.path.resolve().parent.name if used_fallback else None
+    return ParsedFile(
+        path=str(raw.path),
+        sha256=raw.sha256,
+        size_bytes=raw.size_bytes,
+        file_key=file_key(raw.sha256, meta, fallback_project),
+        sarif_version=str(raw.document.get("version")),
+        scans=scans,
+        warnings=tuple(warnings),
+    )
+
+
+def _scan(
+    members: list[tuple[_RunHeader, JSON]],
+    sources: identity.SourceLines,
+    source_root: str | None,
+    options: Options,
+) -> Scan:
+    first = members[0][0]
+    drafts: list[_Draft] = []
+    skipped: list[Skipped] = []
+    rules: dict[str, Rule] = {}
+    total = 0
+    for header, run in members:
+        adapter = adapter_for(header.tool)
+        index = RuleIndex.from_run(run)
+        overrides = level_overrides(run)
+        ctx = PathContext.from_run(run, source_root, options.extra_prefixes)
+        for result in run["results"]:
+            outcome = draft_result(total, result, header.tool, adapter, index, overrides, ctx, options)
+            total += 1
+            if isinstance(outcome, Skipped):
+                skipped.append(outcome)
+                continue
+            drafts.append(outcome)
+            if outcome.rule_id not in rules:
+                _, rule_obj = index.lookup(result)
+                rules[outcome.rule_id] = make_rule(header.tool, outcome.rule_id, rule_obj, index.taxonomy_names)
+    occurrences = identify(drafts, first.project, first.branch, first.tool, first.category, sources)
+    return Scan(
+        run_indexes=tuple(h.run_index for h, _ in members),
+        project=first.project,
+        branch=first.branch,
+        commit=next((h.commit for h, _ in members if h.commit), None),
+        tool=first.tool,
+        tool_name=first.tool_name,
+        tool_version=first.tool_version,
+        category=first.category,
+        scanned_at=max(h.scanned_at for h, _ in members),
+        scanned_at_source=first.scanned_at_source,
+        results_total=total,
+        rules=tuple(rules.values()),
+        occurrences=tuple(occurrences),
+        skipped=tuple(skipped),
+    )

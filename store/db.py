@@ -1,0 +1,166 @@
+"""Connections to the findings store.
+
+The store is addressed by a SQLAlchemy URL so that a server database can follow the embedded
+DuckDB file without touching callers. A plain path means a DuckDB file. DuckDB allows one
+read-write process *or* many read-only processes per file (FACTS), so nobody here keeps a file
+open: every ``read()`` / ``write()`` opens a connection for one unit of work and closes it, and
+an open that meets a lock held by another process is retried with backoff up to a timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import NullPool
+
+from store.migrations import apply_migrations
+
+DEFAULT_DB = Path("data") / "findings.duckdb"
+ENV_DB = "FINDINGS_DB"
+ENV_TIMEOUT = "FINDINGS_DB_TIMEOUT"
+DEFAULT_TIMEOUT_S = 60.0
+
+# Every extension beyond the built-in ones would try the network: fail fast instead (FACTS).
+_DUCKDB_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+
+
+class StoreError(Exception):
+    """The store cannot be used (bad URL, unsupported backend, corrupt file)."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the database for longer than the configured timeout."""
+
+
+def resolve_url(db: str | os.PathLike[str] | None = None) -> sa.URL:
+    """``--db`` value, else ``$FINDINGS_DB``, else ``data/findings.duckdb``, as a SQLAlchemy URL."""
+    raw = os.fspath(db) if db is not None else os.environ.get(ENV_DB) or os.fspath(DEFAULT_DB)
+    if "://" in raw:
+        try:
+            url = make_url(raw)
+        except sa.exc.ArgumentError as e:
+            raise StoreError(f"not a database URL: {raw!r}") from e
+        if url.get_backend_name() != "duckdb":
+            raise StoreError(
+                f"backend {url.get_backend_name()!r} is not supported yet; use a DuckDB path or duckdb:/// URL"
+            )
+        return url
+    path = Path(raw).expanduser().resolve()
+    return sa.URL.create("duckdb", database=str(path))
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc)
+    return (
+        "Could not set lock" in text
+        or "Conflicting lock" in text
+        or "different configuration than existing connections" in text
+    )
+
+
+class Store:
+    """A handle on one database: cheap to create, holds no connection between calls."""
+
+    def __init__(self, db: str | os.PathLike[str] | sa.URL | None = None, timeout_s: float | None = None):
+        self.url = db if isinstance(db, sa.URL) else resolve_url(db)
+        env_timeout = os.environ.get(ENV_TIMEOUT)
+        self.timeout_s = timeout_s if timeout_s is not None else float(env_timeout or DEFAULT_TIMEOUT_S)
+        self._migrated = False
+
+    @property
+    def path(self) -> Path | None:
+        database = self.url.database
+        return Path(database) if database and database != ":memory:" else None
+
+    def __repr__(self) -> str:
+        return f"Store({self.url.render_as_string(hide_password=True)!r})"
+
+    def exists(self) -> bool:
+        return self.path is not None and self.path.exists()
+
+    def _engine(self, read_only: bool) -> sa.Engine:
+        config: dict[str, Any] = dict(_DUCKDB_CONFIG)
+        args: dict[str, Any] = {"config": config}
+        if read_only:
+            args["read_only"] = True
+        return sa.create_engine(self.url, poolclass=NullPool, connect_args=args)
+
+    def _connect(self, read_only: bool) -> tuple[sa.Engine, Connection]:
+        deadline = time.monotonic() + self.timeout_s
+        delay = 0.02
+        while True:
+            engine = self._engine(read_only)
+            try:
+                return engine, engine.connect()
+            except sa.exc.DBAPIError as e:
+                engine.dispose()
+                if not _is_lock_error(e):
+                    raise StoreError(f"cannot open {self}: {e.orig}") from e
+                if time.monotonic() + delay > deadline:
+                    raise StoreBusy(
+                        f"the database {self.path or self.url} stayed locked by another process for "
+                        f"{self.timeout_s:.0f} s (set {ENV_TIMEOUT} to wait longer)"
+                    ) from e
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 1.0)
+
+    def ensure(self) -> None:
+        """Create the file and apply pending migrations (a short write)."""
+        if self._migrated:
+            return
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        engine, conn = self._connect(read_only=False)
+        try:
+            apply_migrations(conn)
+        finally:
+            conn.close()
+            engine.dispose()
+        self._migrated = True
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only connection for one query or one page's worth of queries."""
+        if not self.exists() or not self._migrated:
+            self.ensure()
+        engine, conn = self._connect(read_only=True)
+        try:
+            yield conn
+        finally:
+            conn.close()
+            engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A read-write connection inside one transaction: committed on success, else rolled back."""
+        self.ensure()
+        engine, conn = self._connect(read_only=False)
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            conn.close()
+            engine.dispose()
+
+
+def native(conn: Connection) -> Any:
+    """The DuckDB connection under a SQLAlchemy connection, for Arrow bulk inserts and fast reads."""
+    return conn.connection.driver_connection
+
+
+def query_df(conn: Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> pd.DataFrame:
+    """Run a parameterised query (``?`` placeholders) and return a DataFrame."""
+    return native(conn).execute(sql, list(params) if not isinstance(params, Mapping) else params).df()
+
+
+def query_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    return list(native(conn).execute(sql, list(params)).fetchall())

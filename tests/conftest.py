@@ -1,0 +1,101 @@
+"""Shared fixtures: fresh databases in tmp_path and small SARIF logs built from text."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.cli import main as ingest_main
+from store.db import Store, query_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "sarif-corpus"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def corpus_path(rel: str) -> Path:
+    """A file of ../shared/sarif-corpus; skips the test with a reason when the corpus is absent."""
+    path = CORPUS / rel
+    if not CORPUS.is_dir():
+        pytest.skip(f"../shared/sarif-corpus is not beside this checkout ({CORPUS}); corpus tests need it")
+    if not path.exists():
+        pytest.fail(f"corpus file missing: {rel}")
+    return path
+
+
+def result(rule: str, path: str = "src/app.py", line: int = 1, **extra: Any) -> dict[str, Any]:
+    """A SARIF result with a location and (unless overridden) a snippet-free message."""
+    r: dict[str, Any] = {
+        "ruleId": rule,
+        "message": {"text": extra.pop("message", f"problem {rule}")},
+        "locations": [
+            {"physicalLocation": {"artifactLocation": {"uri": path}, "region": {"startLine": line}}}
+        ],
+    }
+    r.update(extra)
+    return r
+
+
+def sarif_log(results: Iterable[dict[str, Any]], tool: str = "demo-tool", **run_extra: Any) -> dict[str, Any]:
+    run: dict[str, Any] = {"tool": {"driver": {"name": tool, "rules": []}}, "results": list(results)}
+    run.update(run_extra)
+    return {"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json", "runs": [run]}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "findings.duckdb"
+
+
+@pytest.fixture
+def store(db: Path) -> Store:
+    return Store(db)
+
+
+@pytest.fixture
+def write_sarif(tmp_path: Path) -> Callable[..., Path]:
+    """Write a SARIF dict (or raw bytes/str) to tmp_path/name and return its path."""
+
+    def write(name: str, content: dict[str, Any] | bytes | str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, dict):
+            path.write_text(json.dumps(content), encoding="utf-8")
+        elif isinstance(content, str):
+            path.write_text(content, encoding="utf-8")
+        else:
+            path.write_bytes(content)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def run_ingest(db: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Call ``python -m ingest`` in-process: returns (exit code, stdout, stderr)."""
+
+    def run(*args: str | os.PathLike[str]) -> tuple[int, str, str]:
+        argv = [str(a) for a in args]
+        if "--db" not in argv:
+            argv += ["--db", str(db)]
+        code = ingest_main(argv)
+        out, err = capsys.readouterr()
+        return int(code), out, err
+
+    return run
+
+
+@pytest.fixture
+def sql(store: Store) -> Callable[..., list[tuple[Any, ...]]]:
+    """Run a read-only query against the test database."""
+
+    def q(text: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        with store.read() as conn:
+            return query_rows(conn, text, list(params))
+
+    return q

@@ -1,0 +1,209 @@
+"""Lifecycle (SPEC §5) on hand-built streams: each scan is a small SARIF file ingested by the CLI."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ingest.cli import main as ingest_main
+from store.db import Store, query_rows
+from tests.conftest import result, sarif_log
+
+T = ["2026-01-0%dT10:00:00Z" % d for d in range(1, 10)]
+
+
+def finding(rule: str, snippet: str, **extra: Any) -> dict[str, Any]:
+    r = result(rule, "src/app.py", 10, **extra)
+    r["locations"][0]["physicalLocation"]["region"]["snippet"] = {"text": snippet}
+    return r
+
+
+A = finding("R1", "eval(user_input)")
+B = finding("R2", "os.system(cmd)")
+A_SUPPRESSED = finding("R1", "eval(user_input)", suppressions=[{"kind": "inSource"}])
+
+
+def episodes(sql: Callable[..., list[tuple[Any, ...]]], rule: str | None = None) -> list[tuple[Any, ...]]:
+    where = "WHERE f.rule_id = ?" if rule else ""
+    return sql(
+        "SELECT f.rule_id, e.seq, strftime(e.opened_at, '%d'), strftime(e.closed_at, '%d'), e.status "
+        f"FROM episodes e JOIN findings f USING (finding_id) {where} ORDER BY 1, 2",
+        [rule] if rule else [],
+    )
+
+
+@pytest.fixture
+def scan(write_sarif: Callable[..., Path], run_ingest: Callable[..., tuple[int, str, str]]):  # type: ignore[no-untyped-def]
+    """scan(day_index, results, **cli) ingests one scan of project p, branch main."""
+    counter = itertools.count()
+
+    def do(day: int, results: list[dict[str, Any]], project: str = "p", branch: str = "main", **kw: Any) -> str:
+        path = write_sarif(f"scan{next(counter)}.sarif", sarif_log(results))
+        args = ["sarif", path, "--project", project, "--branch", branch, "--scanned-at", T[day]]
+        for k, v in kw.items():
+            args += [f"--{k.replace('_', '-')}", v]
+        code, out, err = run_ingest(*args)
+        assert code == 0, err
+        return out
+
+    return do
+
+
+def test_open_fixed_reopened(scan, sql) -> None:  # type: ignore[no-untyped-def]
+    """A present on days 1,2; absent on 3; back on 4 → episode 1 fixed (1→3), episode 2 open from 4."""
+    scan(1, [A, B])
+    scan(2, [A, B])
+    scan(3, [B])
+    scan(4, [A, B])
+    assert episodes(sql, "R1") == [("R1", 1, "02", "04", "fixed"), ("R1", 2, "05", None, "open")]
+    assert episodes(sql, "R2") == [("R2", 1, "02", None, "open")]
+    assert sql("SELECT status, episodes FROM findings WHERE rule_id = 'R1'") == [("open", 2)]
+
+
+def test_suppressed_ends_episode_and_starts_none(scan, sql) -> None:  # type: ignore[no-untyped-def]
+    """A open on day 1, suppressed on days 2–3 → one episode closed as suppressed at day 2, none after."""
+    scan(1, [A])
+    scan(2, [A_SUPPRESSED])
+    scan(3, [A_SUPPRESSED])
+    assert episodes(sql) == [("R1", 1, "02", "03", "suppressed")]
+    assert sql("SELECT status FROM findings") == [("suppressed",)]
+
+
+def test_suppressed_first_then_unsuppressed_opens(scan, sql) -> None:  # type: ignore[no-untyped-def]
+    scan(1, [A_SUPPRESSED])
+    scan(2, [A])
+    assert episodes(sql) == [("R1", 1, "03", None, "open")]
+
+
+def test_streams_do_not_affect_each_other(scan, sql) -> None:  # type: ignore[no-untyped-def]
+    """Branch 'dev' of the same project drops A; branch 'main' keeps it open; another project too."""
+    scan(1, [A], branch="main")
+    scan(1, [A], branch="dev")
+    scan(1, [A], project="q")
+    scan(2, [], branch="dev")
+    rows = sql(
+        "SELECT f.project, f.branch, e.status FROM episodes e JOIN findings f USING (finding_id) ORDER BY 1, 2"
+    )
+    assert rows == [("p", "dev", "fixed"), ("p", "main", "open"), ("q", "main", "open")]
+
+
+def test_category_and_tool_are_separate_streams(scan, sql, write_sarif, run_ingest) -> None:  # type: ignore[no-untyped-def]
+    scan(1, [A], category="backend")
+    scan(2, [], category="frontend")
+    assert episodes(sql) == [("R1", 1, "02", None, "open")]
+    other_tool = write_sarif("other.sarif", sarif_log([], tool="Other Tool"))
+    run_ingest("sarif", other_tool, "--project", "p", "--branch", "main", "--scanned-at", T[3], "--category", "backend")
+    assert episodes(sql) == [("R1", 1, "02", None, "open")]
+
+
+def test_late_older_scan_recomputes_stream(scan, sql) -> None:  # type: ignore[no-untyped-def]
+    """Days 1 and 3 have A, day 2 (ingested last) lacks it → fixed at 2, reopened at 3."""
+    scan(1, [A])
+    scan(3, [A])
+    assert episodes(sql) == [("R1", 1, "02", None, "open")]
+    scan(2, [])
+    assert episodes(sql) == [("R1", 1, "02", "03", "fixed"), ("R1", 2, "04", None, "open")]
+
+
+def test_same_file_twice_changes_nothing(scan, sql, write_sarif, run_ingest) -> None:  # type: ignore[no-untyped-def]
+    path = write_sarif("same.sarif", sarif_log([A, B]))
+    args = ("sarif", path, "--project", "p", "--scanned-at", T[1])
+    assert run_ingest(*args)[0] == 0
+    before = (sql("SELECT count(*) FROM occurrences"), episodes(sql))
+    code, out, _ = run_ingest(*args)
+    assert code == 0 and "already loaded" in out
+    assert (sql("SELECT count(*) FROM occurrences"), episodes(sql)) == before
+    assert sql("SELECT count(*) FROM files") == [(1,)]
+
+
+def test_two_scans_with_same_timestamp_ordered_by_file_hash(scan, sql) -> None:  # type: ignore[no-untyped-def]
+    """Two scans at the same time, one with A and one without: the order is the file hash, both ways."""
+    scan(1, [A])
+    scan(1, [B])
+    rows = sql("SELECT file_sha256, occurrences FROM scans ORDER BY file_sha256")
+    first_has_a = rows[0][1] == 1 and sql(
+        "SELECT count(*) FROM occurrences o JOIN scans s USING (scan_id) WHERE s.file_sha256 = ? AND o.rule_id='R1'",
+        [rows[0][0]],
+    ) == [(1,)]
+    a = episodes(sql, "R1")
+    b = episodes(sql, "R2")
+    if first_has_a:  # A then B: A fixed at the same instant, B open
+        assert a == [("R1", 1, "02", "02", "fixed")] and b == [("R2", 1, "02", None, "open")]
+    else:
+        assert b == [("R2", 1, "02", "02", "fixed")] and a == [("R1", 1, "02", None, "open")]
+
+
+def test_multiple_runs_of_one_stream_in_one_file_are_one_scan(write_sarif, run_ingest, sql) -> None:  # type: ignore[no-untyped-def]
+    log = sarif_log([A])
+    log["runs"].append(json.loads(json.dumps(log["runs"][0])))
+    log["runs"][1]["results"] = [B]
+    path = write_sarif("two-runs.sarif", log)
+    assert run_ingest("sarif", path, "--project", "p", "--scanned-at", T[1])[0] == 0
+    assert sql("SELECT count(*), list(run_indexes) FROM scans") == [(1, [[0, 1]])]
+    assert [e[4] for e in episodes(sql)] == ["open", "open"]
+
+
+# ------------------------------------------------------------------------ order independence
+SCAN_CONTENTS: list[list[dict[str, Any]]] = [
+    [A, B],
+    [A],
+    [A_SUPPRESSED, B],
+    [],
+    [A, B, finding("R3", "pickle.loads(x)")],
+    [B, finding("R3", "pickle.loads(x)")],
+]
+
+
+def _episodes_of(db: Path) -> list[tuple[Any, ...]]:
+    with Store(db).read() as conn:
+        return query_rows(
+            conn,
+            "SELECT finding_id, seq, opened_at, closed_at, status, opened_scan_id, closed_scan_id "
+            "FROM episodes ORDER BY ALL",
+        )
+
+
+@pytest.fixture(scope="module")
+def scan_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("scans")
+    paths = []
+    for i, results in enumerate(SCAN_CONTENTS):
+        p = folder / f"s{i}.sarif"
+        p.write_text(json.dumps(sarif_log(results)))
+        paths.append(p)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def reference_episodes(scan_files: list[Path], tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Any, ...]]:
+    db = tmp_path_factory.mktemp("ref") / "ref.duckdb"
+    for i, p in enumerate(scan_files):
+        assert ingest_main(["sarif", str(p), "--db", str(db), "--project", "p", "--scanned-at", T[i]]) == 0
+    eps = _episodes_of(db)
+    assert len(eps) >= 4  # the fixture really exercises open, fixed, suppressed and reopened
+    assert {e[4] for e in eps} == {"open", "fixed", "suppressed"}
+    return eps
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(range(len(SCAN_CONTENTS))), repeat=st.booleans())
+def test_any_ingest_order_gives_identical_episodes(
+    order: list[int],
+    repeat: bool,
+    scan_files: list[Path],
+    reference_episodes: list[tuple[Any, ...]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    db = tmp_path_factory.mktemp("perm") / "perm.duckdb"
+    sequence = order + (order[:2] if repeat else [])
+    for i in sequence:
+        code = ingest_main(["sarif", str(scan_files[i]), "--db", str(db), "--project", "p", "--scanned-at", T[i]])
+        assert code == 0
+    assert _episodes_of(db) == reference_episodes
