@@ -22,7 +22,16 @@ else:
     cols[2].metric("Findings", result.findings)
     cols[3].metric("Open episodes", result.episodes.open)
     st.dataframe(
-        [{"tool": tool, "scans": t.scans, "findings": t.findings, "open": t.episodes.open,
-          "fixed": t.episodes.fixed, "mttr_mean_days": t.mttr_mean_days} for tool, t in result.per_tool.items()],
+        [
+            {
+                "tool": tool,
+                "scans": t.scans,
+                "findings": t.findings,
+                "open": t.episodes.open,
+                "fixed": t.episodes.fixed,
+                "mttr_mean_days": t.mttr_mean_days,
+            }
+            for tool, t in result.per_tool.items()
+        ],
         use_container_width=True,
     )

@@ -25,9 +25,10 @@ ep AS (
            count(*) FILTER (WHERE e.status = 'fixed') AS fixed,
            count(*) FILTER (WHERE e.status = 'suppressed') AS suppressed,
            count(*) FILTER (WHERE e.seq > 1) AS reopened,
-           avg(date_diff('second', e.opened_at, e.closed_at) / 86400.0) FILTER (WHERE e.status = 'fixed') AS mean_days,
-           median(date_diff('second', e.opened_at, e.closed_at) / 86400.0) FILTER (WHERE e.status = 'fixed') AS median_days
-    FROM episodes e JOIN findings f USING (finding_id)
+           avg(e.days) FILTER (WHERE e.status = 'fixed') AS mean_days,
+           median(e.days) FILTER (WHERE e.status = 'fixed') AS median_days
+    FROM (SELECT *, date_diff('second', opened_at, closed_at) / 86400.0 AS days FROM episodes) e
+    JOIN findings f USING (finding_id)
     GROUP BY GROUPING SETS ((f.tool), ())
 )
 SELECT sc.tool, sc.scans, coalesce(oc.occurrences, 0), coalesce(fi.findings, 0),

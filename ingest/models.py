@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """Normalised severity (SPEC §3), ordered from worst to least."""
 
     CRITICAL = "critical"
@@ -54,7 +54,7 @@ _LEVEL_SEVERITY = {
 LEVELS = frozenset(_LEVEL_SEVERITY)
 
 
-class FingerprintSource(str, Enum):
+class FingerprintSource(StrEnum):
     """Where a finding's fingerprint came from (SPEC §4)."""
 
     FINGERPRINTS = "fingerprints"
@@ -64,7 +64,7 @@ class FingerprintSource(str, Enum):
     MESSAGE = "computed:message"
 
 
-class SeveritySource(str, Enum):
+class SeveritySource(StrEnum):
     """Which rule of SPEC §3 decided the severity."""
 
     OVERRIDE = "override"

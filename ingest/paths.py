@@ -81,6 +81,13 @@ def _base_uri(ctx: PathContext, base_id: Any, depth: int = 0) -> str:
     return _join(_base_uri(ctx, entry.get("uriBaseId"), depth + 1), uri or "")
 
 
+def _artifact(ctx: PathContext, index: Any) -> dict[str, Any] | None:
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(ctx.artifacts):
+        return None
+    artifact = ctx.artifacts[index]
+    return artifact if isinstance(artifact, dict) else None
+
+
 def artifact_uri(location: Any, ctx: PathContext) -> str | None:
     """The full URI of an ``artifactLocation``, following ``index`` and ``uriBaseId``."""
     if not isinstance(location, dict):
@@ -88,12 +95,11 @@ def artifact_uri(location: Any, ctx: PathContext) -> str | None:
     uri = location.get("uri")
     base_id = location.get("uriBaseId")
     index = location.get("index")
-    if not isinstance(uri, str) and isinstance(index, int) and not isinstance(index, bool):
-        if 0 <= index < len(ctx.artifacts) and isinstance(ctx.artifacts[index], dict):
-            art_loc = ctx.artifacts[index].get("location")
-            if isinstance(art_loc, dict):
-                uri = art_loc.get("uri")
-                base_id = base_id or art_loc.get("uriBaseId")
+    artifact = _artifact(ctx, index) if not isinstance(uri, str) else None
+    art_loc = artifact.get("location") if artifact else None
+    if isinstance(art_loc, dict):
+        uri = art_loc.get("uri")
+        base_id = base_id or art_loc.get("uriBaseId")
     if not isinstance(uri, str):
         return None
     return _join(_base_uri(ctx, base_id), uri)

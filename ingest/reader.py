@@ -161,24 +161,22 @@ def check_log(document: Any) -> dict[str, Any]:
     version = document.get("version")
     if version is None:
         if "runs" in document or "$schema" in document:
-            raise UnsupportedFormat("not a SARIF log: no \"version\" property")
-        raise UnsupportedFormat("not a SARIF log: no \"version\" or \"runs\" property")
+            raise UnsupportedFormat('not a SARIF log: no "version" property')
+        raise UnsupportedFormat('not a SARIF log: no "version" or "runs" property')
     if version != SUPPORTED_VERSION:
         raise UnsupportedFormat(f"SARIF version {str(version)!r} is not supported (only {SUPPORTED_VERSION})")
     if "runs" not in document:
-        raise UnsupportedFormat("invalid SARIF 2.1.0: no \"runs\" property")
+        raise UnsupportedFormat('invalid SARIF 2.1.0: no "runs" property')
     runs = document["runs"]
     if not isinstance(runs, list):
-        raise UnsupportedFormat(f"invalid SARIF 2.1.0: \"runs\" is a {_kind(runs)}, not a list")
+        raise UnsupportedFormat(f'invalid SARIF 2.1.0: "runs" is a {_kind(runs)}, not a list')
     for i, run in enumerate(runs):
         if not isinstance(run, dict):
             raise UnsupportedFormat(f"invalid SARIF 2.1.0: runs[{i}] is a {_kind(run)}, not an object")
         if "results" in run:
             results = run["results"]
             if not isinstance(results, list):
-                raise UnsupportedFormat(
-                    f"invalid SARIF 2.1.0: runs[{i}].results is {_kind(results)}, not a list"
-                )
+                raise UnsupportedFormat(f"invalid SARIF 2.1.0: runs[{i}].results is {_kind(results)}, not a list")
             for j, result in enumerate(results):
                 if not isinstance(result, dict):
                     raise UnsupportedFormat(

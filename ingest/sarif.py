@@ -116,7 +116,13 @@ def cwe_ids(values: Iterable[Any]) -> list[str]:
     """``CWE-n`` for every CWE mention in strings/numbers-with-prefix, in order, deduplicated."""
     out: list[str] = []
     for value in values:
-        texts = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+        texts = (
+            [value]
+            if isinstance(value, str)
+            else [v for v in value if isinstance(v, str)]
+            if isinstance(value, list)
+            else []
+        )
         for text in texts:
             for match in _CWE_RE.finditer(text):
                 number = int(match.group(1))
@@ -162,7 +168,9 @@ class RuleIndex:
             index = _int(ref.get("index"))
         component = _obj(ref.get("toolComponent"))
         ext_index = _int(component.get("index"))
-        rules = self.extensions[ext_index] if ext_index is not None and ext_index < len(self.extensions) else self.driver
+        rules = (
+            self.extensions[ext_index] if ext_index is not None and ext_index < len(self.extensions) else self.driver
+        )
         rule: JSON | None = None
         if index is not None and index < len(rules):
             rule = rules[index]
@@ -377,7 +385,9 @@ def draft_result(
         tid = taxon.get("id")
         if isinstance(tid, (str, int)) and not isinstance(tid, bool):
             taxa_ids.append(f"CWE-{tid}" if name == "CWE" and str(tid).isdigit() else str(tid))
-    cwes = cwe_ids([*rule_cwes(rule, rules.taxonomy_names), props.get("cwe"), props.get("CWE"), props.get("tags"), taxa_ids])
+    cwes = cwe_ids(
+        [*rule_cwes(rule, rules.taxonomy_names), props.get("cwe"), props.get("CWE"), props.get("tags"), taxa_ids]
+    )
     for extra in cwe_ids(list(adapter.extra_cwes(result, rule))):
         if extra not in cwes:
             cwes.append(extra)
@@ -525,7 +535,7 @@ def run_header(
             f"run {run_index}: no scan time given or in the SARIF; using the file's modification time "
             f"{mtime.isoformat(timespec='seconds')}Z"
         )
-    name = driver.get("name") if isinstance(driver.get("name"), str) else ""
+    name = driver["name"] if isinstance(driver.get("name"), str) else ""
     return _RunHeader(
         run_index=run_index,
         project=project,
@@ -567,7 +577,7 @@ def normalise(raw: RawLog, meta: ScanMeta, options: Options | None = None) -> Pa
     groups: dict[tuple[str, str, str, str], list[tuple[_RunHeader, JSON]]] = {}
     for i, run in enumerate(raw.document["runs"]):
         if "results" not in run:
-            warnings.append(f"run {i}: no \"results\" array (the tool did not complete); not recorded as a scan")
+            warnings.append(f'run {i}: no "results" array (the tool did not complete); not recorded as a scan')
             continue
         header = run_header(run, i, meta, raw.path, mtime, warnings, options)
         groups.setdefault((header.project, header.branch, header.tool, header.category), []).append((header, run))

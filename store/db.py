@@ -110,7 +110,7 @@ class Store:
                         f"the database {self.path or self.url} stayed locked by another process for "
                         f"{self.timeout_s:.0f} s (set {ENV_TIMEOUT} to wait longer)"
                     ) from e
-                time.sleep(delay * (1 + random.random()))
+                time.sleep(delay * (1 + random.random()))  # noqa: S311 (jitter, not crypto)
                 delay = min(delay * 2, 1.0)
 
     def ensure(self) -> None:

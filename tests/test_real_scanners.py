@@ -58,30 +58,30 @@ COMMITS = [f"{n:040x}" for n in (0xA1, 0xA2, 0xA3)]
 REL = "pkg/app.py"
 
 HEADER = '"""Tiny service used by the real-scanner test."""\n'
-CHECK_ORDER = '''
+CHECK_ORDER = """
 
 def check_order(order):
     assert order["qty"] > 0
     return order
-'''
-COMPUTE = '''
+"""
+COMPUTE = """
 
 def compute(expression):
     value = eval(expression)
     return value
-'''
-COMPUTE_FIXED = '''
+"""
+COMPUTE_FIXED = """
 
 def compute(expression):
     value = float(expression)
     return value
-'''
-DISCOUNT = '''
+"""
+DISCOUNT = """
 
 def evaluate_discount(rule_text):
     discount = eval(rule_text)
     return discount
-'''
+"""
 FILLER = "".join(f"SETTING_{i:02d} = {i}\n" for i in range(30))
 
 VERSIONS = [
@@ -146,7 +146,7 @@ def ingest_args(sarif: Path, n: int, db: Path, *extra: str | os.PathLike[str]) -
 
 
 def rule_rows(query: Callable[..., list[tuple[Any, ...]]], tool: str) -> dict[tuple[str, int], tuple[Any, ...]]:
-    """(rule, scan number) → (finding_id, path, start_line, fingerprint_source, tool_severity, snippet)."""
+    """(rule, scan number) → (finding_id, path, start_line, fingerprint_source, tool_severity, snippet, uri)."""
     rows = query(
         """
         SELECT o.rule_id, s.scanned_at, o.finding_id, o.path, o.start_line, o.fingerprint_source,
@@ -168,9 +168,7 @@ def rule_rows(query: Callable[..., list[tuple[Any, ...]]], tool: str) -> dict[tu
 
 
 def episodes_of(query: Callable[..., list[tuple[Any, ...]]], finding: str) -> list[tuple[Any, ...]]:
-    return query(
-        "SELECT seq, opened_at, closed_at, status FROM episodes WHERE finding_id = ? ORDER BY seq", [finding]
-    )
+    return query("SELECT seq, opened_at, closed_at, status FROM episodes WHERE finding_id = ? ORDER BY seq", [finding])
 
 
 @pytest.fixture
@@ -222,7 +220,7 @@ def test_ruff_history_keeps_identity_with_source_root(
         [("S101", 1), ("S307", 1), ("S101", 2), ("S307", 2), ("S307#2", 2), ("S101", 3), ("S307", 3)]
     )
     # repository-relative paths, real line numbers, context from the checkout
-    for (rule, scan), (_, path, line, source, *_rest) in rows.items():
+    for (rule, scan), (_, path, _line, source, *_rest) in rows.items():
         assert path == REL, (rule, scan, path)
         assert source == "computed:source"
     assert rows[("S101", 1)][2] == line_of(0, "assert") == 5

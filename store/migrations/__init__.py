@@ -32,6 +32,7 @@ def migrations() -> list[tuple[int, str, str]]:
 def apply_migrations(conn: Connection) -> list[int]:
     """Apply pending migrations; returns the versions applied now."""
     raw = conn.connection.driver_connection
+    assert raw is not None
     raw.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
