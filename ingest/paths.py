@@ -13,6 +13,8 @@ import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -126,11 +128,24 @@ def _normalise_prefix(prefix: str) -> str:
     return p.rstrip("/") + "/" if p else ""
 
 
+@lru_cache(maxsize=256)
+def _prefix_variants(prefix: str) -> tuple[str, ...]:
+    """The prefix as written and, for a local directory, its absolute real path (relative roots,
+    symlinks: scanners write the resolved path)."""
+    variants = [_normalise_prefix(prefix)]
+    plain = _strip_scheme(prefix.strip())
+    if plain and "://" not in plain:
+        local = Path(plain).expanduser()
+        if local.is_dir():
+            for candidate in (local.absolute(), local.resolve()):
+                variants.append(_normalise_prefix(candidate.as_posix()))
+    return tuple(v for v in dict.fromkeys(variants) if v)
+
+
 def _strip_prefix(path: str, ctx: PathContext) -> str:
     for prefix in (ctx.source_root, *ctx.extra_prefixes):
-        if prefix:
-            norm = _normalise_prefix(prefix)
-            if norm and (path + "/").startswith(norm):
+        for norm in _prefix_variants(prefix) if prefix else ():
+            if (path + "/").startswith(norm):
                 return path[len(norm) :]
     for pattern in CI_WORKSPACE_PATTERNS:
         match = pattern.match(path)

@@ -140,15 +140,18 @@ def decode(data: bytes) -> str | bytes:
 
 
 def parse_json(data: bytes) -> Any:
-    if not data.strip():
-        raise Rejected("empty file")
     text = decode(data)
+    if not text.strip():
+        raise Rejected("empty file")
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as e:
         msg = str(e)
-        if "utf-8" in msg.lower() or "utf8" in msg.lower():
-            raise Rejected(f"not UTF-8 text ({msg})") from e
+        if isinstance(text, bytes) and ("utf-8" in msg.lower() or "utf8" in msg.lower()):
+            try:
+                text.decode("utf-8")
+            except UnicodeDecodeError as u:
+                raise Rejected(f"not UTF-8 text (byte 0x{text[u.start]:02x} at offset {u.start})") from e
         raise Rejected(f"invalid JSON: {msg}") from e
     except RecursionError as e:  # pragma: no cover - orjson limits depth itself
         raise Rejected("JSON nested too deeply") from e
@@ -157,7 +160,7 @@ def parse_json(data: bytes) -> Any:
 def check_log(document: Any) -> dict[str, Any]:
     """The top-level shape of a SARIF 2.1.0 log; anything else is rejected with the reason."""
     if not isinstance(document, dict):
-        raise UnsupportedFormat(f"not a SARIF log: the top level is a JSON {_kind(document)}, not an object")
+        raise UnsupportedFormat(f"not a SARIF log: the top level is {_kind(document)}, not an object")
     version = document.get("version")
     if version is None:
         if "runs" in document or "$schema" in document:
@@ -169,10 +172,10 @@ def check_log(document: Any) -> dict[str, Any]:
         raise UnsupportedFormat('invalid SARIF 2.1.0: no "runs" property')
     runs = document["runs"]
     if not isinstance(runs, list):
-        raise UnsupportedFormat(f'invalid SARIF 2.1.0: "runs" is a {_kind(runs)}, not a list')
+        raise UnsupportedFormat(f'invalid SARIF 2.1.0: "runs" is {_kind(runs)}, not a list')
     for i, run in enumerate(runs):
         if not isinstance(run, dict):
-            raise UnsupportedFormat(f"invalid SARIF 2.1.0: runs[{i}] is a {_kind(run)}, not an object")
+            raise UnsupportedFormat(f"invalid SARIF 2.1.0: runs[{i}] is {_kind(run)}, not an object")
         if "results" in run:
             results = run["results"]
             if not isinstance(results, list):
@@ -180,20 +183,22 @@ def check_log(document: Any) -> dict[str, Any]:
             for j, result in enumerate(results):
                 if not isinstance(result, dict):
                     raise UnsupportedFormat(
-                        f"invalid SARIF 2.1.0: runs[{i}].results[{j}] is a {_kind(result)}, not an object"
+                        f"invalid SARIF 2.1.0: runs[{i}].results[{j}] is {_kind(result)}, not an object"
                     )
         tool = run.get("tool")
         if tool is not None and not isinstance(tool, dict):
-            raise UnsupportedFormat(f"invalid SARIF 2.1.0: runs[{i}].tool is a {_kind(tool)}, not an object")
+            raise UnsupportedFormat(f"invalid SARIF 2.1.0: runs[{i}].tool is {_kind(tool)}, not an object")
     return document
 
 
 def _kind(value: Any) -> str:
+    """An article and a JSON type name, for messages: "a list", "an object", "null"."""
     if value is None:
         return "null"
-    return {dict: "object", list: "list", str: "string", bool: "boolean", int: "number", float: "number"}.get(
+    name = {dict: "object", list: "list", str: "string", bool: "boolean", int: "number", float: "number"}.get(
         type(value), type(value).__name__
     )
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
 def load_log(path: Path, limit: int = MAX_DECOMPRESSED_BYTES) -> RawLog:

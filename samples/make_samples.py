@@ -90,15 +90,19 @@ def config_py(n: int) -> str:
     if n >= 4:  # a block of settings lands above the secret: everything below moves down
         extra = (
             "# Display\n"
-            "PAGE_SIZE = int(os.environ.get(\"SHOP_PAGE_SIZE\", \"20\"))\n"
-            "CURRENCY = os.environ.get(\"SHOP_CURRENCY\", \"EUR\")\n"
+            'PAGE_SIZE = int(os.environ.get("SHOP_PAGE_SIZE", "20"))\n'
+            'CURRENCY = os.environ.get("SHOP_CURRENCY", "EUR")\n'
             "MAX_CART_ITEMS = 50\n\n"
             "# Security\n"
         )
-    return head + extra + (
-        'DEBUG = os.environ.get("SHOP_DEBUG") == "1"\n'
-        'SECRET_KEY = "dev-secret-change-me"\n'
-        'DATABASE = os.environ.get("SHOP_DB", "shop.sqlite3")\n'
+    return (
+        head
+        + extra
+        + (
+            'DEBUG = os.environ.get("SHOP_DEBUG") == "1"\n'
+            'SECRET_KEY = "dev-secret-change-me"\n'
+            'DATABASE = os.environ.get("SHOP_DB", "shop.sqlite3")\n'
+        )
     )
 
 
@@ -106,7 +110,7 @@ def db_py(n: int) -> str:
     hash_name = "md5" if n in (1, 2, 7, 8) else "sha256"
     users = ""
     if n >= 6:  # new helpers above the hash function shift it down
-        users = '''
+        users = """
 
 def find_user(conn, email):
     row = conn.execute("SELECT id, salt, hash FROM users WHERE email = ?", (email,))
@@ -118,7 +122,7 @@ def create_user(conn, email, salt, digest):
         "INSERT INTO users (email, salt, hash) VALUES (?, ?, ?)",
         (email, salt, digest),
     )
-'''
+"""
     return f'''"""Database helpers for the sample shop."""
 
 import hashlib
@@ -138,9 +142,9 @@ def password_hash(password, salt):
 
 
 def views_py(n: int) -> str:
-    imports = ["import base64"] if 4 <= n else []
-    if n == 1 or n >= 8:
-        imports.append("import json")  # unused in commit 1 (F401), used from commit 8
+    imports = ["import base64"] if n >= 4 else []
+    if n <= 2 or n >= 8:
+        imports.append("import json")  # unused in commits 1-2 (F401), used again from commit 8
     if 4 <= n < 8:
         imports.append("import pickle")
     if n >= 2:
@@ -153,7 +157,7 @@ def views_py(n: int) -> str:
     ]
     if n >= 4:
         parts.append(
-            '''
+            """
 
 def paginate(rows, page):
     start = (page - 1) * config.PAGE_SIZE
@@ -162,7 +166,7 @@ def paginate(rows, page):
 
 def as_products(rows):
     return [{"id": r[0], "name": r[1]} for r in rows]
-'''
+"""
         )
     rule_lines = "\n".join(f'    app.add_url_rule("/{r}", view_func={r})' for r in routes)
     parts.append(f"\n\ndef register(app):\n{rule_lines}\n")
@@ -177,16 +181,16 @@ def current_user():
 '''
     )
     if n < 5:
-        search = '''    query = f"SELECT id, name FROM products WHERE name LIKE '%{term}%'"
+        search = """    query = f"SELECT id, name FROM products WHERE name LIKE '%{term}%'"
     rows = db.connect().execute(query).fetchall()
-'''
+"""
     else:
-        search = '''    sql = "SELECT id, name FROM products WHERE name LIKE ?"
+        search = """    sql = "SELECT id, name FROM products WHERE name LIKE ?"
     rows = db.connect().execute(sql, (f"%{term}%",)).fetchall()
-'''
+"""
     listing = "as_products(paginate(rows, 1))" if n >= 4 else '[{"id": r[0], "name": r[1]} for r in rows]'
     parts.append(
-        f'''
+        f"""
 
 def search():
     term = request.args.get("q", "")
@@ -195,7 +199,7 @@ def search():
 
 def account():
     return {{"user": current_user(), "secret_set": bool(config.SECRET_KEY)}}
-'''
+"""
     )
     if n >= 2:
         if n < 6:
@@ -203,23 +207,23 @@ def account():
         else:
             call = 'subprocess.check_output(["shop-export", "--format", fmt])'
         parts.append(
-            f'''
+            f"""
 
 def export():
     fmt = request.args.get("format", "csv")
     return {call}
-'''
+"""
         )
     if n >= 4:
         load = "pickle.loads(base64.b64decode(raw))" if n < 8 else "json.loads(base64.b64decode(raw))"
         parts.append(
-            f'''
+            f"""
 
 def cart():
     raw = request.cookies.get("cart", "")
     items = {load} if raw else []
     return {{"items": items[: config.MAX_CART_ITEMS]}}
-'''
+"""
         )
     return "".join(parts)
 

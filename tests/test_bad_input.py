@@ -9,6 +9,7 @@ import json
 import logging
 import random
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +149,7 @@ BAD_CASES: list[tuple[str, str, bytes, tuple[str, ...]]] = [
     ("runs-missing", "noruns.sarif", b'{"version": "2.1.0"}', ('no "runs"',)),
     ("runs-string", "runs-str.sarif", log_with(runs="nope"), ('"runs" is a string', "not a list")),
     ("runs-object", "runs-obj.sarif", log_with(runs={"results": []}), ('"runs" is a', "object", "not a list")),
-    ("runs-null", "runs-null.sarif", log_with(runs=None), ('"runs" is a null', "not a list")),
+    ("runs-null", "runs-null.sarif", log_with(runs=None), ('"runs" is null', "not a list")),
     ("run-number", "run-num.sarif", log_with(runs=[1]), ("runs[0]", "not an object")),
     ("run-string", "run-str.sarif", log_with(runs=["run"]), ("runs[0]", "not an object")),
     (
@@ -400,7 +401,9 @@ def test_wrong_types_below_the_result_level_load_safely(
     assert code == 0, err
     assert_no_traceback(out, err, caplog)
     assert_loaded(sql, path, len(WEIRD_RESULTS))
-    rows = sql("select result_index, rule_id, path, start_line, severity, message from occurrences order by result_index")
+    rows = sql(
+        "select result_index, rule_id, path, start_line, severity, message from occurrences order by result_index"
+    )
     assert [r[0] for r in rows] == list(range(len(WEIRD_RESULTS)))
     for (res, want_path, want_line), (_, rule_id, got_path, got_line, severity, message) in zip(
         WEIRD_RESULTS, rows, strict=True
@@ -507,7 +510,8 @@ def test_manifest_rows_load_with_their_metadata(
     run_ingest: Ingest, sql: Sql, write_sarif: Write, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     a = write_sarif("backfill/a.sarif", sarif_log([result("A1"), result("A2")], tool="tool-a"))
-    b = write_sarif("backfill/sub/b.sarif.gz", gzip.compress(json.dumps(sarif_log([result("B1")], tool="tool-b")).encode()))
+    b_log = json.dumps(sarif_log([result("B1")], tool="tool-b")).encode()
+    b = write_sarif("backfill/sub/b.sarif.gz", gzip.compress(b_log))
     c = write_sarif("backfill/c.sarif", sarif_log([result("C1")], tool="tool-c"))
     d = write_sarif("elsewhere/d.sarif", sarif_log([result("D1")], tool="tool-d"))
     manifest = tmp_path / "backfill" / "manifest.csv"
@@ -536,8 +540,6 @@ def test_manifest_rows_load_with_their_metadata(
         "select f.path, s.project, s.branch, s.commit_sha, s.scanned_at, s.scanned_at_source "
         "from scans s join files f using (file_key) order by f.path"
     )
-    from datetime import datetime
-
     got = {r[0]: r[1:5] for r in scans}
     assert got == {
         str(a): ("acme/web", "main", "abc123", datetime(2024, 1, 2, 3, 4, 5)),

@@ -341,3 +341,32 @@ def test_nosec_and_noqa_drop_the_result_instead_of_suppressing_it(
     # a test-specific `# nosec B307` is counted as a skipped test (a bare `# nosec` as "nosec")
     assert bandit_run["properties"]["metrics"]["_totals"]["skipped_tests"] == 1
     assert not any("suppressions" in r for r in [*ruff, *bandit_run["results"]])
+
+
+@pytest.mark.parametrize("form", ["dot", "relative", "symlink"])
+def test_source_root_given_relative_or_through_a_symlink(
+    form: str,
+    tmp_path: Path,
+    ruff_exe: str,
+    db: Path,
+    run_ingest: Callable[..., tuple[int, str, str]],
+    sql: Callable[..., list[tuple[Any, ...]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code = tmp_path / "code"
+    write_version(code, 0)
+    out = tmp_path / "ruff.sarif"
+    ruff_scan(ruff_exe, code, out)  # Ruff writes the real (resolved) path of the checkout
+    if form == "dot":
+        monkeypatch.chdir(code)
+        root = "."
+    elif form == "relative":
+        monkeypatch.chdir(tmp_path)
+        root = "code"
+    else:
+        (tmp_path / "link").symlink_to(code, target_is_directory=True)
+        root = str(tmp_path / "link")
+    code_, _, err = run_ingest(*ingest_args(out, 0, db, "--source-root", root))
+    assert code_ == 0, err
+    assert sql("SELECT DISTINCT fingerprint_source FROM occurrences") == [("computed:source",)]
+    assert sql("SELECT DISTINCT path FROM occurrences") == [(REL,)]
