@@ -2,8 +2,8 @@
 
 The fingerprint is the tool's ``fingerprints`` (highest-versioned key), else its
 ``partialFingerprints`` (all keys), else computed from rule, path and a line-free context.
-A tool-provided value is trusted only when it tells the results of a scan apart; placeholders
-and values shared by results at different locations or rules are ignored for the whole scan.
+A tool-provided value is trusted only when it tells the results of a scan apart: placeholders,
+and values shared by results at different locations or rules, are replaced by computed ones.
 """
 
 from __future__ import annotations
@@ -70,13 +70,14 @@ def _is_placeholder(value: str, placeholders: frozenset[str]) -> bool:
 
 def untrusted_values(
     candidates: Sequence[ToolFingerprint | None], places: Sequence[tuple[str, str, int | None]]
-) -> set[FingerprintSource]:
-    """Sources whose values repeat across results at different (rule, path, line) in one scan."""
-    seen: dict[tuple[FingerprintSource, str], set[tuple[str, str, int | None]]] = defaultdict(set)
+) -> set[ToolFingerprint]:
+    """Tool values that repeat across results at different (rule, path, line) in one scan: they do
+    not tell results apart, so those results get a computed fingerprint (SPEC §4)."""
+    seen: dict[ToolFingerprint, set[tuple[str, str, int | None]]] = defaultdict(set)
     for fp, place in zip(candidates, places, strict=True):
         if fp is not None:
-            seen[(fp.source, fp.value)].add(place)
-    return {source for (source, _), where in seen.items() if len(where) > 1}
+            seen[fp].add(place)
+    return {fp for fp, where in seen.items() if len(where) > 1}
 
 
 def normalise_snippet(text: str) -> str:

@@ -51,16 +51,25 @@ class PathContext:
     artifacts: Sequence[Any] = ()
     source_root: str | None = None
     extra_prefixes: tuple[str, ...] = ()
+    working_dirs: tuple[str, ...] = ()
 
     @classmethod
     def from_run(cls, run: JSON, source_root: str | None, extra_prefixes: tuple[str, ...] = ()) -> PathContext:
         bases = run.get("originalUriBaseIds")
         artifacts = run.get("artifacts")
+        invocations = run.get("invocations") if isinstance(run.get("invocations"), list) else []
+        working = []
+        for inv in invocations:
+            wd = inv.get("workingDirectory") if isinstance(inv, dict) else None
+            uri = wd.get("uri") if isinstance(wd, dict) else None
+            if isinstance(uri, str) and uri.strip("/ ") and uri.strip() not in ("file:///", "/"):
+                working.append(uri)
         return cls(
             original_uri_base_ids=bases if isinstance(bases, dict) else {},
             artifacts=artifacts if isinstance(artifacts, list) else (),
             source_root=source_root,
             extra_prefixes=extra_prefixes,
+            working_dirs=tuple(working),
         )
 
 
@@ -143,7 +152,7 @@ def _prefix_variants(prefix: str) -> tuple[str, ...]:
 
 
 def _strip_prefix(path: str, ctx: PathContext) -> str:
-    for prefix in (ctx.source_root, *ctx.extra_prefixes):
+    for prefix in (ctx.source_root, *ctx.extra_prefixes, *ctx.working_dirs):
         for norm in _prefix_variants(prefix) if prefix else ():
             if (path + "/").startswith(norm):
                 return path[len(norm) :]
@@ -162,6 +171,8 @@ def to_repo_path(uri: str | None, ctx: PathContext) -> str:
         return uri  # a web URL: the finding is about a page, not a file
     path = _strip_scheme(uri) if uri[:5].lower() == "file:" else unquote(uri) if "%" in uri else uri
     path = path.replace("\\", "/")
+    if path.startswith("//") and not uri.startswith("\\\\"):
+        path = "/" + path.lstrip("/")  # file:////src/x → /src/x (UNC shares are written \\host\share)
     path = _strip_prefix(path, ctx)
     absolute = path.startswith("/")
     norm = posixpath.normpath(path) if path else ""

@@ -418,7 +418,7 @@ def identify(
     distrusted = identity.untrusted_values([d.tool_fp for d in drafts], places)
     chosen: list[tuple[str, FingerprintSource]] = []
     for d in drafts:
-        if d.tool_fp is not None and d.tool_fp.source not in distrusted:
+        if d.tool_fp is not None and d.tool_fp not in distrusted:
             chosen.append((d.tool_fp.value, d.tool_fp.source))
             continue
         if d.where.snippet and identity.normalise_snippet(d.where.snippet):

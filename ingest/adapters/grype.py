@@ -53,3 +53,15 @@ ADAPTER = Adapter(
     severity_table=SEVERITY_TABLE,
     severity_word=severity_word,
 )
+
+
+# Anchore's scan-action report ("Anchore Container Vulnerability Report", corpus
+# ``anchore/anchore-container-vulnerability-report-0.7.3.sarif``) is Grype-based and writes the
+# same ``Severity: X`` help line, with Anchore's words: Critical/High/Medium/Low/Negligible/Unknown.
+ANCHORE_TABLE = {**SEVERITY_TABLE, "negligible": Severity.INFO}
+ANCHORE = Adapter(
+    key="anchore",
+    aliases=frozenset({"anchore-container-vulnerability-report"}),
+    severity_table=ANCHORE_TABLE,
+    severity_word=severity_word,
+)
