@@ -19,7 +19,7 @@ from typing import Any
 from ingest.models import FingerprintSource
 
 # Values scanners write when they have no real fingerprint.
-GLOBAL_PLACEHOLDERS = frozenset({"", "requires login", "0", "null", "none", "n/a", "unknown", "placeholder"})
+GLOBAL_PLACEHOLDERS = frozenset({"", "requires login", "null", "none", "n/a", "unknown", "placeholder"})
 _VERSION_RE = re.compile(r"^(.*?)/v(\d+)$")
 _QUOTED_RE = re.compile(r"\"[^\"]*\"|'[^']*'|`[^`]*`|“[^”]*”|‘[^’]*’")
 _DIGITS_RE = re.compile(r"\d+")
@@ -57,10 +57,10 @@ def tool_fingerprint(result: Mapping[str, Any], placeholders: frozenset[str]) ->
             return ToolFingerprint(usable[best], FingerprintSource.FINGERPRINTS)
     partial = result.get("partialFingerprints")
     if isinstance(partial, dict):
-        pairs = [(k, _scalar(v)) for k, v in sorted(partial.items())]
-        kept = [f"{k}:{v}" for k, v in pairs if v is not None and not _is_placeholder(v, placeholders)]
-        if kept:
-            return ToolFingerprint(",".join(kept), FingerprintSource.PARTIAL)
+        pairs = [(k, v) for k, v in ((k, _scalar(v)) for k, v in sorted(partial.items())) if v is not None]
+        # all keys joined (SPEC §4); the whole value is a placeholder only when every part is one
+        if pairs and not all(_is_placeholder(v, placeholders) for _, v in pairs):
+            return ToolFingerprint(",".join(f"{k}:{v}" for k, v in pairs), FingerprintSource.PARTIAL)
     return None
 
 

@@ -57,9 +57,9 @@ class PathContext:
     def from_run(cls, run: JSON, source_root: str | None, extra_prefixes: tuple[str, ...] = ()) -> PathContext:
         bases = run.get("originalUriBaseIds")
         artifacts = run.get("artifacts")
-        invocations = run.get("invocations") if isinstance(run.get("invocations"), list) else []
+        invocations = run.get("invocations")
         working = []
-        for inv in invocations:
+        for inv in invocations if isinstance(invocations, list) else []:
             wd = inv.get("workingDirectory") if isinstance(inv, dict) else None
             uri = wd.get("uri") if isinstance(wd, dict) else None
             if isinstance(uri, str) and uri.strip("/ ") and uri.strip() not in ("file:///", "/"):
