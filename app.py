@@ -1,37 +1,28 @@
-"""Streamlit entry point. A placeholder until the dashboard issue lands: it shows the summary.
+"""Streamlit entry point: global filters in the sidebar, pages from ``app_pages``.
 
-The app never opens a connection or writes SQL itself: it calls ``analytics`` only.
+Run with ``streamlit run app.py`` (or ``make app``). The app never opens a connection or writes
+SQL itself: it calls ``analytics`` (and, for uploads, the same ingest job as the command line).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from analytics.summary import summary
-from store.db import Store
+from app_pages import ui
 
-st.set_page_config(page_title="Security findings", layout="wide")
-st.title("Security findings")
-result = summary(Store())
-if result.files == 0:
-    st.info("The database is empty. Load scans with:  python -m ingest sarif PATH... --project NAME")
-else:
-    cols = st.columns(4)
-    cols[0].metric("Files", result.files)
-    cols[1].metric("Scans", result.scans)
-    cols[2].metric("Findings", result.findings)
-    cols[3].metric("Open episodes", result.episodes.open)
-    st.dataframe(
-        [
-            {
-                "tool": tool,
-                "scans": t.scans,
-                "findings": t.findings,
-                "open": t.episodes.open,
-                "fixed": t.episodes.fixed,
-                "mttr_mean_days": t.mttr_mean_days,
-            }
-            for tool, t in result.per_tool.items()
-        ],
-        use_container_width=True,
-    )
+st.set_page_config(page_title="Security findings", page_icon="🛡️", layout="wide")
+
+store = ui.get_store()
+if ui.no_data(store):
+    st.stop()
+
+st.session_state["view"] = ui.sidebar(store)
+pages = [
+    st.Page("app_pages/overview.py", title="Overview", icon="📊", default=True, url_path="overview"),
+    st.Page("app_pages/remediation.py", title="Remediation", icon="🩹", url_path="remediation"),
+    st.Page("app_pages/velocity.py", title="Velocity", icon="🚀", url_path="velocity"),
+    st.Page("app_pages/findings.py", title="Findings", icon="🔎", url_path="findings"),
+    st.Page("app_pages/sprint_review.py", title="Sprint review", icon="🗓️", url_path="sprint-review"),
+    st.Page("app_pages/scans.py", title="Scans", icon="📥", url_path="scans"),
+]
+st.navigation(pages).run()

@@ -4,31 +4,54 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from store.db import Store, query_rows
+from analytics.filters import Filters
+from store.db import Store, native
+from store.settings import Settings
 
+
+def query_rows_named(conn: Any, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return list(native(conn).execute(sql, params).fetchall())
+
+
+def query_df_row(conn: Any, sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(native(conn).execute(sql, params).fetchone())
+
+
+# Filters: project/branch/tool apply to scans; all finding filters to occurrences, findings and
+# episodes; the window [since, until) to scan times, to episodes overlapping it, and to the
+# closing time of the episodes MTTR averages.
 TOTALS_SQL = """
-SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM scans), (SELECT count(*) FROM occurrences),
-       (SELECT count(*) FROM findings)
+WITH sel_scans AS (SELECT * FROM scans s WHERE {scan_where} AND s.scanned_at >= $since AND s.scanned_at < $until)
+SELECT (SELECT count(*) FROM files fl
+        WHERE fl.file_key IN (SELECT file_key FROM sel_scans) OR (fl.scans = 0 AND $unfiltered)),
+       (SELECT count(*) FROM sel_scans),
+       (SELECT count(*) FROM occurrences o JOIN sel_scans USING (scan_id) WHERE {occ_where}),
+       (SELECT count(*) FROM findings f WHERE {where} AND f.first_seen_at < $until AND f.last_seen_at >= $since)
 """
 
 # Per tool (NULL tool = the grand total, via GROUPING SETS).
 PER_TOOL_SQL = """
-WITH sc AS (SELECT tool, count(*) AS scans FROM scans GROUP BY GROUPING SETS ((tool), ())),
-oc AS (SELECT s.tool, count(*) AS occurrences FROM occurrences o JOIN scans s USING (scan_id)
-       GROUP BY GROUPING SETS ((s.tool), ())),
-fi AS (SELECT tool, count(*) AS findings FROM findings GROUP BY GROUPING SETS ((tool), ())),
+WITH sel_scans AS (SELECT * FROM scans s WHERE {scan_where} AND s.scanned_at >= $since AND s.scanned_at < $until),
+sc AS (SELECT tool, count(*) AS scans FROM sel_scans GROUP BY GROUPING SETS ((tool), ())),
+oc AS (SELECT s.tool, count(*) AS occurrences FROM occurrences o JOIN sel_scans s USING (scan_id)
+       WHERE {occ_where} GROUP BY GROUPING SETS ((s.tool), ())),
+fi AS (SELECT tool, count(*) AS findings FROM findings f
+       WHERE {where} AND f.first_seen_at < $until AND f.last_seen_at >= $since GROUP BY GROUPING SETS ((tool), ())),
 ep AS (
     SELECT f.tool,
            count(*) FILTER (WHERE e.status = 'open') AS open,
            count(*) FILTER (WHERE e.status = 'fixed') AS fixed,
            count(*) FILTER (WHERE e.status = 'suppressed') AS suppressed,
            count(*) FILTER (WHERE e.seq > 1) AS reopened,
-           avg(e.days) FILTER (WHERE e.status = 'fixed') AS mean_days,
-           median(e.days) FILTER (WHERE e.status = 'fixed') AS median_days
-    FROM (SELECT *, date_diff('second', opened_at, closed_at) / 86400.0 AS days FROM episodes) e
+           avg(e.days) FILTER (WHERE e.status = 'fixed' AND e.closed_at >= $since) AS mean_days,
+           median(e.days) FILTER (WHERE e.status = 'fixed' AND e.closed_at >= $since) AS median_days
+    FROM (SELECT *, date_diff('second', opened_at, closed_at) / 86400.0 AS days FROM episodes
+          WHERE opened_at < $until AND (closed_at IS NULL OR closed_at >= $since)) e
     JOIN findings f USING (finding_id)
+    WHERE {where}
     GROUP BY GROUPING SETS ((f.tool), ())
 )
 SELECT sc.tool, sc.scans, coalesce(oc.occurrences, 0), coalesce(fi.findings, 0),
@@ -104,10 +127,25 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(f) else round(f, 6)
 
 
-def summary(store: Store) -> Summary:
+def _sql(template: str, filters: Filters) -> tuple[str, dict[str, Any]]:
+    where, params = filters.finding_where("f")
+    scan_only = Filters(projects=filters.projects, branches=filters.branches, tools=filters.tools)
+    scan_where, _ = scan_only.finding_where("s")
+    occ_where, _ = Filters(severities=filters.severities, cwes=filters.cwes, rules=filters.rules).finding_where("o")
+    sql = template.format(where=where, scan_where=scan_where, occ_where=occ_where)
+    params = params | {
+        "since": filters.since or datetime(1, 1, 1),
+        "until": filters.until or datetime(9999, 1, 1),
+        "unfiltered": filters == Filters(),
+    }
+    return sql, {k: v for k, v in params.items() if f"${k}" in sql}
+
+
+def summary(store: Store, filters: Filters | None = None) -> Summary:
+    filters = filters or Filters()
     with store.read() as conn:
-        files, scans, occurrences, findings = query_rows(conn, TOTALS_SQL)[0]
-        rows = query_rows(conn, PER_TOOL_SQL)
+        files, scans, occurrences, findings = query_df_row(conn, *_sql(TOTALS_SQL, filters))
+        rows = query_rows_named(conn, *_sql(PER_TOOL_SQL, filters))
     total = ToolSummary(0, 0, 0, EpisodeCounts(), None, None)
     per_tool: dict[str, ToolSummary] = {}
     for tool, n_scans, n_occ, n_find, op, fx, sup, reo, mean, median in rows:
@@ -128,23 +166,61 @@ def summary(store: Store) -> Summary:
     )
 
 
-def render_text(s: Summary) -> str:
-    def fmt(x: float | None) -> str:
-        return "—" if x is None else f"{x:.1f}"
+def summary_with_extras(
+    store: Store, filters: Filters | None = None, settings: Settings | None = None
+) -> dict[str, Any]:
+    """The summary object plus SLA compliance and each project's DORA headline numbers."""
+    from analytics import dora, remediation
 
+    filters = filters or Filters()
+    settings = settings or Settings()
+    out = summary(store, filters).as_dict()
+    sla = remediation.sla(store, filters, (), None, settings)
+    row = sla.iloc[0] if len(sla) else None
+    out["sla"] = {
+        "compliance": _num(row["compliance"]) if row is not None else None,
+        "overdue_open": int(row["overdue_open"]) if row is not None else 0,
+    }
+    out["dora"] = dora.dora_headline(store, filters, settings)
+    return out
+
+
+def render_text(d: dict[str, Any]) -> str:
+    def fmt(x: float | None, unit: str = "") -> str:
+        return "—" if x is None else f"{x:.1f}{unit}"
+
+    e = d["episodes"]
     lines = [
-        f"files {s.files}  scans {s.scans}  occurrences {s.occurrences}  findings {s.findings}",
-        f"episodes: open {s.episodes.open}, fixed {s.episodes.fixed}, suppressed {s.episodes.suppressed}, "
-        f"reopened {s.episodes.reopened}",
-        f"time to remediate (fixed episodes): mean {fmt(s.mttr_mean_days)} d, median {fmt(s.mttr_median_days)} d",
+        f"files {d['files']}  scans {d['scans']}  occurrences {d['occurrences']}  findings {d['findings']}",
+        f"episodes: open {e['open']}, fixed {e['fixed']}, suppressed {e['suppressed']}, reopened {e['reopened']}",
+        f"time to remediate (fixed episodes): mean {fmt(d['mttr_mean_days'], ' d')}, "
+        f"median {fmt(d['mttr_median_days'], ' d')}",
+    ]
+    if "sla" in d:
+        comp = d["sla"]["compliance"]
+        lines.append(
+            f"SLA: {'—' if comp is None else f'{100 * comp:.0f}%'} of fixes within SLA; "
+            f"{d['sla']['overdue_open']} open finding(s) overdue"
+        )
+    lines += [
         "",
         f"{'tool':<28} {'scans':>6} {'occurr.':>8} {'findings':>8} {'open':>6} {'fixed':>6} {'suppr.':>6} "
         f"{'reopen':>6} {'mean d':>7} {'median d':>8}",
     ]
-    for tool, t in s.per_tool.items():
-        e = t.episodes
+    for tool, t in d["per_tool"].items():
+        te = t["episodes"]
         lines.append(
-            f"{tool[:28]:<28} {t.scans:>6} {t.occurrences:>8} {t.findings:>8} {e.open:>6} {e.fixed:>6} "
-            f"{e.suppressed:>6} {e.reopened:>6} {fmt(t.mttr_mean_days):>7} {fmt(t.mttr_median_days):>8}"
+            f"{tool[:28]:<28} {t['scans']:>6} {t['occurrences']:>8} {t['findings']:>8} {te['open']:>6} "
+            f"{te['fixed']:>6} {te['suppressed']:>6} {te['reopened']:>6} {fmt(t['mttr_mean_days']):>7} "
+            f"{fmt(t['mttr_median_days']):>8}"
         )
+    if d.get("dora"):
+        lines += ["", f"{'project':<28} {'deploys':>7} {'lead time d':>11} {'CFR':>6} {'recovery h':>10}  frequency"]
+        for project, x in d["dora"].items():
+            cfr = x.get("change_failure_rate")
+            lines.append(
+                f"{project[:28]:<28} {x.get('deployments') or 0:>7} {fmt(x.get('lead_time_median_days')):>11} "
+                f"{'—' if cfr is None else f'{100 * cfr:.0f}%':>6} {fmt(x.get('recovery_median_hours')):>10}  "
+                f"{x.get('deployment_frequency_class') or '—'}"
+            )
     return "\n".join(lines)

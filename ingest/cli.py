@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from ingest import devops_cli
 from ingest.errors import ExitCode, UsageError
 from ingest.models import ScanMeta
 from ingest.pipeline import Report, ingest_many
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     manifest = sub.add_parser("manifest", help="backfill from a CSV: " + ",".join(MANIFEST_COLUMNS))
     manifest.add_argument("manifest", metavar="FILE.csv")
     _common(manifest)
+    devops_cli.add_parsers(sub)
     return parser
 
 
@@ -146,6 +148,8 @@ def print_report(report: Report, as_json: bool, out: TextIO, err: TextIO) -> Non
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in devops_cli.COMMANDS:
+        return devops_cli.run(args)
     try:
         store = Store(args.db)
         if args.command == "sarif":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -75,6 +76,7 @@ class Store:
         env_timeout = os.environ.get(ENV_TIMEOUT)
         self.timeout_s = timeout_s if timeout_s is not None else float(env_timeout or DEFAULT_TIMEOUT_S)
         self._migrated = False
+        self._local = threading.local()
 
     @property
     def path(self) -> Path | None:
@@ -129,7 +131,12 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only connection for one query or one page's worth of queries."""
+        """A read-only connection for one query — or the ``session()`` connection when one is open
+        in this thread, so that a page's many queries share one short-lived connection."""
+        shared = getattr(self._local, "conn", None)
+        if shared is not None:
+            yield shared
+            return
         if not self.exists() or not self._migrated:
             self.ensure()
         engine, conn = self._connect(read_only=True)
@@ -138,6 +145,20 @@ class Store:
         finally:
             conn.close()
             engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Store]:
+        """Hold one read-only connection for a unit of work (a page render, an export); it is
+        closed at the end, so writers elsewhere wait at most that long."""
+        if getattr(self._local, "conn", None) is not None:
+            yield self
+            return
+        with self.read() as conn:
+            self._local.conn = conn
+            try:
+                yield self
+            finally:
+                self._local.conn = None
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

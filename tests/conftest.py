@@ -33,9 +33,7 @@ def result(rule: str, path: str = "src/app.py", line: int = 1, **extra: Any) -> 
     r: dict[str, Any] = {
         "ruleId": rule,
         "message": {"text": extra.pop("message", f"problem {rule}")},
-        "locations": [
-            {"physicalLocation": {"artifactLocation": {"uri": path}, "region": {"startLine": line}}}
-        ],
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": path}, "region": {"startLine": line}}}],
     }
     r.update(extra)
     return r

@@ -362,25 +362,42 @@ WEIRD_RESULTS: list[tuple[dict[str, Any], str, int | None]] = [
     ({"ruleId": "W0", "message": {"text": "locations is a string"}, "locations": "src/a.py"}, "", None),
     ({"ruleId": "W1", "message": {"text": "locations holds a string"}, "locations": ["src/a.py"]}, "", None),
     (
-        {"ruleId": "W2", "message": {"text": "region is a list"},
-         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/b.py"}, "region": [1, 2]}}]},
+        {
+            "ruleId": "W2",
+            "message": {"text": "region is a list"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/b.py"}, "region": [1, 2]}}],
+        },
         "src/b.py",
         None,
     ),
     (result("W3", path="src/c.py", line=4) | {"message": 42}, "src/c.py", 4),
     (result("W4", path="src/d.py", line=5) | {"properties": [1, 2, 3]}, "src/d.py", 5),
     (result("W5", path="src/e.py", line=-3), "src/e.py", None),
-    (result("W6", path="src/f.py") | {"locations": [{"physicalLocation": {
-        "artifactLocation": {"uri": "src/f.py"}, "region": {"startLine": "12"}}}]}, "src/f.py", None),
     (
-        {"ruleId": "W7", "message": {"text": "physicalLocation is a string"},
-         "locations": [{"physicalLocation": "src/g.py:3"}]},
+        result("W6", path="src/f.py")
+        | {
+            "locations": [
+                {"physicalLocation": {"artifactLocation": {"uri": "src/f.py"}, "region": {"startLine": "12"}}}
+            ]
+        },
+        "src/f.py",
+        None,
+    ),
+    (
+        {
+            "ruleId": "W7",
+            "message": {"text": "physicalLocation is a string"},
+            "locations": [{"physicalLocation": "src/g.py:3"}],
+        },
         "",
         None,
     ),
     (
-        {"ruleId": "W8", "message": {"text": "uri is a number"},
-         "locations": [{"physicalLocation": {"artifactLocation": {"uri": 7}, "region": {"startLine": 2}}}]},
+        {
+            "ruleId": "W8",
+            "message": {"text": "uri is a number"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": 7}, "region": {"startLine": 2}}}],
+        },
         "",
         2,
     ),
@@ -479,9 +496,7 @@ def test_same_bytes_for_another_commit_are_another_file(run_ingest: Ingest, sql:
 
 
 # ------------------------------------------------------------------------------------------ JSON report
-def test_json_report_is_valid_json_with_statuses(
-    run_ingest: Ingest, write_sarif: Write, good: Path
-) -> None:
+def test_json_report_is_valid_json_with_statuses(run_ingest: Ingest, write_sarif: Write, good: Path) -> None:
     bad = write_sarif("bad.sarif", b"[]")
     code, out, err = run_ingest("sarif", good, bad, *META, "--json")
     assert code == 3

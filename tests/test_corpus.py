@@ -21,18 +21,14 @@ from tests.conftest import CORPUS
 
 pytestmark = [
     pytest.mark.corpus,
-    pytest.mark.skipif(
-        not CORPUS.is_dir(), reason=f"../shared/sarif-corpus is not beside this checkout ({CORPUS})"
-    ),
+    pytest.mark.skipif(not CORPUS.is_dir(), reason=f"../shared/sarif-corpus is not beside this checkout ({CORPUS})"),
 ]
 
 SEVERITIES = {"critical", "high", "medium", "low", "info"}
 
 
 def corpus_files() -> list[Path]:
-    return sorted(
-        p for p in CORPUS.rglob("*") if p.is_file() and p.name not in ("MANIFEST.csv", "README.md")
-    )
+    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name not in ("MANIFEST.csv", "README.md"))
 
 
 def expected_occurrences(path: Path) -> int | None:
@@ -162,7 +158,14 @@ def test_corpus_summary_cli(corpus: Corpus) -> None:
     assert code == 0
     summary = json.loads(out.getvalue())
     for key in (
-        "files", "scans", "occurrences", "findings", "episodes", "mttr_mean_days", "mttr_median_days", "per_tool",
+        "files",
+        "scans",
+        "occurrences",
+        "findings",
+        "episodes",
+        "mttr_mean_days",
+        "mttr_median_days",
+        "per_tool",
     ):
         assert key in summary, key
     assert set(summary["episodes"]) >= {"open", "fixed", "suppressed", "reopened"}

@@ -140,232 +140,1071 @@ SEMGREP_RULES = "vulnerability-management-registry.semgrep-rules.gitlab-rules.sa
 GOLDEN = [
     # --- CodeQL / LGTM: codeql-action's valid-sarif fixture, two runs of two tools -------------
     # run 0 "LGTM.com": no adapter → problem.severity unread; level from rule default "note".
-    case(Golden(CODEQL_ACTION, "lgtm-com", 0, "js/unused-local-variable", "low", "level", None, None, (),
-                "main.js", 2, "partialFingerprints",
-                partial(primaryLocationLineHash="39fa2ee980eb94b0:1", primaryLocationStartColumnFingerprint="4"))),
+    case(
+        Golden(
+            CODEQL_ACTION,
+            "lgtm-com",
+            0,
+            "js/unused-local-variable",
+            "low",
+            "level",
+            None,
+            None,
+            (),
+            "main.js",
+            2,
+            "partialFingerprints",
+            partial(primaryLocationLineHash="39fa2ee980eb94b0:1", primaryLocationStartColumnFingerprint="4"),
+        )
+    ),
     # run 1 "CodeQL command-line toolchain" → codeql; problem.severity recommendation → low.
-    case(Golden(CODEQL_ACTION, "codeql", 0, "js/unused-local-variable", "low", "tool", "recommendation", None, (),
-                "main.js", 2, "partialFingerprints",
-                partial(primaryLocationLineHash="39fa2ee980eb94b0:1", primaryLocationStartColumnFingerprint="4"))),
+    case(
+        Golden(
+            CODEQL_ACTION,
+            "codeql",
+            0,
+            "js/unused-local-variable",
+            "low",
+            "tool",
+            "recommendation",
+            None,
+            (),
+            "main.js",
+            2,
+            "partialFingerprints",
+            partial(primaryLocationLineHash="39fa2ee980eb94b0:1", primaryLocationStartColumnFingerprint="4"),
+        )
+    ),
     # problem.severity "warning" (medium) beats the rule's default level "note" (rule 2 before 3).
-    case(Golden(CODEQL_ACTION, "codeql", 1, "js/inconsistent-use-of-new", "medium", "tool", "warning", None, (),
-                "src/promiseUtils.js", 2, "partialFingerprints",
-                partial(primaryLocationLineHash="5061c3315a741b7d:1", primaryLocationStartColumnFingerprint="7"))),
+    case(
+        Golden(
+            CODEQL_ACTION,
+            "codeql",
+            1,
+            "js/inconsistent-use-of-new",
+            "medium",
+            "tool",
+            "warning",
+            None,
+            (),
+            "src/promiseUtils.js",
+            2,
+            "partialFingerprints",
+            partial(primaryLocationLineHash="5061c3315a741b7d:1", primaryLocationStartColumnFingerprint="7"),
+        )
+    ),
     # artifactLocation by index only → artifacts[1] = testFile2.js; the driver has no rules at all.
-    case(Golden("codeql/codeql-action-fingerprinting-expected.sarif", "codeql", 1, "js/unused-local-variable",
-                "medium", "level", None, None, (), "testFile2.js", 2, "partialFingerprints",
-                partial(primaryLocationLineHash="f7592a95a9381ac0:1"))),
+    case(
+        Golden(
+            "codeql/codeql-action-fingerprinting-expected.sarif",
+            "codeql",
+            1,
+            "js/unused-local-variable",
+            "medium",
+            "level",
+            None,
+            None,
+            (),
+            "testFile2.js",
+            2,
+            "partialFingerprints",
+            partial(primaryLocationLineHash="f7592a95a9381ac0:1"),
+        )
+    ),
     # CodeQL 2.5.4: CWE tags external/cwe/cwe-079 → CWE-79. The partial fingerprint repeats at
     # bad/mod_user.py:33 and good/mod_user.py:34 (results 57, 58: near-identical copies) → ignored for these two,
     # computed from the message (the snippet is only in contextRegion, not in region).
-    case(Golden(CODEQL_254, "codeql", 57, "py/reflective-xss", "high", "tool", "error", None, ("CWE-79", "CWE-116"),
-                "bad/mod_user.py", 33, "computed:message")),
+    case(
+        Golden(
+            CODEQL_254,
+            "codeql",
+            57,
+            "py/reflective-xss",
+            "high",
+            "tool",
+            "error",
+            None,
+            ("CWE-79", "CWE-116"),
+            "bad/mod_user.py",
+            33,
+            "computed:message",
+        )
+    ),
     # 56 and 59: the partial fingerprint occurs once in the scan → trusted, although others repeat.
     # primaryLocationStartColumnFingerprint "0" is a real value, not a placeholder (56 starts at the
     # line's first non-blank character, startColumn 5 after four spaces); SPEC §4 rule 2 joins all keys.
-    case(Golden(CODEQL_254, "codeql", 56, "py/path-injection", "high", "tool", "error", None,
-                ("CWE-22", "CWE-23", "CWE-36", "CWE-73", "CWE-99"), "bad/libapi.py", 22, "partialFingerprints",
-                partial(primaryLocationLineHash="6e479c79e8d1316:1", primaryLocationStartColumnFingerprint="0"))),
-    case(Golden(CODEQL_254, "codeql", 59, "py/sql-injection", "high", "tool", "error", None, ("CWE-89",),
-                "bad/libuser.py", 12, "partialFingerprints",
-                partial(primaryLocationLineHash="87f19d40ee7aefaf:1", primaryLocationStartColumnFingerprint="17"))),
+    case(
+        Golden(
+            CODEQL_254,
+            "codeql",
+            56,
+            "py/path-injection",
+            "high",
+            "tool",
+            "error",
+            None,
+            ("CWE-22", "CWE-23", "CWE-36", "CWE-73", "CWE-99"),
+            "bad/libapi.py",
+            22,
+            "partialFingerprints",
+            partial(primaryLocationLineHash="6e479c79e8d1316:1", primaryLocationStartColumnFingerprint="0"),
+        )
+    ),
+    case(
+        Golden(
+            CODEQL_254,
+            "codeql",
+            59,
+            "py/sql-injection",
+            "high",
+            "tool",
+            "error",
+            None,
+            ("CWE-89",),
+            "bad/libuser.py",
+            12,
+            "partialFingerprints",
+            partial(primaryLocationLineHash="87f19d40ee7aefaf:1", primaryLocationStartColumnFingerprint="17"),
+        )
+    ),
     # --- Semgrep OSS 1.69: security-severity is a *word* (MEDIUM/HIGH/CRITICAL) → rule 2 ---------
-    case(Golden(SEMGREP_OSS, "semgrep", 0,
-                f"{SEMGREP_RULES}.javascript.pathtraversal.javascript_pathtraversal_rule-non-literal-fs-filename",
-                "medium", "tool", "MEDIUM", None, ("CWE-22",), "Gruntfile.js", 75, "fingerprints",
-                "e5aea7d033ad2f52b0c68a45048d8297e59597971eb74ca387ebdb598e9d2631c1de6945ffea9d9dc2fce6bb0f1e8f8e96"
-                "6061e685f3f72c40459c30f9fe7235_0")),
-    case(Golden(SEMGREP_OSS, "semgrep", 19,
-                f"{SEMGREP_RULES}.rules.lgpl.javascript.jwt.rules_lgpl_javascript_jwt_rule-hardcoded-jwt-secret",
-                "high", "tool", "HIGH", None, ("CWE-798",), "lib/insecurity.ts", 56, "fingerprints",
-                "4a3e2ee59c608b0ad2e3ad574212e0b0ab7389f85eb224d1f99a6b1293502a57fecfc5ae3d123dcf44a478b361513002d7"
-                "c033413f57da2b616614ece35fc48a_0")),
-    case(Golden(SEMGREP_OSS, "semgrep", 21,
-                f"{SEMGREP_RULES}.rules.lgpl.javascript.database.rules_lgpl_javascript_database_rule-node-nosqli-"
-                "injection",
-                "critical", "tool", "CRITICAL", None, ("CWE-943",), "routes/address.ts", 18, "fingerprints",
-                "b791fb07e2b974ef6c94f59fcceb71ac7a979fd78002fe5989e865d07c6e072e3bd993c830fa00d80a426a9b8382ce8f40"
-                "15ecefb1927667b662f1ed7919c767_0")),
+    case(
+        Golden(
+            SEMGREP_OSS,
+            "semgrep",
+            0,
+            f"{SEMGREP_RULES}.javascript.pathtraversal.javascript_pathtraversal_rule-non-literal-fs-filename",
+            "medium",
+            "tool",
+            "MEDIUM",
+            None,
+            ("CWE-22",),
+            "Gruntfile.js",
+            75,
+            "fingerprints",
+            "e5aea7d033ad2f52b0c68a45048d8297e59597971eb74ca387ebdb598e9d2631c1de6945ffea9d9dc2fce6bb0f1e8f8e96"
+            "6061e685f3f72c40459c30f9fe7235_0",
+        )
+    ),
+    case(
+        Golden(
+            SEMGREP_OSS,
+            "semgrep",
+            19,
+            f"{SEMGREP_RULES}.rules.lgpl.javascript.jwt.rules_lgpl_javascript_jwt_rule-hardcoded-jwt-secret",
+            "high",
+            "tool",
+            "HIGH",
+            None,
+            ("CWE-798",),
+            "lib/insecurity.ts",
+            56,
+            "fingerprints",
+            "4a3e2ee59c608b0ad2e3ad574212e0b0ab7389f85eb224d1f99a6b1293502a57fecfc5ae3d123dcf44a478b361513002d7"
+            "c033413f57da2b616614ece35fc48a_0",
+        )
+    ),
+    case(
+        Golden(
+            SEMGREP_OSS,
+            "semgrep",
+            21,
+            f"{SEMGREP_RULES}.rules.lgpl.javascript.database.rules_lgpl_javascript_database_rule-node-nosqli-injection",
+            "critical",
+            "tool",
+            "CRITICAL",
+            None,
+            ("CWE-943",),
+            "routes/address.ts",
+            18,
+            "fingerprints",
+            "b791fb07e2b974ef6c94f59fcceb71ac7a979fd78002fe5989e865d07c6e072e3bd993c830fa00d80a426a9b8382ce8f40"
+            "15ecefb1927667b662f1ed7919c767_0",
+        )
+    ),
     # --- semgrep 0.17 ("semgrep"): bare "cwe" tag carries no number; no snippet, no fingerprints --
-    case(Golden(SEMGREP_017, "semgrep", 0, "java.lang.security.audit.cbc-padding-oracle.cbc-padding-oracle",
-                "medium", "level", None, None, (), "src/main/java/org/owasp/benchmark/testcode/BenchmarkTest02660.java",
-                59, "computed:message")),
+    case(
+        Golden(
+            SEMGREP_017,
+            "semgrep",
+            0,
+            "java.lang.security.audit.cbc-padding-oracle.cbc-padding-oracle",
+            "medium",
+            "level",
+            None,
+            None,
+            (),
+            "src/main/java/org/owasp/benchmark/testcode/BenchmarkTest02660.java",
+            59,
+            "computed:message",
+        )
+    ),
     # semgrep e2e (LGPL, corpus only): rule default "error", no security-severity.
-    case(Golden(SEMGREP_E2E, "semgrep", 1, "rules.regex.detected-aws-account-id", "high", "level", None, None, (),
-                "targets/basic/regex-nosemgrep.txt", 3, "fingerprints",
-                "4440db758833756e8f31ad014849570b368174a5ce270a6fcea3a14c8d4259987169a5419ccf5f86b76cd4aae5375f57e7"
-                "02b01b9a512793033238556aa0191b_1")),
+    case(
+        Golden(
+            SEMGREP_E2E,
+            "semgrep",
+            1,
+            "rules.regex.detected-aws-account-id",
+            "high",
+            "level",
+            None,
+            None,
+            (),
+            "targets/basic/regex-nosemgrep.txt",
+            3,
+            "fingerprints",
+            "4440db758833756e8f31ad014849570b368174a5ce270a6fcea3a14c8d4259987169a5419ccf5f86b76cd4aae5375f57e7"
+            "02b01b9a512793033238556aa0191b_1",
+        )
+    ),
     # --- Snyk Code: no "<Severity> severity -" prefix → level; properties.cwe; fingerprints "0"/"1" -
     # The highest key "1" is a fuzzy hash: results 3 and 4 (sander.es6.js:571, sander.es.js:519,
     # copies of one bundle) share it → ignored for them, computed from the message (no snippet).
     # Result 0: level "note" → low; its key "1" value occurs once in the scan → kept.
-    case(Golden(SNYK_CODE, "snyk-code", 0, "javascript/InsufficientPostmessageValidation", "low", "level", None,
-                None, ("CWE-20",), "proxy-desktop/frontend/node_modules/vite/dist/client/client.mjs", 250,
-                "fingerprints",
-                "3df95e84.4773f344.607187b5.c559ebce.8d22f254.10d85176.83265159.870b3dbe.cee1e251.4773f344.607187b5."
-                "c559ebce.69920cab.8020cfdf.83265159.1db0a836")),
-    case(Golden(SNYK_CODE, "snyk-code", 3, "javascript/PT", "medium", "level", None, None,
-                ("CWE-23",), "proxy-desktop/frontend/node_modules/sander/dist/sander.es6.js", 571, "computed:message")),
+    case(
+        Golden(
+            SNYK_CODE,
+            "snyk-code",
+            0,
+            "javascript/InsufficientPostmessageValidation",
+            "low",
+            "level",
+            None,
+            None,
+            ("CWE-20",),
+            "proxy-desktop/frontend/node_modules/vite/dist/client/client.mjs",
+            250,
+            "fingerprints",
+            "3df95e84.4773f344.607187b5.c559ebce.8d22f254.10d85176.83265159.870b3dbe.cee1e251.4773f344.607187b5."
+            "c559ebce.69920cab.8020cfdf.83265159.1db0a836",
+        )
+    ),
+    case(
+        Golden(
+            SNYK_CODE,
+            "snyk-code",
+            3,
+            "javascript/PT",
+            "medium",
+            "level",
+            None,
+            None,
+            ("CWE-23",),
+            "proxy-desktop/frontend/node_modules/sander/dist/sander.es6.js",
+            571,
+            "computed:message",
+        )
+    ),
     # --- Snyk Container: two runs, one stream → one scan; "High severity - ..." rule prefix ------
-    case(Golden("snyk/snyk-container-2runs.sarif", "snyk-container", 0, "SNYK-ALPINE318-OPENSSL-6032386", "high",
-                "tool", "High", None, (),
-                "us-central1-docker.pkg.dev/qbank-266411/preproduction-oci-images/devsecops-mvp-peacock-simulator_"
-                "bac2315/qbank-266411/preproduction-oci-images/devsecops-mvp-peacock-simulator", 1,
-                "computed:message")),
-    case(Golden("snyk/snyk-container-2runs.sarif", "snyk-container", 1, "SNYK-GOLANG-GOLANGORGXSYSUNIX-3310442",
-                "medium", "tool", "Medium", None, ("CWE-266",), "/app/node_modules/esbuild-linux-64/bin/esbuild", 1,
-                "computed:message")),
+    case(
+        Golden(
+            "snyk/snyk-container-2runs.sarif",
+            "snyk-container",
+            0,
+            "SNYK-ALPINE318-OPENSSL-6032386",
+            "high",
+            "tool",
+            "High",
+            None,
+            (),
+            "us-central1-docker.pkg.dev/qbank-266411/preproduction-oci-images/devsecops-mvp-peacock-simulator_"
+            "bac2315/qbank-266411/preproduction-oci-images/devsecops-mvp-peacock-simulator",
+            1,
+            "computed:message",
+        )
+    ),
+    case(
+        Golden(
+            "snyk/snyk-container-2runs.sarif",
+            "snyk-container",
+            1,
+            "SNYK-GOLANG-GOLANGORGXSYSUNIX-3310442",
+            "medium",
+            "tool",
+            "Medium",
+            None,
+            ("CWE-266",),
+            "/app/node_modules/esbuild-linux-64/bin/esbuild",
+            1,
+            "computed:message",
+        )
+    ),
     # --- Snyk IaC: PROJECTROOT = file:///github/workspace/ (a CI workspace) is stripped ----------
-    case(Golden("snyk/snyk-iac-fib-go.sarif", "snyk-iac", 0, "SNYK-CC-K8S-6", "medium", "tool", "Medium", None, (),
-                "services/fib-go/deploy/deployment.yaml", 18, "computed:message")),
-    case(Golden("snyk/snyk-iac-fib-go.sarif", "snyk-iac", 3, "SNYK-CC-K8S-32", "low", "tool", "Low", None, (),
-                "services/fib-go/deploy/deployment.yaml", 3, "computed:message")),
+    case(
+        Golden(
+            "snyk/snyk-iac-fib-go.sarif",
+            "snyk-iac",
+            0,
+            "SNYK-CC-K8S-6",
+            "medium",
+            "tool",
+            "Medium",
+            None,
+            (),
+            "services/fib-go/deploy/deployment.yaml",
+            18,
+            "computed:message",
+        )
+    ),
+    case(
+        Golden(
+            "snyk/snyk-iac-fib-go.sarif",
+            "snyk-iac",
+            3,
+            "SNYK-CC-K8S-32",
+            "low",
+            "tool",
+            "Low",
+            None,
+            (),
+            "services/fib-go/deploy/deployment.yaml",
+            3,
+            "computed:message",
+        )
+    ),
     # --- Grype: numeric security-severity (rule 1) beats the "Severity: low" help line (rule 2) ---
-    case(Golden("grype/grype-presenter-image-golden.sarif", "grype", 0, "CVE-1999-0001-package-1", "high",
-                "security-severity", "low", 8.2, (), "user-input/somefile-1.txt", 1, "partialFingerprints",
-                partial(primaryLocationLineHash="efe125c0a2b4bdafe476b69ba51a49734780c62b93803950319056acebe4323f:1"))),
-    case(Golden("grype/grype-presenter-image-golden.sarif", "grype", 1, "CVE-1999-0002-package-2", "high",
-                "security-severity", "critical", 8.5, (), "user-input/somefile-2.txt", 1, "partialFingerprints",
-                partial(primaryLocationLineHash="bafe9890c7cda00bf4d1b1a57d1d20b08e27162e718235a3d38a9a8d2f449ed1:1"))),
-    case(Golden("grype/defectdojo-grype-0.34.7-cxf.sarif", "grype", 0,
-                "CVE-2008-0732-geronimo-j2ee-management_1.1_spec", "low", "security-severity", "low", 2.1, (),
-                "lib/geronimo-j2ee-management_1.1_spec-1.0.1.jar", 1, "computed:message")),
+    case(
+        Golden(
+            "grype/grype-presenter-image-golden.sarif",
+            "grype",
+            0,
+            "CVE-1999-0001-package-1",
+            "high",
+            "security-severity",
+            "low",
+            8.2,
+            (),
+            "user-input/somefile-1.txt",
+            1,
+            "partialFingerprints",
+            partial(primaryLocationLineHash="efe125c0a2b4bdafe476b69ba51a49734780c62b93803950319056acebe4323f:1"),
+        )
+    ),
+    case(
+        Golden(
+            "grype/grype-presenter-image-golden.sarif",
+            "grype",
+            1,
+            "CVE-1999-0002-package-2",
+            "high",
+            "security-severity",
+            "critical",
+            8.5,
+            (),
+            "user-input/somefile-2.txt",
+            1,
+            "partialFingerprints",
+            partial(primaryLocationLineHash="bafe9890c7cda00bf4d1b1a57d1d20b08e27162e718235a3d38a9a8d2f449ed1:1"),
+        )
+    ),
+    case(
+        Golden(
+            "grype/defectdojo-grype-0.34.7-cxf.sarif",
+            "grype",
+            0,
+            "CVE-2008-0732-geronimo-j2ee-management_1.1_spec",
+            "low",
+            "security-severity",
+            "low",
+            2.1,
+            (),
+            "lib/geronimo-j2ee-management_1.1_spec-1.0.1.jar",
+            1,
+            "computed:message",
+        )
+    ),
     # --- Anchore (grype-based scan-action): every result suppressed "external" without status ----
     # No security-severity; the rule's "Severity: X" help line (grype's format) is the tool word and
     # beats the level: Low (level warning) → low, Medium (level error) → medium, Negligible → info.
-    case(Golden(ANCHORE, "anchore", 0, "ANCHOREVULN_CVE-2019-18276_dpkg_bash-4.3-14ubuntu1.4", "low", "tool", "Low",
-                None, (), "Dockerfile", 1, "computed:message")),
-    case(Golden(ANCHORE, "anchore", 129, "ANCHOREVULN_CVE-2019-14250_dpkg_binutils-2.26.1-1ubuntu1~16.04.8", "medium",
-                "tool", "Medium", None, (), "Dockerfile", 1, "computed:message")),
-    case(Golden(ANCHORE, "anchore", 139, "ANCHOREVULN_CVE-2017-8283_dpkg_dpkg-1.18.4ubuntu1.6", "info", "tool",
-                "Negligible", None, (), "Dockerfile", 1, "computed:message")),
+    case(
+        Golden(
+            ANCHORE,
+            "anchore",
+            0,
+            "ANCHOREVULN_CVE-2019-18276_dpkg_bash-4.3-14ubuntu1.4",
+            "low",
+            "tool",
+            "Low",
+            None,
+            (),
+            "Dockerfile",
+            1,
+            "computed:message",
+        )
+    ),
+    case(
+        Golden(
+            ANCHORE,
+            "anchore",
+            129,
+            "ANCHOREVULN_CVE-2019-14250_dpkg_binutils-2.26.1-1ubuntu1~16.04.8",
+            "medium",
+            "tool",
+            "Medium",
+            None,
+            (),
+            "Dockerfile",
+            1,
+            "computed:message",
+        )
+    ),
+    case(
+        Golden(
+            ANCHORE,
+            "anchore",
+            139,
+            "ANCHOREVULN_CVE-2017-8283_dpkg_dpkg-1.18.4ubuntu1.6",
+            "info",
+            "tool",
+            "Negligible",
+            None,
+            (),
+            "Dockerfile",
+            1,
+            "computed:message",
+        )
+    ),
     # --- Checkov: every failed check level error, no severity word, no snippet --------------------
-    case(Golden("checkov/sast-tool-testing-checkov-2.0.418.sarif", "checkov", 0, "CKV_AWS_16", "high", "level", None,
-                None, (), "aws/aws_db_instance.tf", 5, "computed:message")),
+    case(
+        Golden(
+            "checkov/sast-tool-testing-checkov-2.0.418.sarif",
+            "checkov",
+            0,
+            "CKV_AWS_16",
+            "high",
+            "level",
+            None,
+            None,
+            (),
+            "aws/aws_db_instance.tf",
+            5,
+            "computed:message",
+        )
+    ),
     # --- Fortify FPR converter: rule by ruleIndex only; CWE via rule relationships ----------------
-    case(Golden("fortify/sarif-sdk-converter-fortify-fpr-fortifytest.sarif", "fortify", 2,
-                "6ED95DD1-4F81-44C6-A260-695DFD41B803", "medium", "level", None, None, ("CWE-22", "CWE-73"),
-                "src/Controllers/ContentFileHandlingController.cs", 38, "computed:snippet",
-                category="CareerGuideAdminTool")),
+    case(
+        Golden(
+            "fortify/sarif-sdk-converter-fortify-fpr-fortifytest.sarif",
+            "fortify",
+            2,
+            "6ED95DD1-4F81-44C6-A260-695DFD41B803",
+            "medium",
+            "level",
+            None,
+            None,
+            ("CWE-22", "CWE-73"),
+            "src/Controllers/ContentFileHandlingController.cs",
+            38,
+            "computed:snippet",
+            category="CareerGuideAdminTool",
+        )
+    ),
     # Fortify XML converter: properties.priority; properties.cwe "134, 787"; InstanceId partial fp.
-    case(Golden("fortify/sarif-sdk-converter-fortify-xml-bannedapis.sarif", "fortify", 0, "Null Dereference", "high",
-                "tool", "High", None, ("CWE-476",), "bannedAPIs.m", 172, "partialFingerprints",
-                partial(InstanceId="30C5553B949CCCBFDA3AEF5D98E90CC4"))),
-    case(Golden("fortify/sarif-sdk-converter-fortify-xml-bannedapis.sarif", "fortify", 1, "Dangerous Function",
-                "critical", "tool", "Critical", None, ("CWE-242",), "bannedAPIs.m", 243, "partialFingerprints",
-                partial(InstanceId="23A9EC956EBD4DE3265979412C99C399"))),
-    case(Golden("fortify/sarif-sdk-converter-fortify-xml-bannedapis.sarif", "fortify", 2,
-                "Buffer Overflow: Format String", "high", "tool", "High", None, ("CWE-134", "CWE-787"), "bannedAPIs.m",
-                240, "partialFingerprints", partial(InstanceId="BC721B0CA607643167C1FCF97A99049C"))),
+    case(
+        Golden(
+            "fortify/sarif-sdk-converter-fortify-xml-bannedapis.sarif",
+            "fortify",
+            0,
+            "Null Dereference",
+            "high",
+            "tool",
+            "High",
+            None,
+            ("CWE-476",),
+            "bannedAPIs.m",
+            172,
+            "partialFingerprints",
+            partial(InstanceId="30C5553B949CCCBFDA3AEF5D98E90CC4"),
+        )
+    ),
+    case(
+        Golden(
+            "fortify/sarif-sdk-converter-fortify-xml-bannedapis.sarif",
+            "fortify",
+            1,
+            "Dangerous Function",
+            "critical",
+            "tool",
+            "Critical",
+            None,
+            ("CWE-242",),
+            "bannedAPIs.m",
+            243,
+            "partialFingerprints",
+            partial(InstanceId="23A9EC956EBD4DE3265979412C99C399"),
+        )
+    ),
+    case(
+        Golden(
+            "fortify/sarif-sdk-converter-fortify-xml-bannedapis.sarif",
+            "fortify",
+            2,
+            "Buffer Overflow: Format String",
+            "high",
+            "tool",
+            "High",
+            None,
+            ("CWE-134", "CWE-787"),
+            "bannedAPIs.m",
+            240,
+            "partialFingerprints",
+            partial(InstanceId="BC721B0CA607643167C1FCF97A99049C"),
+        )
+    ),
     # --- OWASP Dependency-Check: result properties; no region --------------------------------------
     # file:////src/.venv/... (empty authority, then //src) is the path /src/.venv/...; /src/ is the
     # scanner container's mount of the checkout and is stripped.
-    case(Golden("dependency-check/defectdojo-dependency-check-6.1.2.sarif", "dependency-check", 4, "CVE-2012-6708",
-                "medium", "tool", "MEDIUM", None, (),
-                ".venv/lib/python3.9/site-packages/tastypie_swagger/static/tastypie_swagger/js/lib/jquery-1.8.0.min.js",
-                None, "computed:message")),
+    case(
+        Golden(
+            "dependency-check/defectdojo-dependency-check-6.1.2.sarif",
+            "dependency-check",
+            4,
+            "CVE-2012-6708",
+            "medium",
+            "tool",
+            "MEDIUM",
+            None,
+            (),
+            ".venv/lib/python3.9/site-packages/tastypie_swagger/static/tastypie_swagger/js/lib/jquery-1.8.0.min.js",
+            None,
+            "computed:message",
+        )
+    ),
     # --- DevSkim: DevSkimSeverity on the result -------------------------------------------------
-    case(Golden("devskim/defectdojo-devskim-1.0.90-many.sarif", "devskim", 1, "DS126858", "critical", "tool",
-                "Critical", None, (), "crypto.py", 10, "computed:snippet")),
-    case(Golden("devskim/defectdojo-devskim-1.0.90-many.sarif", "devskim", 3, "DS154189", "medium", "tool",
-                "Moderate", None, (), "legacy.c", 12, "computed:snippet")),
-    case(Golden("devskim/defectdojo-devskim-1.0.90-many.sarif", "devskim", 0, "DS189424", "low", "tool",
-                "ManualReview", None, (), "render.js", 6, "computed:snippet")),
+    case(
+        Golden(
+            "devskim/defectdojo-devskim-1.0.90-many.sarif",
+            "devskim",
+            1,
+            "DS126858",
+            "critical",
+            "tool",
+            "Critical",
+            None,
+            (),
+            "crypto.py",
+            10,
+            "computed:snippet",
+        )
+    ),
+    case(
+        Golden(
+            "devskim/defectdojo-devskim-1.0.90-many.sarif",
+            "devskim",
+            3,
+            "DS154189",
+            "medium",
+            "tool",
+            "Moderate",
+            None,
+            (),
+            "legacy.c",
+            12,
+            "computed:snippet",
+        )
+    ),
+    case(
+        Golden(
+            "devskim/defectdojo-devskim-1.0.90-many.sarif",
+            "devskim",
+            0,
+            "DS189424",
+            "low",
+            "tool",
+            "ManualReview",
+            None,
+            (),
+            "render.js",
+            6,
+            "computed:snippet",
+        )
+    ),
     # --- Checkmarx One: rule security-severity 9.0 / 2.0; engine suffix kept in the rule id -----
-    case(Golden("checkmarx-one/sariftest-checkmarx-one-cx-result.sarif", "checkmarx", 468, "SQL Injection (sast)",
-                "critical", "security-severity", None, 9.0, (),
-                "webgoat-lessons/sql-injection/src/main/java/org/owasp/webgoat/sql_injection/introduction/"
-                "SqlInjectionLesson5a.java", 53, "computed:message")),
-    case(Golden("checkmarx-one/sariftest-checkmarx-one-cx-result.sarif", "checkmarx", 3426,
-                "Unpinned Actions Full Length Commit SHA (kics)", "low", "security-severity", None, 2.0, (),
-                ".github/workflows/codeql.yml", 39, "computed:message")),
+    case(
+        Golden(
+            "checkmarx-one/sariftest-checkmarx-one-cx-result.sarif",
+            "checkmarx",
+            468,
+            "SQL Injection (sast)",
+            "critical",
+            "security-severity",
+            None,
+            9.0,
+            (),
+            "webgoat-lessons/sql-injection/src/main/java/org/owasp/webgoat/sql_injection/introduction/"
+            "SqlInjectionLesson5a.java",
+            53,
+            "computed:message",
+        )
+    ),
+    case(
+        Golden(
+            "checkmarx-one/sariftest-checkmarx-one-cx-result.sarif",
+            "checkmarx",
+            3426,
+            "Unpinned Actions Full Length Commit SHA (kics)",
+            "low",
+            "security-severity",
+            None,
+            2.0,
+            (),
+            ".github/workflows/codeql.yml",
+            39,
+            "computed:message",
+        )
+    ),
     # --- ESLint ---------------------------------------------------------------------------------
-    case(Golden("eslint/sarif-tutorials-eslint-simple-example.sarif", "eslint", 0, "no-unused-vars", "high", "level",
-                None, None, (), "C:/dev/sarif/sarif-tutorials/samples/Introduction/simple-example.js", 1,
-                "computed:message")),
-    case(Golden("eslint/iframe-resizer-eslint-8.56.0.sarif", "eslint", 3, "no-console", "medium", "level", None,
-                None, (), "/Users/davidbradshaw/dev/iframe-resizer/src/iframeResizer.contentWindow.js", 175,
-                "computed:message")),
+    case(
+        Golden(
+            "eslint/sarif-tutorials-eslint-simple-example.sarif",
+            "eslint",
+            0,
+            "no-unused-vars",
+            "high",
+            "level",
+            None,
+            None,
+            (),
+            "C:/dev/sarif/sarif-tutorials/samples/Introduction/simple-example.js",
+            1,
+            "computed:message",
+        )
+    ),
+    case(
+        Golden(
+            "eslint/iframe-resizer-eslint-8.56.0.sarif",
+            "eslint",
+            3,
+            "no-console",
+            "medium",
+            "level",
+            None,
+            None,
+            (),
+            "/Users/davidbradshaw/dev/iframe-resizer/src/iframeResizer.contentWindow.js",
+            175,
+            "computed:message",
+        )
+    ),
     # --- gosec: CWE via rule relationships into the CWE taxonomy --------------------------------
     # gosec's own severity is the upper-case tag among rule properties.tags (also "Severity: X" in the
     # help text); it beats the level, which gosec does not derive from it (G304 MEDIUM is level error).
-    case(Golden("gosec/enumdns-gosec-results.sarif", "gosec", 0, "G115", "high", "tool", "HIGH", None, ("CWE-190",),
-                "internal/disk/disk_unix.go", 69, "computed:snippet")),
-    case(Golden("gosec/enumdns-gosec-results.sarif", "gosec", 1, "G304", "medium", "tool", "MEDIUM", None, ("CWE-22",),
-                "pkg/writers/text.go", 20, "computed:snippet")),
-    case(Golden("gosec/enumdns-gosec-results.sarif", "gosec", 16, "G104", "low", "tool", "LOW", None, ("CWE-703",),
-                "cmd/report_convert.go", 133, "computed:snippet")),
+    case(
+        Golden(
+            "gosec/enumdns-gosec-results.sarif",
+            "gosec",
+            0,
+            "G115",
+            "high",
+            "tool",
+            "HIGH",
+            None,
+            ("CWE-190",),
+            "internal/disk/disk_unix.go",
+            69,
+            "computed:snippet",
+        )
+    ),
+    case(
+        Golden(
+            "gosec/enumdns-gosec-results.sarif",
+            "gosec",
+            1,
+            "G304",
+            "medium",
+            "tool",
+            "MEDIUM",
+            None,
+            ("CWE-22",),
+            "pkg/writers/text.go",
+            20,
+            "computed:snippet",
+        )
+    ),
+    case(
+        Golden(
+            "gosec/enumdns-gosec-results.sarif",
+            "gosec",
+            16,
+            "G104",
+            "low",
+            "tool",
+            "LOW",
+            None,
+            ("CWE-703",),
+            "cmd/report_convert.go",
+            133,
+            "computed:snippet",
+        )
+    ),
     # --- SpotBugs: message from messageStrings + arguments -------------------------------------
-    case(Golden("spotbugs/defectdojo-spotbugs-4.4.0.sarif", "spotbugs", 0, "DMI_HARDCODED_ABSOLUTE_FILENAME", "low",
-                "level", None, None, (), "Boot.java", 23, "computed:message")),
+    case(
+        Golden(
+            "spotbugs/defectdojo-spotbugs-4.4.0.sarif",
+            "spotbugs",
+            0,
+            "DMI_HARDCODED_ABSOLUTE_FILENAME",
+            "low",
+            "level",
+            None,
+            None,
+            (),
+            "Boot.java",
+            23,
+            "computed:message",
+        )
+    ),
     # --- Flawfinder: CWE ids written as "CWE-119" in relationships; contextHash/v1 fingerprints --
-    case(Golden("flawfinder/defectdojo-flawfinder-2.0.20-many.sarif", "flawfinder", 0, "FF1013", "low", "level",
-                None, None, ("CWE-119", "CWE-120"), "vulnerable.c", 4, "fingerprints",
-                "f8bd72609fcf9e1123e74ed2ab5aa38f49593871255165d3086feea1a0957480")),
-    case(Golden("flawfinder/defectdojo-flawfinder-2.0.20-many.sarif", "flawfinder", 3, "FF1014", "high", "level",
-                None, None, ("CWE-120", "CWE-20"), "vulnerable.c", 7, "fingerprints",
-                "8681551908ef1699f55d6a2ebaaaf86b1ea2b769e66a0011ce774ac9fac1026c")),
+    case(
+        Golden(
+            "flawfinder/defectdojo-flawfinder-2.0.20-many.sarif",
+            "flawfinder",
+            0,
+            "FF1013",
+            "low",
+            "level",
+            None,
+            None,
+            ("CWE-119", "CWE-120"),
+            "vulnerable.c",
+            4,
+            "fingerprints",
+            "f8bd72609fcf9e1123e74ed2ab5aa38f49593871255165d3086feea1a0957480",
+        )
+    ),
+    case(
+        Golden(
+            "flawfinder/defectdojo-flawfinder-2.0.20-many.sarif",
+            "flawfinder",
+            3,
+            "FF1014",
+            "high",
+            "level",
+            None,
+            None,
+            ("CWE-120", "CWE-20"),
+            "vulnerable.c",
+            7,
+            "fingerprints",
+            "8681551908ef1699f55d6a2ebaaaf86b1ea2b769e66a0011ce774ac9fac1026c",
+        )
+    ),
     # --- Scorecard: three runs with three categories → three scans ------------------------------
-    case(Golden("scorecard/scorecard-check8-3runs.sarif", "scorecard", 0, "CheckNameID", "high", "security-severity",
-                None, 7.0, (), "src/file1.cpp", 5, "computed:snippet", category="supply-chain/local")),
-    case(Golden("scorecard/scorecard-check8-3runs.sarif", "scorecard", 2, "CheckName5ID", "low", "security-severity",
-                None, 1.0, (), "src/file1.cpp", 5, "computed:snippet", category="supply-chain/local")),
+    case(
+        Golden(
+            "scorecard/scorecard-check8-3runs.sarif",
+            "scorecard",
+            0,
+            "CheckNameID",
+            "high",
+            "security-severity",
+            None,
+            7.0,
+            (),
+            "src/file1.cpp",
+            5,
+            "computed:snippet",
+            category="supply-chain/local",
+        )
+    ),
+    case(
+        Golden(
+            "scorecard/scorecard-check8-3runs.sarif",
+            "scorecard",
+            2,
+            "CheckName5ID",
+            "low",
+            "security-severity",
+            None,
+            1.0,
+            (),
+            "src/file1.cpp",
+            5,
+            "computed:snippet",
+            category="supply-chain/local",
+        )
+    ),
     # --- Cppcheck 2.17: numeric (not string) security-severity 9.9 ------------------------------
-    case(Golden("cppcheck/defectdojo-cppcheck-2.17.1-many.sarif", "cppcheck", 0, "arrayIndexOutOfBounds", "critical",
-                "security-severity", None, 9.9, (), "cc_many.c", 12, "computed:message")),
-    case(Golden("cppcheck/defectdojo-cppcheck-2.17.1-many.sarif", "cppcheck", 2, "nullPointerOutOfMemory", "medium",
-                "level", None, None, (), "cc_many.c", 6, "computed:message")),
+    case(
+        Golden(
+            "cppcheck/defectdojo-cppcheck-2.17.1-many.sarif",
+            "cppcheck",
+            0,
+            "arrayIndexOutOfBounds",
+            "critical",
+            "security-severity",
+            None,
+            9.9,
+            (),
+            "cc_many.c",
+            12,
+            "computed:message",
+        )
+    ),
+    case(
+        Golden(
+            "cppcheck/defectdojo-cppcheck-2.17.1-many.sarif",
+            "cppcheck",
+            2,
+            "nullPointerOutOfMemory",
+            "medium",
+            "level",
+            None,
+            None,
+            (),
+            "cc_many.c",
+            6,
+            "computed:message",
+        )
+    ),
     # --- ShiftLeft scan (bandit-like issue_severity on results) ------------------------------------
     # The run's invocations[0].workingDirectory is file:///home/damien/dd: absolute paths under it are
     # made relative to it; result 0 also gives it as --source-root (same result, stripped once).
-    case(Golden("shiftleft-scan/defectdojo-scan-python-security-analysis.sarif", "python-security-analysis", 0,
-                "taint-xmli", "high", "tool", "HIGH", None, (), "dojo/tools/veracode/parser.py", 35,
-                "partialFingerprints",
-                partial(scanPrimaryLocationHash="be794d27997ab3ce", scanTagsHash="53dc119db6d3af07",
-                        scanFileHash="933a05ac897cd017"),
-                source_root="/home/damien/dd")),
-    case(Golden("shiftleft-scan/defectdojo-scan-python-security-analysis.sarif", "python-security-analysis", 8,
-                "taint-idor", "low", "tool", "LOW", None, (), "dojo/cred/views.py", 592,
-                "partialFingerprints",
-                partial(scanPrimaryLocationHash="37e2c634d137ad45", scanTagsHash="e3f3320ede2bce11",
-                        scanFileHash="5ad26a14ee412028"))),
+    case(
+        Golden(
+            "shiftleft-scan/defectdojo-scan-python-security-analysis.sarif",
+            "python-security-analysis",
+            0,
+            "taint-xmli",
+            "high",
+            "tool",
+            "HIGH",
+            None,
+            (),
+            "dojo/tools/veracode/parser.py",
+            35,
+            "partialFingerprints",
+            partial(
+                scanPrimaryLocationHash="be794d27997ab3ce",
+                scanTagsHash="53dc119db6d3af07",
+                scanFileHash="933a05ac897cd017",
+            ),
+            source_root="/home/damien/dd",
+        )
+    ),
+    case(
+        Golden(
+            "shiftleft-scan/defectdojo-scan-python-security-analysis.sarif",
+            "python-security-analysis",
+            8,
+            "taint-idor",
+            "low",
+            "tool",
+            "LOW",
+            None,
+            (),
+            "dojo/cred/views.py",
+            592,
+            "partialFingerprints",
+            partial(
+                scanPrimaryLocationHash="37e2c634d137ad45",
+                scanTagsHash="e3f3320ede2bce11",
+                scanFileHash="5ad26a14ee412028",
+            ),
+        )
+    ),
     # --- Mayhem Code Security: CWE via result taxa; "./" prefix stripped -------------------------
-    case(Golden("mayhem/defectdojo-mayhem-code-security-2.12.0-many.sarif", "mayhem-code-security", 1, "MI103", "high",
-                "level", None, None, ("CWE-415",), "stdio-common/vfscanf-internal.c", 2320, "computed:message")),
-    case(Golden("mayhem/defectdojo-mayhem-code-security-2.12.0-many.sarif", "mayhem-code-security", 7, "MI110", "high",
-                "level", None, None, ("CWE-369",), "src/gps_uploader.c", 11, "computed:message")),
+    case(
+        Golden(
+            "mayhem/defectdojo-mayhem-code-security-2.12.0-many.sarif",
+            "mayhem-code-security",
+            1,
+            "MI103",
+            "high",
+            "level",
+            None,
+            None,
+            ("CWE-415",),
+            "stdio-common/vfscanf-internal.c",
+            2320,
+            "computed:message",
+        )
+    ),
+    case(
+        Golden(
+            "mayhem/defectdojo-mayhem-code-security-2.12.0-many.sarif",
+            "mayhem-code-security",
+            7,
+            "MI110",
+            "high",
+            "level",
+            None,
+            None,
+            ("CWE-369",),
+            "src/gps_uploader.c",
+            11,
+            "computed:message",
+        )
+    ),
     # Mayhem for API ("mAPI"): CWE rule tags.
-    case(Golden("mayhem/defectdojo-mapi-2.31.2-many.sarif", "mapi", 0,
-                "internal-server-error (io.swagger.oas.inflector.utils.ApiException)", "high", "level", None, None,
-                ("CWE-20", "CWE-391", "CWE-550"),
-                "io/swagger/oas/inflector/controllers/OpenAPIOperationController.java", 497, "computed:message")),
+    case(
+        Golden(
+            "mayhem/defectdojo-mapi-2.31.2-many.sarif",
+            "mapi",
+            0,
+            "internal-server-error (io.swagger.oas.inflector.utils.ApiException)",
+            "high",
+            "level",
+            None,
+            None,
+            ("CWE-20", "CWE-391", "CWE-550"),
+            "io/swagger/oas/inflector/controllers/OpenAPIOperationController.java",
+            497,
+            "computed:message",
+        )
+    ),
     # --- NightVision: security-severity in *result* properties -----------------------------------
-    case(Golden("nightvision/nimbler-nightvision-0.1.0.sarif", "nightvision", 0,
-                "687f8879-bac7-4c77-a9e2-afbe35abb7c2-SQL Injection - PostgreSQL", "high", "security-severity", None,
-                8.0, (), "src/main/java/hawk/controller/SearchController.java", 36, "partialFingerprints",
-                partial(**{"nightvisionIssueID/v1": "687f8879-bac7-4c77-a9e2-afbe35abb7c2"}))),
-    case(Golden("nightvision/nimbler-nightvision-0.1.0.sarif", "nightvision", 2,
-                "c5f54d9d-13ea-4583-bcb0-a0cb6608e56f-Parameter Tampering", "medium", "security-severity", None, 5.0,
-                (), "src/main/java/hawk/controller/SearchController.java", 36, "partialFingerprints",
-                partial(**{"nightvisionIssueID/v1": "c5f54d9d-13ea-4583-bcb0-a0cb6608e56f"}))),
+    case(
+        Golden(
+            "nightvision/nimbler-nightvision-0.1.0.sarif",
+            "nightvision",
+            0,
+            "687f8879-bac7-4c77-a9e2-afbe35abb7c2-SQL Injection - PostgreSQL",
+            "high",
+            "security-severity",
+            None,
+            8.0,
+            (),
+            "src/main/java/hawk/controller/SearchController.java",
+            36,
+            "partialFingerprints",
+            partial(**{"nightvisionIssueID/v1": "687f8879-bac7-4c77-a9e2-afbe35abb7c2"}),
+        )
+    ),
+    case(
+        Golden(
+            "nightvision/nimbler-nightvision-0.1.0.sarif",
+            "nightvision",
+            2,
+            "c5f54d9d-13ea-4583-bcb0-a0cb6608e56f-Parameter Tampering",
+            "medium",
+            "security-severity",
+            None,
+            5.0,
+            (),
+            "src/main/java/hawk/controller/SearchController.java",
+            36,
+            "partialFingerprints",
+            partial(**{"nightvisionIssueID/v1": "c5f54d9d-13ea-4583-bcb0-a0cb6608e56f"}),
+        )
+    ),
     # --- Polyspace ("Polyspace " with a trailing space): location by artifact index only --------
-    case(Golden("polyspace/polyspace-r2022a.sarif", "polyspace", 0, "FLOAT_ZERO_DIV", "high", "level", None, None, (),
-                "/example/pi_task/pi_utils.c", 27, "computed:message")),
-    case(Golden("polyspace/polyspace-r2022a.sarif", "polyspace", 4, "NON_INIT_VAR", "high", "level", None, None, (),
-                "/example/pi_app/pi_main.c", 44, "computed:snippet")),
+    case(
+        Golden(
+            "polyspace/polyspace-r2022a.sarif",
+            "polyspace",
+            0,
+            "FLOAT_ZERO_DIV",
+            "high",
+            "level",
+            None,
+            None,
+            (),
+            "/example/pi_task/pi_utils.c",
+            27,
+            "computed:message",
+        )
+    ),
+    case(
+        Golden(
+            "polyspace/polyspace-r2022a.sarif",
+            "polyspace",
+            4,
+            "NON_INIT_VAR",
+            "high",
+            "level",
+            None,
+            None,
+            (),
+            "/example/pi_app/pi_main.c",
+            44,
+            "computed:snippet",
+        )
+    ),
     # --- sarif-tutorials samples -------------------------------------------------------------------
     # uriBaseId chain: SRCROOT = "src/" relative to REPOROOT (which has no uri) → src/io/kb.c
-    case(Golden("spec-samples/sarif-tutorials-originaluribaseids.sarif", "sarifsamples", 0, "TUT1001", "medium",
-                "level", None, None, (), "README.md", None, "computed:message")),
-    case(Golden("spec-samples/sarif-tutorials-originaluribaseids.sarif", "sarifsamples", 1, "TUT1002", "medium",
-                "level", None, None, (), "src/io/kb.c", None, "computed:message")),
-    case(Golden("spec-samples/sarif-tutorials-originaluribaseids.sarif", "sarifsamples", 2, "TUT1003", "medium",
-                "level", None, None, (), "", None, "computed:message")),
-    case(Golden("spec-samples/sarif-tutorials-message-with-arguments.sarif", "codescanner", 0, "CS0001", "medium",
-                "level", None, None, (), "", None, "computed:message")),
+    case(
+        Golden(
+            "spec-samples/sarif-tutorials-originaluribaseids.sarif",
+            "sarifsamples",
+            0,
+            "TUT1001",
+            "medium",
+            "level",
+            None,
+            None,
+            (),
+            "README.md",
+            None,
+            "computed:message",
+        )
+    ),
+    case(
+        Golden(
+            "spec-samples/sarif-tutorials-originaluribaseids.sarif",
+            "sarifsamples",
+            1,
+            "TUT1002",
+            "medium",
+            "level",
+            None,
+            None,
+            (),
+            "src/io/kb.c",
+            None,
+            "computed:message",
+        )
+    ),
+    case(
+        Golden(
+            "spec-samples/sarif-tutorials-originaluribaseids.sarif",
+            "sarifsamples",
+            2,
+            "TUT1003",
+            "medium",
+            "level",
+            None,
+            None,
+            (),
+            "",
+            None,
+            "computed:message",
+        )
+    ),
+    case(
+        Golden(
+            "spec-samples/sarif-tutorials-message-with-arguments.sarif",
+            "codescanner",
+            0,
+            "CS0001",
+            "medium",
+            "level",
+            None,
+            None,
+            (),
+            "",
+            None,
+            "computed:message",
+        )
+    ),
     # CWE via taxonomies: rule relationship and result taxa both name CWE 401 (bare id).
-    case(Golden("spec-samples/sarif-tutorials-standard-taxonomy-cwe.sarif", "codescanner", 0, "CA2101", "medium",
-                "level", None, None, ("CWE-401",), "", None, "computed:message")),
+    case(
+        Golden(
+            "spec-samples/sarif-tutorials-standard-taxonomy-cwe.sarif",
+            "codescanner",
+            0,
+            "CA2101",
+            "medium",
+            "level",
+            None,
+            None,
+            ("CWE-401",),
+            "",
+            None,
+            "computed:message",
+        )
+    ),
 ]
 
 
@@ -455,8 +1294,11 @@ SCAN_COUNTS = [
 @pytest.mark.parametrize(
     ("rel", "tool", "category", "count"),
     [
-        pytest.param(*row, id=f"{row[1]}-{Path(row[0]).stem}-{row[2] or 'default'}",
-                     marks=[] if row[0] in COPIED else [CORPUS_MARK])
+        pytest.param(
+            *row,
+            id=f"{row[1]}-{Path(row[0]).stem}-{row[2] or 'default'}",
+            marks=[] if row[0] in COPIED else [CORPUS_MARK],
+        )
         for row in SCAN_COUNTS
     ],
 )
@@ -480,6 +1322,7 @@ def _spec_tool_value(result: dict[str, Any]) -> tuple[str, str] | None:
     """SPEC §4 rules 1–2 applied by hand to a raw result: (source, value), or None without either."""
     fps = result.get("fingerprints")
     if fps:
+
         def version(key: str) -> tuple[int, str]:
             head, _, tail = key.rpartition("/v")
             return (int(tail), key) if head and tail.isdigit() else (0, key)
@@ -502,9 +1345,48 @@ TOOL_VALUE_SPLITS = [
     # CodeQL 2.5.4 (vulpy): bad/ and good/ hold near-identical copies, so the line hash repeats across
     # the pairs (0, 2) … (69, 70); 12 and 31 are two rules (unused-import, import-own-module) at
     # bad/libuser.py:2. The snippet is only in contextRegion → computed from the message.
-    (CODEQL_254, "codeql", "partialFingerprints", "computed:message",
-     {0, 2, 1, 3, 12, 31, 17, 18, 25, 26, 27, 28, 33, 36, 34, 37, 35, 38, 39, 40, 41, 47, 45, 46, 53, 54,
-      57, 58, 61, 62, 66, 67, 69, 70}),
+    (
+        CODEQL_254,
+        "codeql",
+        "partialFingerprints",
+        "computed:message",
+        {
+            0,
+            2,
+            1,
+            3,
+            12,
+            31,
+            17,
+            18,
+            25,
+            26,
+            27,
+            28,
+            33,
+            36,
+            34,
+            37,
+            35,
+            38,
+            39,
+            40,
+            41,
+            47,
+            45,
+            46,
+            53,
+            54,
+            57,
+            58,
+            61,
+            62,
+            66,
+            67,
+            69,
+            70,
+        },
+    ),
     # SnykCode: the highest key "1" (of "0"/"1") is a fuzzy hash shared by copies of one bundle:
     # sander dist/es6 + dist/es (3, 4), es + es6 + src (6, 7, 8), vite-plugin-svelte dist + src (10, 11).
     (SNYK_CODE, "snyk-code", "fingerprints", "computed:message", {3, 4, 6, 7, 8, 10, 11}),
@@ -514,8 +1396,13 @@ TOOL_VALUE_SPLITS = [
     # ShiftLeft's shell wrapper: one value for rules 2072 and 1035 at dojo-shared-resources.sh:143
     # (2, 9, 12, 15, 16, 21, 24), setup/…:142 (5, 6) and common-os.sh:130 (19, 20). Rule 2077's values
     # repeat too, but always at the same rule, file and line (3, 10, 13, …) → kept.
-    (SHELL, "shell-script-analysis", "partialFingerprints", "computed:snippet",
-     {2, 5, 6, 9, 12, 15, 16, 19, 20, 21, 24}),
+    (
+        SHELL,
+        "shell-script-analysis",
+        "partialFingerprints",
+        "computed:snippet",
+        {2, 5, 6, 9, 12, 15, 16, 19, 20, 21, 24},
+    ),
 ]
 
 
@@ -572,8 +1459,10 @@ def test_shell_script_repeated_values_and_order_suffixes() -> None:
     assert [o.fingerprint for o in same] == [base, *(f"{base}#{n}" for n in range(2, 7))]
     # rule 2077 at dojo-shared-resources.sh:410 six times with one value set: trusted (it repeats at
     # one place only) and told apart by order, like the line :412 with its own value set
-    for indices, line_hash, line in (((3, 10, 13, 17, 22, 25), "e65e9fa644d89079", 410),
-                                     ((4, 11, 14, 18, 23, 26), "8cc16cd3309ad473", 412)):
+    for indices, line_hash, line in (
+        ((3, 10, 13, 17, 22, 25), "e65e9fa644d89079", 410),
+        ((4, 11, 14, 18, 23, 26), "8cc16cd3309ad473", 412),
+    ):
         value = partial(scanFileHash="4ee28649c65c392d", scanPrimaryLocationHash=line_hash)
         occs = [occurrence(scan, i) for i in indices]
         assert {(o.rule_id, o.path, o.start_line, o.fingerprint_source.value) for o in occs} == {
@@ -581,8 +1470,9 @@ def test_shell_script_repeated_values_and_order_suffixes() -> None:
         }
         assert [o.fingerprint for o in occs] == [value, *(f"{value}#{n}" for n in range(2, 7))]
     # the same rule's values in the setup/ copy (another scanFileHash) occur once each
-    assert occurrence(scan, 7).fingerprint == partial(scanFileHash="5b05533780915bfc",
-                                                      scanPrimaryLocationHash="e65e9fa644d89079")
+    assert occurrence(scan, 7).fingerprint == partial(
+        scanFileHash="5b05533780915bfc", scanPrimaryLocationHash="e65e9fa644d89079"
+    )
     _finding_ids_distinct(scan)
     assert len(scan.occurrences) == 27
 
@@ -821,10 +1711,14 @@ Sql = Callable[..., list[tuple[Any, ...]]]
 
 
 def test_cli_and_database(run_ingest: Callable[..., tuple[int, str, str]], sql: Sql) -> None:
-    files = [DATA / "codeql-action-valid-sarif-2runs.sarif", DATA / "grype-presenter-image-golden.sarif",
-             DATA / "sarif-tutorials-baseline.sarif"]
-    code, out, err = run_ingest("sarif", *files, "--project", "acme/web", "--branch", "main",
-                                "--scanned-at", "2024-05-01T12:00:00Z")
+    files = [
+        DATA / "codeql-action-valid-sarif-2runs.sarif",
+        DATA / "grype-presenter-image-golden.sarif",
+        DATA / "sarif-tutorials-baseline.sarif",
+    ]
+    code, out, err = run_ingest(
+        "sarif", *files, "--project", "acme/web", "--branch", "main", "--scanned-at", "2024-05-01T12:00:00Z"
+    )
     assert code == 0, (out, err)
     scans = sql("select tool, tool_name, category, occurrences, skipped from scans order by tool")
     assert scans == [
@@ -840,22 +1734,68 @@ def test_cli_and_database(run_ingest: Callable[..., tuple[int, str, str]], sql: 
         " order by s.tool, o.result_index"
     )
     assert rows == [
-        ("codeql", 0, "js/unused-local-variable", "low", "tool", "recommendation", None, [], "main.js", 2,
-         "partialFingerprints",
-         partial(primaryLocationLineHash="39fa2ee980eb94b0:1", primaryLocationStartColumnFingerprint="4")),
-        ("codeql", 1, "js/inconsistent-use-of-new", "medium", "tool", "warning", None, [], "src/promiseUtils.js", 2,
-         "partialFingerprints",
-         partial(primaryLocationLineHash="5061c3315a741b7d:1", primaryLocationStartColumnFingerprint="7")),
-        ("grype", 0, "CVE-1999-0001-package-1", "high", "security-severity", "low", 8.2, [],
-         "user-input/somefile-1.txt", 1, "partialFingerprints",
-         partial(primaryLocationLineHash="efe125c0a2b4bdafe476b69ba51a49734780c62b93803950319056acebe4323f:1")),
-        ("grype", 1, "CVE-1999-0002-package-2", "high", "security-severity", "critical", 8.5, [],
-         "user-input/somefile-2.txt", 1, "partialFingerprints",
-         partial(primaryLocationLineHash="bafe9890c7cda00bf4d1b1a57d1d20b08e27162e718235a3d38a9a8d2f449ed1:1")),
+        (
+            "codeql",
+            0,
+            "js/unused-local-variable",
+            "low",
+            "tool",
+            "recommendation",
+            None,
+            [],
+            "main.js",
+            2,
+            "partialFingerprints",
+            partial(primaryLocationLineHash="39fa2ee980eb94b0:1", primaryLocationStartColumnFingerprint="4"),
+        ),
+        (
+            "codeql",
+            1,
+            "js/inconsistent-use-of-new",
+            "medium",
+            "tool",
+            "warning",
+            None,
+            [],
+            "src/promiseUtils.js",
+            2,
+            "partialFingerprints",
+            partial(primaryLocationLineHash="5061c3315a741b7d:1", primaryLocationStartColumnFingerprint="7"),
+        ),
+        (
+            "grype",
+            0,
+            "CVE-1999-0001-package-1",
+            "high",
+            "security-severity",
+            "low",
+            8.2,
+            [],
+            "user-input/somefile-1.txt",
+            1,
+            "partialFingerprints",
+            partial(primaryLocationLineHash="efe125c0a2b4bdafe476b69ba51a49734780c62b93803950319056acebe4323f:1"),
+        ),
+        (
+            "grype",
+            1,
+            "CVE-1999-0002-package-2",
+            "high",
+            "security-severity",
+            "critical",
+            8.5,
+            [],
+            "user-input/somefile-2.txt",
+            1,
+            "partialFingerprints",
+            partial(primaryLocationLineHash="bafe9890c7cda00bf4d1b1a57d1d20b08e27162e718235a3d38a9a8d2f449ed1:1"),
+        ),
     ]
     # one finding per occurrence, all open, in the streams of the given project and branch
-    findings = sql("select tool, count(*), count(distinct finding_id) from findings"
-                   " where project = 'acme/web' and branch = 'main' and status = 'open' group by tool order by tool")
+    findings = sql(
+        "select tool, count(*), count(distinct finding_id) from findings"
+        " where project = 'acme/web' and branch = 'main' and status = 'open' group by tool order by tool"
+    )
     assert findings == [("codeql", 2, 2), ("grype", 2, 2), ("lgtm-com", 1, 1), ("sarifsamples", 3, 3)]
     # the same partial fingerprint in two tools' scans is two findings (streams differ by tool)
     lgtm = sql("select fingerprint from findings where tool = 'lgtm-com'")
@@ -873,10 +1813,28 @@ def test_cli_and_database_corpus(run_ingest: Callable[..., tuple[int, str, str]]
         " where o.result_index in (0, 2) order by s.tool, o.result_index"
     )
     assert rows == [
-        ("nightvision", "NightVision", 0, "high", "security-severity", 8.0,
-         "src/main/java/hawk/controller/SearchController.java", 36, "partialFingerprints"),
-        ("nightvision", "NightVision", 2, "medium", "security-severity", 5.0,
-         "src/main/java/hawk/controller/SearchController.java", 36, "partialFingerprints"),
+        (
+            "nightvision",
+            "NightVision",
+            0,
+            "high",
+            "security-severity",
+            8.0,
+            "src/main/java/hawk/controller/SearchController.java",
+            36,
+            "partialFingerprints",
+        ),
+        (
+            "nightvision",
+            "NightVision",
+            2,
+            "medium",
+            "security-severity",
+            5.0,
+            "src/main/java/hawk/controller/SearchController.java",
+            36,
+            "partialFingerprints",
+        ),
         ("polyspace", "Polyspace", 0, "high", "level", None, "/example/pi_task/pi_utils.c", 27, "computed:message"),
         ("polyspace", "Polyspace", 2, "high", "level", None, "/example/pi_alg/pi_alg.c", 102, "computed:message"),
     ]

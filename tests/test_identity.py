@@ -96,7 +96,9 @@ def test_source_root_gives_line_shift_stable_identity(tmp_path: Path) -> None:
         r = result("S307", uri, line, message="Use of possibly insecure function")
         return r
 
-    first = occurrences(sarif_log([ruff_result(4), result("F401", uri, 1)], tool="ruff"), tmp_path, source_root=str(src))
+    first = occurrences(
+        sarif_log([ruff_result(4), result("F401", uri, 1)], tool="ruff"), tmp_path, source_root=str(src)
+    )
     (src / "app.py").write_text("# comment\n" * 30 + code)
     second = occurrences(sarif_log([ruff_result(34)], tool="ruff"), tmp_path, source_root=str(src))
     assert first[0].path == "app.py"

@@ -16,7 +16,7 @@ from ingest.cli import main as ingest_main
 from store.db import Store, query_rows
 from tests.conftest import result, sarif_log
 
-T = ["2026-01-0%dT10:00:00Z" % d for d in range(1, 10)]
+T = [f"2026-01-0{d}T10:00:00Z" for d in range(1, 10)]
 
 
 def finding(rule: str, snippet: str, **extra: Any) -> dict[str, Any]:
@@ -88,9 +88,7 @@ def test_streams_do_not_affect_each_other(scan, sql) -> None:  # type: ignore[no
     scan(1, [A], branch="dev")
     scan(1, [A], project="q")
     scan(2, [], branch="dev")
-    rows = sql(
-        "SELECT f.project, f.branch, e.status FROM episodes e JOIN findings f USING (finding_id) ORDER BY 1, 2"
-    )
+    rows = sql("SELECT f.project, f.branch, e.status FROM episodes e JOIN findings f USING (finding_id) ORDER BY 1, 2")
     assert rows == [("p", "dev", "fixed"), ("p", "main", "open"), ("q", "main", "open")]
 
 

@@ -44,9 +44,7 @@ def test_kind_and_baseline_filter(tmp_path: Path) -> None:
 def test_rule_lookup_by_id_index_and_extension(tmp_path: Path) -> None:
     log = sarif_log([{"ruleIndex": 1, "message": {"text": "m"}}, {"rule": {"id": "X9"}, "message": {"text": "m"}}])
     log["runs"][0]["tool"]["driver"]["rules"] = [rule("R0"), rule("R1")]
-    log["runs"][0]["results"].append(
-        {"rule": {"index": 0, "toolComponent": {"index": 0}}, "message": {"text": "m"}}
-    )
+    log["runs"][0]["results"].append({"rule": {"index": 0, "toolComponent": {"index": 0}}, "message": {"text": "m"}})
     log["runs"][0]["tool"]["extensions"] = [{"name": "pack", "rules": [rule("EXT0")]}]
     assert [o.rule_id for o in occ(log, tmp_path)] == ["R1", "X9", "EXT0"]
 
@@ -85,8 +83,15 @@ def test_security_severity_thresholds_and_precedence(tmp_path: Path) -> None:
     log["runs"][0]["tool"]["driver"]["rules"] = [rule("I", properties={"security-severity": "9.8"})]
     got = {o.rule_id: (o.severity.value, o.severity_source) for o in occ(log, tmp_path)}
     assert {k: v[0] for k, v in got.items()} == {
-        "A": "critical", "B": "high", "C": "high", "D": "medium", "E": "low", "F": "low", "G": "info",
-        "H": "high", "I": "critical",
+        "A": "critical",
+        "B": "high",
+        "C": "high",
+        "D": "medium",
+        "E": "low",
+        "F": "low",
+        "G": "info",
+        "H": "high",
+        "I": "critical",
     }
     assert got["H"][1] is SeveritySource.LEVEL and got["A"][1] is SeveritySource.SECURITY_SEVERITY
 
@@ -99,7 +104,13 @@ def test_tool_word_via_adapter(tmp_path: Path) -> None:
 
 def test_cwe_from_every_source(tmp_path: Path) -> None:
     log = sarif_log(
-        [result("A", properties={"cwe": ["CWE-22"], "tags": ["external/cwe/cwe-079"]}, taxa=[{"id": "89", "toolComponent": {"name": "CWE"}}])]
+        [
+            result(
+                "A",
+                properties={"cwe": ["CWE-22"], "tags": ["external/cwe/cwe-079"]},
+                taxa=[{"id": "89", "toolComponent": {"name": "CWE"}}],
+            )
+        ]
     )
     log["runs"][0]["tool"]["driver"]["rules"] = [
         rule(

@@ -1,0 +1,599 @@
+"""DORA metrics (SPEC §7) and their join with security findings (SPEC §6, last item).
+
+Every function reads the store, takes ``(store, filters, period=None, settings=None)`` and returns
+a pandas DataFrame (``dora_headline`` a dict). Unless said otherwise a *deployment* is a
+successful deployment to the ``production`` environment, and the date window (``filters.since``
+inclusive .. ``filters.until`` exclusive, default now) applies to its ``finished_at``. Only
+``filters.projects`` and the window apply to DevOps data; the finding filters (branches, tools,
+severities, CWEs, rules) apply to the findings side of ``security_per_deployment`` and
+``production_remediation``.
+
+Choices where SPEC §7 leaves room:
+
+* **Deployment frequency.** Every ISO week of the window (the window runs from ``since``, else
+  the project's first deployment, to ``until``, else now; a week cut by the window's edges or by
+  a period boundary counts as the part inside) gets its number of distinct UTC days with ≥ 1
+  deployment, zero-deployment weeks included; ``deploy_days_per_week_median`` is their median.
+  Class: median ≥ 5 → elite (on demand); ≥ 1 → high (at least weekly); else, if the deployments of
+  the window average ≥ 1 per month (window days / 30.44) → medium; else low.
+* **Lead time.** Each commit counts once, at the first deployment containing it (commit sets come
+  from ``deployment_commits``: a deployment's ``commits`` list, else git ancestry); the sha of a
+  deployment that came with a ``commits`` list (a squash commit) is not a change of its own.
+  Non-positive values are dropped; p90 is ``quantile_cont`` (linear interpolation).
+  Class: median < 1 day elite, < 7 days high, < 30 days medium, else low.
+* **Change failure rate.** Deployments with ≥ 1 linked incident (``failed_deployments``) /
+  deployments. Deployments whose status is ``failure`` never reached production and are counted
+  apart (``unsuccessful_deployments``). Class: ≤ 5 % elite, ≤ 10 % high, ≤ 15 % medium, else low.
+* **Incident links.** The first rule that finds a deployment wins: the incident's
+  ``deployment_id`` (any environment or status); else the first deployment whose commit set
+  contains ``cause_sha`` (a prefix matches); else the latest deployment of the project that
+  finished before ``created_at``.
+* **Recovery time.** Over incidents *resolved* inside the window (as MTTR counts episodes closed
+  inside it): ``resolved_at`` − the linked deployment's ``finished_at``, else − ``created_at``.
+  Class: median < 1 h elite, < 24 h high, < 168 h medium, else low.
+* **Rework rate.** Deployments with ``planned = false`` / deployments whose ``planned`` is known;
+  null when no deployment says.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from analytics.filters import Filters
+from analytics.periods import period_label, period_start_sql
+from store.db import Store, query_df
+from store.settings import Settings
+
+ELITE, HIGH, MEDIUM, LOW = "elite", "high", "medium", "low"
+DAYS_PER_MONTH = 365.25 / 12
+LEAD_TIME_DAYS = (1.0, 7.0, 30.0)  # < elite, < high, < medium
+CHANGE_FAILURE_RATE = (0.05, 0.10, 0.15)  # ≤ elite, ≤ high, ≤ medium
+RECOVERY_HOURS = (1.0, 24.0, 168.0)  # < elite, < high, < medium
+_NO_PERIOD = "TIMESTAMP '1970-01-01'"
+
+# --- SQL fragments (named parameters: $projects, $since, $until, $ps<n> for the period, $fw<n>
+# --- for the finding filter). {p:…}/{w:…} are expanded by _project_in/_in_window below.
+IN_PROJECTS = "(len($projects::VARCHAR[]) = 0 OR list_contains($projects::VARCHAR[], {col}))"
+IN_WINDOW = "({col} >= coalesce($since::TIMESTAMP, {col}) AND {col} < $until::TIMESTAMP)"
+
+PROD_CTE = """
+prod AS (  -- successful production deployments of the selected projects, all time
+    SELECT project, deployment_id, started_at, finished_at, sha, planned
+    FROM deployments
+    WHERE environment = 'production' AND status = 'success' AND {projects_deployments}
+)"""
+
+# Incident → deployment (SPEC §7): its deployment_id, else the first deployment containing
+# cause_sha, else the latest deployment finished before the incident was created.
+LINKS_CTE = """
+inc AS (SELECT * FROM incidents WHERE {projects_incidents}),
+by_id AS (
+    SELECT i.project, i.incident_id, d.deployment_id, d.finished_at
+    FROM inc i JOIN deployments d ON d.project = i.project AND d.deployment_id = i.deployment_id
+),
+by_cause AS (
+    SELECT i.project, i.incident_id, p.deployment_id, p.finished_at
+    FROM inc i
+    JOIN deployment_commits dc ON dc.project = i.project AND starts_with(dc.sha, i.cause_sha)
+    JOIN prod p ON p.project = dc.project AND p.deployment_id = dc.deployment_id
+    QUALIFY row_number() OVER (PARTITION BY i.project, i.incident_id ORDER BY p.finished_at, p.deployment_id) = 1
+),
+by_time AS (
+    SELECT i.project, i.incident_id, p.deployment_id, p.finished_at
+    FROM inc i ASOF JOIN prod p ON p.project = i.project AND i.created_at > p.finished_at
+),
+links AS (
+    SELECT i.project, i.incident_id, i.created_at, i.resolved_at,
+           coalesce(a.deployment_id, b.deployment_id, c.deployment_id) AS deployment_id,
+           coalesce(a.finished_at, b.finished_at, c.finished_at) AS deployment_finished_at,
+           CASE WHEN a.deployment_id IS NOT NULL THEN 'deployment_id'
+                WHEN b.deployment_id IS NOT NULL THEN 'cause_sha'
+                WHEN c.deployment_id IS NOT NULL THEN 'previous_deployment' END AS link_rule
+    FROM inc i
+    LEFT JOIN by_id a USING (project, incident_id)
+    LEFT JOIN by_cause b USING (project, incident_id)
+    LEFT JOIN by_time c USING (project, incident_id)
+),
+dep_incidents AS (
+    SELECT project, deployment_id, count(*) AS incidents FROM links WHERE deployment_id IS NOT NULL GROUP BY ALL
+)"""
+
+INWIN_CTE = """
+inwin AS (
+    SELECT p.*, {period_finished} AS period_start FROM prod p WHERE {window_finished}
+)"""
+
+# The first deployment that shipped each commit (a squash deployment's own sha is no change).
+FIRST_DEPLOYMENT_CTE = """
+first_dep AS (
+    SELECT dc.project, dc.sha, p.deployment_id, p.finished_at
+    FROM deployment_commits dc JOIN prod p USING (project, deployment_id)
+    WHERE dc.source <> 'sha'
+    QUALIFY row_number() OVER (PARTITION BY dc.project, dc.sha ORDER BY p.finished_at, p.deployment_id) = 1
+),
+lt AS (
+    SELECT f.project, f.deployment_id, f.sha, w.period_start, c.committed_at, f.finished_at AS deployed_at,
+           (epoch(f.finished_at) - epoch(c.committed_at)) / 86400.0 AS lead_time_days
+    FROM first_dep f
+    JOIN inwin w USING (project, deployment_id)
+    JOIN commits c ON c.project = f.project AND c.sha = f.sha
+    WHERE f.finished_at > c.committed_at
+)"""
+
+DORA_SQL = """
+WITH {prod},
+{links},
+{inwin},
+{first_dep},
+deps AS (
+    SELECT {g_w} AS project, w.period_start, count(*) AS deployments,
+           count(*) FILTER (WHERE di.incidents > 0) AS failed_deployments,
+           count(w.planned) AS planned_known,
+           count(*) FILTER (WHERE NOT w.planned) AS unplanned
+    FROM inwin w LEFT JOIN dep_incidents di USING (project, deployment_id)
+    GROUP BY ALL HAVING count(*) > 0  -- (pooled, the keys are constants: no empty row)
+),
+unsuccessful AS (
+    SELECT {g_d} AS project, {period_failed} AS period_start, count(*) AS unsuccessful_deployments
+    FROM deployments d
+    WHERE d.environment = 'production' AND d.status = 'failure' AND {projects_d} AND {window_failed}
+    GROUP BY ALL HAVING count(*) > 0
+),
+projects AS (
+    SELECT DISTINCT project FROM (
+        SELECT unnest($projects::VARCHAR[]) AS project
+        UNION ALL SELECT project FROM deployments WHERE len($projects::VARCHAR[]) = 0
+        UNION ALL SELECT project FROM incidents WHERE len($projects::VARCHAR[]) = 0
+    )
+),
+bounds AS (  -- the window of each project: since (else its first deployment) .. until
+    SELECT {g_pr} AS project, coalesce($since::TIMESTAMP, min(p.finished_at)) AS start_at
+    FROM projects pr LEFT JOIN prod p ON p.project = pr.project AND p.finished_at < $until::TIMESTAMP
+    GROUP BY ALL
+),
+days AS (
+    SELECT project, unnest(range(date_trunc('day', start_at), $until::TIMESTAMP, INTERVAL 1 DAY)) AS day
+    FROM bounds WHERE start_at < $until::TIMESTAMP
+),
+deploy_days AS (SELECT DISTINCT {g} AS project, date_trunc('day', finished_at) AS day FROM inwin),
+weeks AS (
+    SELECT d.project, {period_day} AS period_start, date_trunc('week', d.day) AS week,
+           count(dd.day) AS deploy_days, count(*) AS days
+    FROM days d LEFT JOIN deploy_days dd USING (project, day)
+    GROUP BY ALL
+),
+freq AS (
+    SELECT project, period_start, median(deploy_days) AS deploy_days_per_week_median, sum(days) AS window_days
+    FROM weeks GROUP BY ALL
+),
+lead AS (
+    SELECT {g} AS project, period_start, count(*) AS lead_time_commits,
+           median(lead_time_days) AS lead_time_median_days,
+           quantile_cont(lead_time_days, 0.9) AS lead_time_p90_days
+    FROM lt GROUP BY ALL HAVING count(*) > 0
+),
+rec AS (
+    SELECT {g} AS project, {period_resolved} AS period_start,
+           (epoch(resolved_at) - epoch(coalesce(deployment_finished_at, created_at))) / 3600.0 AS hours
+    FROM links WHERE resolved_at IS NOT NULL AND {window_resolved}
+),
+recovery AS (
+    SELECT project, period_start, count(*) AS incidents_resolved, median(hours) AS recovery_median_hours
+    FROM rec GROUP BY ALL HAVING count(*) > 0
+),
+keys AS (
+    SELECT project, period_start FROM freq
+    UNION SELECT project, period_start FROM deps
+    UNION SELECT project, period_start FROM unsuccessful
+    UNION SELECT project, period_start FROM recovery
+)
+SELECT k.project, k.period_start,
+       coalesce(d.deployments, 0) AS deployments,
+       coalesce(d.failed_deployments, 0) AS failed_deployments,
+       coalesce(u.unsuccessful_deployments, 0) AS unsuccessful_deployments,
+       coalesce(f.window_days, 0) AS window_days,
+       f.deploy_days_per_week_median,
+       coalesce(l.lead_time_commits, 0) AS lead_time_commits,
+       l.lead_time_median_days, l.lead_time_p90_days,
+       CASE WHEN d.deployments > 0 THEN d.failed_deployments / d.deployments END AS change_failure_rate,
+       coalesce(r.incidents_resolved, 0) AS incidents_resolved,
+       r.recovery_median_hours,
+       CASE WHEN d.planned_known > 0 THEN d.unplanned / d.planned_known END AS rework_rate
+FROM keys k
+LEFT JOIN deps d USING (project, period_start)
+LEFT JOIN unsuccessful u USING (project, period_start)
+LEFT JOIN freq f USING (project, period_start)
+LEFT JOIN lead l USING (project, period_start)
+LEFT JOIN recovery r USING (project, period_start)
+ORDER BY k.project, k.period_start
+"""
+
+LEAD_TIMES_SQL = """
+WITH {prod},
+{inwin},
+{first_dep}
+SELECT project, deployment_id, sha, period_start, committed_at, deployed_at, lead_time_days
+FROM lt ORDER BY project, deployed_at, deployment_id, committed_at, sha
+"""
+
+TIMELINE_SQL = """
+WITH {prod},
+{links},
+shipped AS (
+    SELECT project, deployment_id, count(*) FILTER (WHERE source <> 'sha') AS commit_count
+    FROM deployment_commits GROUP BY ALL
+)
+SELECT d.project, d.deployment_id, {period_finished} AS period_start, d.environment, d.status,
+       d.started_at, d.finished_at, (epoch(d.finished_at) - epoch(d.started_at)) / 60.0 AS duration_minutes,
+       d.sha, coalesce(s.commit_count, 0) AS commit_count, d.planned, coalesce(di.incidents, 0) AS incidents
+FROM deployments d
+LEFT JOIN shipped s USING (project, deployment_id)
+LEFT JOIN dep_incidents di USING (project, deployment_id)
+WHERE {projects_d} AND {window_finished}
+ORDER BY d.finished_at, d.project, d.deployment_id
+"""
+
+INCIDENT_LINKS_SQL = """
+WITH {prod},
+{links}
+SELECT project, incident_id, {period_created} AS period_start, created_at, resolved_at, deployment_id, link_rule,
+       deployment_finished_at,
+       (epoch(resolved_at) - epoch(coalesce(deployment_finished_at, created_at))) / 3600.0 AS recovery_hours
+FROM links WHERE {window_created}
+ORDER BY project, created_at, incident_id
+"""
+
+# Episodes of the selected findings with the commits of their opening and closing scans.
+EPISODES_CTE = """
+ep AS (
+    SELECT f.project, f.branch, f.tool, f.severity, f.rule_id, e.finding_id, e.seq, e.status,
+           e.opened_at, e.closed_at, lower(so.commit_sha) AS opened_commit, lower(sc.commit_sha) AS closed_commit
+    FROM episodes e
+    JOIN findings f USING (finding_id)
+    JOIN scans so ON so.scan_id = e.opened_scan_id
+    LEFT JOIN scans sc ON sc.scan_id = e.closed_scan_id
+    WHERE {finding_where}
+)"""
+
+SECURITY_PER_DEPLOYMENT_SQL = """
+WITH {prod},
+{inwin},
+{episodes},
+introduced AS (
+    SELECT dc.project, dc.deployment_id, count(*) AS findings_introduced
+    FROM deployment_commits dc JOIN ep ON ep.project = dc.project AND ep.opened_commit = dc.sha
+    GROUP BY ALL
+),
+fixed AS (
+    SELECT dc.project, dc.deployment_id, count(*) AS findings_fixed
+    FROM deployment_commits dc JOIN ep ON ep.project = dc.project AND ep.closed_commit = dc.sha
+    WHERE ep.status = 'fixed'
+    GROUP BY ALL
+)
+SELECT w.project, w.deployment_id, w.period_start, w.finished_at, w.sha,
+       coalesce(i.findings_introduced, 0) AS findings_introduced,
+       coalesce(x.findings_fixed, 0) AS findings_fixed,
+       coalesce(i.findings_introduced, 0) - coalesce(x.findings_fixed, 0) AS net_findings
+FROM inwin w
+LEFT JOIN introduced i USING (project, deployment_id)
+LEFT JOIN fixed x USING (project, deployment_id)
+ORDER BY w.finished_at, w.project, w.deployment_id
+"""
+
+# Fixed episodes with the first deployment that shipped their fix. In the window: those whose fix
+# reached production inside it, and those closed inside it whose fix has not been deployed.
+PRODUCTION_REMEDIATION_CTE = """
+first_fix_dep AS (
+    SELECT dc.project, dc.sha, p.deployment_id, p.finished_at
+    FROM deployment_commits dc JOIN prod p USING (project, deployment_id)
+    QUALIFY row_number() OVER (PARTITION BY dc.project, dc.sha ORDER BY p.finished_at, p.deployment_id) = 1
+),
+prodrem AS (
+    SELECT ep.project, ep.branch, ep.tool, ep.severity, ep.rule_id, ep.finding_id, ep.seq,
+           ep.opened_at, ep.closed_at, ep.closed_commit AS fix_commit,
+           fd.deployment_id, fd.finished_at AS deployed_at,
+           {period_effective} AS period_start,
+           (epoch(ep.closed_at) - epoch(ep.opened_at)) / 86400.0 AS days_to_fix,
+           (epoch(fd.finished_at) - epoch(ep.opened_at)) / 86400.0 AS days_to_production,
+           (epoch(fd.finished_at) - epoch(ep.closed_at)) / 86400.0 AS fix_to_production_days
+    FROM ep
+    LEFT JOIN first_fix_dep fd ON fd.project = ep.project AND fd.sha = ep.closed_commit
+    WHERE ep.status = 'fixed' AND {window_effective}
+)"""
+
+PRODUCTION_REMEDIATION_SQL = """
+WITH {prod},
+{episodes},
+{prodrem}
+SELECT * FROM prodrem ORDER BY project, coalesce(deployed_at, closed_at), finding_id, seq
+"""
+
+PRODUCTION_REMEDIATION_SUMMARY_SQL = """
+WITH {prod},
+{episodes},
+{prodrem}
+SELECT project, period_start,
+       count(*) AS fixed_episodes,
+       count(deployment_id) AS deployed,
+       count(*) - count(deployment_id) AS awaiting_deployment,
+       avg(days_to_production) AS mttr_production_days,
+       median(days_to_production) AS median_production_days,
+       quantile_cont(days_to_production, 0.9) AS p90_production_days,
+       median(days_to_fix) FILTER (WHERE deployment_id IS NOT NULL) AS median_fix_days,
+       median(fix_to_production_days) AS median_fix_to_production_days
+FROM prodrem GROUP BY ALL ORDER BY project, period_start
+"""
+
+_PARAM_RE = re.compile(r"\$([A-Za-z_]\w*)")
+
+
+def _named(sql: str, params: Sequence[Any] | Mapping[str, Any], prefix: str) -> tuple[str, dict[str, Any]]:
+    """A fragment of a shared builder with named parameters: as is; with ``?`` placeholders: those
+    renamed ``$prefix<n>`` (every statement here binds by name)."""
+    if isinstance(params, Mapping):
+        return sql, dict(params)
+    pieces = sql.split("?")
+    if len(pieces) - 1 != len(params):
+        raise ValueError(f"fragment has {len(pieces) - 1} placeholders for {len(params)} values")
+    out = pieces[0] + "".join(f"${prefix}{i}{piece}" for i, piece in enumerate(pieces[1:]))
+    return out, {f"{prefix}{i}": v for i, v in enumerate(params)}
+
+
+class _Query:
+    """Fills the named slots of a statement and keeps the parameters it needs. ``pooled``: the
+    aggregates of DORA_SQL over all selected projects at once (project = '*')."""
+
+    def __init__(self, filters: Filters, period: str | None, settings: Settings, pooled: bool = False):
+        self.period = period
+        self.settings = settings
+        self.pooled = pooled
+        self.params: dict[str, Any] = {
+            "projects": list(filters.projects),
+            "since": filters.since,
+            "until": filters.window_end(),
+        }
+        where, values = filters.finding_where("f")
+        self.finding_where, fw = _named(where, values, "fw")
+        self.params.update(fw)
+
+    def period_of(self, column: str) -> str:
+        if self.period is None:
+            return _NO_PERIOD
+        sql, values = period_start_sql(self.period, column, self.settings)
+        named, ps = _named(sql, values, "ps")
+        self.params.update(ps)
+        return named
+
+    def slots(self) -> dict[str, str]:
+        p, w = IN_PROJECTS.format, IN_WINDOW.format
+        prod = PROD_CTE.format(projects_deployments=p(col="project"))
+        inwin = INWIN_CTE.format(
+            period_finished=self.period_of("p.finished_at"), window_finished=w(col="p.finished_at")
+        )
+        episodes = EPISODES_CTE.format(finding_where=self.finding_where)
+        effective = "coalesce(fd.finished_at, ep.closed_at)"
+
+        def g(column: str) -> str:
+            return "'*'" if self.pooled else column
+
+        return {
+            "g": g("project"),
+            "g_w": g("w.project"),
+            "g_d": g("d.project"),
+            "g_pr": g("pr.project"),
+            "prod": prod,
+            "links": LINKS_CTE.format(projects_incidents=p(col="project")),
+            "inwin": inwin,
+            "first_dep": FIRST_DEPLOYMENT_CTE,
+            "episodes": episodes,
+            "prodrem": PRODUCTION_REMEDIATION_CTE.format(
+                period_effective=self.period_of(effective), window_effective=w(col=effective)
+            ),
+            "projects_d": p(col="d.project"),
+            "period_failed": self.period_of("d.finished_at"),
+            "window_failed": w(col="d.finished_at"),
+            "period_finished": self.period_of("d.finished_at"),
+            "window_finished": w(col="d.finished_at"),
+            "period_day": self.period_of("d.day"),
+            "period_resolved": self.period_of("resolved_at"),
+            "window_resolved": w(col="resolved_at"),
+            "period_created": self.period_of("created_at"),
+            "window_created": w(col="created_at"),
+        }
+
+    def run(self, store: Store, template: str) -> pd.DataFrame:
+        sql = template.format(**self.slots())
+        used = set(_PARAM_RE.findall(sql))
+        with store.read() as conn:
+            df = query_df(conn, sql, {k: v for k, v in self.params.items() if k in used})
+        if "period_start" in df.columns:
+            if self.period is None:
+                df = df.drop(columns=["period_start"])
+            else:
+                labels = [
+                    period_label(self.period, ts, self.settings) if pd.notna(ts) else None for ts in df["period_start"]
+                ]
+                df.insert(df.columns.get_loc("period_start") + 1, "period", labels)
+        return df
+
+
+def _query(filters: Filters, period: str | None, settings: Settings | None, pooled: bool = False) -> _Query:
+    return _Query(filters, period, settings or Settings(), pooled)
+
+
+def _band(value: Any, limits: tuple[float, float, float], inclusive: bool) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    for limit, name in zip(limits, (ELITE, HIGH, MEDIUM), strict=True):
+        if value < limit or (inclusive and value <= limit):
+            return name
+    return LOW
+
+
+def lead_time_class(median_days: float | None) -> str | None:
+    """< 1 day elite, < 1 week high, < 1 month (30 days) medium, else low (DORA 2023)."""
+    return _band(median_days, LEAD_TIME_DAYS, inclusive=False)
+
+
+def change_failure_class(rate: float | None) -> str | None:
+    """≤ 5 % elite, ≤ 10 % high, ≤ 15 % medium, else low (DORA 2023)."""
+    return _band(rate, CHANGE_FAILURE_RATE, inclusive=True)
+
+
+def recovery_class(median_hours: float | None) -> str | None:
+    """< 1 hour elite, < 1 day high, < 1 week medium, else low (DORA 2023)."""
+    return _band(median_hours, RECOVERY_HOURS, inclusive=False)
+
+
+def deployment_frequency_class(
+    deploy_days_per_week_median: float | None, deployments: int, window_days: float
+) -> str | None:
+    """Median deploy days per week ≥ 5 elite, ≥ 1 high; else ≥ 1 deployment per month on average
+    over the window medium; else low. None when the window is empty."""
+    if deploy_days_per_week_median is None or math.isnan(deploy_days_per_week_median) or window_days <= 0:
+        return None
+    if deploy_days_per_week_median >= 5:
+        return ELITE
+    if deploy_days_per_week_median >= 1:
+        return HIGH
+    if deployments / (window_days / DAYS_PER_MONTH) >= 1:
+        return MEDIUM
+    return LOW
+
+
+DORA_COLUMNS = (
+    "project",
+    "deployments",
+    "failed_deployments",
+    "unsuccessful_deployments",
+    "window_days",
+    "deploy_days_per_week_median",
+    "deployment_frequency_class",
+    "lead_time_commits",
+    "lead_time_median_days",
+    "lead_time_p90_days",
+    "lead_time_class",
+    "change_failure_rate",
+    "change_failure_class",
+    "incidents_resolved",
+    "recovery_median_hours",
+    "recovery_class",
+    "rework_rate",
+)
+
+
+def _dora(store: Store, filters: Filters, period: str | None, settings: Settings | None, pooled: bool) -> pd.DataFrame:
+    df = _query(filters, period, settings, pooled).run(store, DORA_SQL)
+    df["deployment_frequency_class"] = [
+        deployment_frequency_class(m, int(n), float(d))
+        for m, n, d in zip(df["deploy_days_per_week_median"], df["deployments"], df["window_days"], strict=True)
+    ]
+    df["lead_time_class"] = [lead_time_class(v) for v in df["lead_time_median_days"]]
+    df["change_failure_class"] = [change_failure_class(v) for v in df["change_failure_rate"]]
+    df["recovery_class"] = [recovery_class(v) for v in df["recovery_median_hours"]]
+    lead = ["project", *(["period_start", "period"] if period else [])]
+    return df[[*lead, *DORA_COLUMNS[1:]]].reset_index(drop=True)
+
+
+def dora(store: Store, filters: Filters, period: str | None = None, settings: Settings | None = None) -> pd.DataFrame:
+    """One row per project (and per period when ``period`` is given: ``period_start``, ``period``
+    after ``project``) with the four DORA keys, their classes and the rework rate (``DORA_COLUMNS``)."""
+    return _dora(store, filters, period, settings, pooled=False)
+
+
+def dora_by_period(
+    store: Store, filters: Filters, period: str | None = None, settings: Settings | None = None
+) -> pd.DataFrame:
+    """The same columns as ``dora`` without ``project``: all selected projects pooled (medians over
+    all their commits/incidents, deploy days = days with a deployment of any of them), one row per
+    period (or one row when ``period`` is None)."""
+    return _dora(store, filters, period, settings, pooled=True).drop(columns=["project"])
+
+
+def lead_times(
+    store: Store, filters: Filters, period: str | None = None, settings: Settings | None = None
+) -> pd.DataFrame:
+    """One row per (project, deployment_id, sha): each commit at the first deployment that shipped
+    it, for deployments finished in the window; columns project, deployment_id, sha, [period_start,
+    period], committed_at, deployed_at, lead_time_days (> 0)."""
+    return _query(filters, period, settings).run(store, LEAD_TIMES_SQL)
+
+
+def deployments_timeline(
+    store: Store, filters: Filters, period: str | None = None, settings: Settings | None = None
+) -> pd.DataFrame:
+    """Every deployment (any environment and status) finished in the window: project,
+    deployment_id, [period_start, period], environment, status, started_at, finished_at,
+    duration_minutes, sha, commit_count, planned, incidents (linked)."""
+    return _query(filters, period, settings).run(store, TIMELINE_SQL)
+
+
+def incident_links(
+    store: Store, filters: Filters, period: str | None = None, settings: Settings | None = None
+) -> pd.DataFrame:
+    """Incidents created in the window with the deployment they link to: project, incident_id,
+    [period_start, period], created_at, resolved_at, deployment_id, link_rule ('deployment_id' |
+    'cause_sha' | 'previous_deployment' | None), deployment_finished_at, recovery_hours."""
+    return _query(filters, period, settings).run(store, INCIDENT_LINKS_SQL)
+
+
+def dora_headline(store: Store, filters: Filters, settings: Settings | None = None) -> dict[str, dict[str, Any]]:
+    """Per project: deployments, lead_time_median_days, change_failure_rate, recovery_median_hours,
+    deployment_frequency_class — None where there is nothing to compute."""
+    keys = (
+        "deployments",
+        "lead_time_median_days",
+        "change_failure_rate",
+        "recovery_median_hours",
+        "deployment_frequency_class",
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for row in dora(store, filters, None, settings).to_dict("records"):
+        values: dict[str, Any] = {}
+        for key in keys:
+            v = row[key]
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                values[key] = None
+            elif key == "deployments":
+                values[key] = int(v)
+            else:
+                values[key] = float(v) if not isinstance(v, str) else v
+        out[str(row["project"])] = values
+    return out
+
+
+def security_per_deployment(
+    store: Store, filters: Filters, period: str | None = None, settings: Settings | None = None
+) -> pd.DataFrame:
+    """Per deployment finished in the window: project, deployment_id, [period_start, period],
+    finished_at, sha, findings_introduced (episodes whose opening scan's commit it shipped),
+    findings_fixed (fixed episodes whose closing scan's commit it shipped), net_findings.
+    The finding filters apply; commits are compared as full lower-case SHAs."""
+    return _query(filters, period, settings).run(store, SECURITY_PER_DEPLOYMENT_SQL)
+
+
+def production_remediation(
+    store: Store, filters: Filters, period: str | None = None, settings: Settings | None = None
+) -> pd.DataFrame:
+    """Per fixed episode: time to remediate in production (SPEC §6) — ``closed_at`` replaced by
+    ``finished_at`` of the first deployment of the project whose commit set contains the closing
+    scan's commit. Rows: episodes whose fix reached production in the window, and episodes closed
+    in the window whose fix is not deployed yet (deployment_id null). Columns project, branch, tool,
+    severity, rule_id, finding_id, seq, opened_at, closed_at, fix_commit, deployment_id,
+    deployed_at, [period_start, period], days_to_fix, days_to_production, fix_to_production_days."""
+    return _query(filters, period, settings).run(store, PRODUCTION_REMEDIATION_SQL)
+
+
+def production_remediation_summary(
+    store: Store, filters: Filters, period: str | None = None, settings: Settings | None = None
+) -> pd.DataFrame:
+    """The summary of ``production_remediation`` per project (and period): fixed_episodes,
+    deployed, awaiting_deployment, mttr_production_days (mean), median_production_days,
+    p90_production_days, median_fix_days (closed − opened, same deployed episodes),
+    median_fix_to_production_days."""
+    return _query(filters, period, settings).run(store, PRODUCTION_REMEDIATION_SUMMARY_SQL)

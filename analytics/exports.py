@@ -1,0 +1,90 @@
+"""The export kinds: one function per kind, shared by ``python -m analytics export`` and the
+dashboard's download buttons, so that screen and file always agree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analytics import remediation, tables
+from analytics.filters import Filters, QueryError
+from store.db import Store
+from store.settings import Settings
+
+
+@dataclass(frozen=True)
+class Request:
+    filters: Filters
+    by: tuple[str, ...] = ()
+    period: str | None = None
+    settings: Settings = field(default_factory=Settings)
+
+
+def _findings(store: Store, r: Request) -> pd.DataFrame:
+    return tables.findings(store, r.filters, r.settings)
+
+
+def _episodes(store: Store, r: Request) -> pd.DataFrame:
+    return tables.episodes(store, r.filters, r.settings)
+
+
+def _mttr(store: Store, r: Request) -> pd.DataFrame:
+    return remediation.mttr(store, r.filters, r.by, r.period, r.settings)
+
+
+def _survival(store: Store, r: Request) -> pd.DataFrame:
+    return remediation.survival(store, r.filters, r.by, r.period, r.settings)
+
+
+def _sla(store: Store, r: Request) -> pd.DataFrame:
+    return remediation.sla(store, r.filters, r.by, r.period, r.settings)
+
+
+def _backlog(store: Store, r: Request) -> pd.DataFrame:
+    return remediation.backlog(store, r.filters, r.by or ("severity",), r.period, r.settings)
+
+
+def _flow(store: Store, r: Request) -> pd.DataFrame:
+    return remediation.flow(store, r.filters, r.by, r.period, r.settings)
+
+
+def _aging(store: Store, r: Request) -> pd.DataFrame:
+    return remediation.aging(store, r.filters, r.by, r.settings)
+
+
+def _dora(store: Store, r: Request) -> pd.DataFrame:
+    from analytics import dora
+
+    return dora.dora(store, r.filters, r.period, r.settings)
+
+
+def _sprint_report(store: Store, r: Request) -> pd.DataFrame:
+    from analytics import sprints
+
+    return sprints.sprint_report(store, r.filters, r.settings)
+
+
+KINDS: dict[str, Callable[[Store, Request], pd.DataFrame]] = {
+    "findings": _findings,
+    "episodes": _episodes,
+    "mttr": _mttr,
+    "survival": _survival,
+    "sla": _sla,
+    "backlog": _backlog,
+    "flow": _flow,
+    "aging": _aging,
+    "dora": _dora,
+    "sprint-report": _sprint_report,
+}
+
+
+def export(store: Store, kind: str, request: Request) -> pd.DataFrame:
+    if kind not in KINDS:
+        raise QueryError(f"unknown export {kind!r}; choose from {', '.join(KINDS)}")
+    return KINDS[kind](store, request)
+
+
+def kinds() -> Sequence[str]:
+    return tuple(KINDS)

@@ -1,0 +1,89 @@
+"""Filters shared by every metric, and the one builder that turns them into SQL.
+
+All values are bound as parameters; identifiers never come from users (grouping columns are
+checked against a fixed list).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+# Columns a user may group by, mapped to SQL on the `findings f` alias.
+GROUP_COLUMNS: dict[str, str] = {
+    "project": "f.project",
+    "branch": "f.branch",
+    "tool": "f.tool",
+    "category": "f.category",
+    "severity": "f.severity",
+    "cwe": "coalesce(f.cwe, '')",
+    "rule": "f.rule_id",
+}
+
+
+class QueryError(Exception):
+    """A request the analytics cannot answer as asked (bad grouping, bad period…)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to look at. Empty tuples mean "all"; times are naive UTC."""
+
+    projects: tuple[str, ...] = ()
+    branches: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    cwes: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def window_end(self) -> datetime:
+        """The window's end, or now."""
+        return self.until or datetime.now(UTC).replace(tzinfo=None)
+
+    def finding_where(self, alias: str = "f") -> tuple[str, dict[str, Any]]:
+        """``(sql, named params)`` restricting findings (no date window: each metric applies its own)."""
+        clauses: list[str] = []
+        params: dict[str, Any] = {}
+        for column, values in (
+            ("project", self.projects),
+            ("branch", self.branches),
+            ("tool", self.tools),
+            ("severity", self.severities),
+            ("cwe", self.cwes),
+            ("rule_id", self.rules),
+        ):
+            if values:
+                clauses.append(f"{alias}.{column} IN (SELECT unnest(${column}_in))")
+                params[f"{column}_in"] = list(values)
+        return (" AND ".join(clauses) or "TRUE"), params
+
+
+def group_exprs(by: Sequence[str]) -> list[tuple[str, str]]:
+    """``[(name, sql)]`` for validated grouping columns (``period`` is handled by the caller)."""
+    out = []
+    for name in by:
+        if name == "period":
+            continue
+        if name not in GROUP_COLUMNS:
+            raise QueryError(f"cannot group by {name!r}; choose from {', '.join([*GROUP_COLUMNS, 'period'])}")
+        out.append((name, GROUP_COLUMNS[name]))
+    return out
+
+
+def split_list(values: Sequence[str] | None) -> tuple[str, ...]:
+    """CLI/URL values: repeated and/or comma-separated → a clean tuple."""
+    out: list[str] = []
+    for value in values or ():
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return tuple(dict.fromkeys(out))
+
+
+@dataclass(frozen=True)
+class Grouping:
+    by: tuple[str, ...] = ()
+    period: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

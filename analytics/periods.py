@@ -1,0 +1,63 @@
+"""Periods (SPEC §8): day, ISO week, month, quarter (UTC) or sprint (config), as SQL expressions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from analytics.filters import QueryError
+from store.settings import Settings
+
+PERIODS = ("day", "week", "month", "quarter", "sprint")
+
+
+def period_start_sql(period: str, column: str, settings: Settings) -> tuple[str, list[object]]:
+    """SQL for the start (a TIMESTAMP) of the period holding ``column``, and its parameters."""
+    if period in ("day", "week", "month", "quarter"):
+        return f"date_trunc('{period}', {column})", []
+    if period == "sprint":
+        start = datetime.combine(settings.sprint_start, datetime.min.time())
+        return (
+            f"(?::TIMESTAMP + to_days(CAST(floor(date_diff('day', ?::TIMESTAMP, {column}) / ?) AS INTEGER) * ?))",
+            [start, start, float(settings.sprint_days), settings.sprint_days],
+        )
+    raise QueryError(f"unknown period {period!r}; choose from {', '.join(PERIODS)}")
+
+
+def period_step(period: str, settings: Settings) -> str:
+    """An INTERVAL literal for ``range()`` calendars."""
+    return {
+        "day": "INTERVAL 1 DAY",
+        "week": "INTERVAL 7 DAY",
+        "month": "INTERVAL 1 MONTH",
+        "quarter": "INTERVAL 3 MONTH",
+        "sprint": f"INTERVAL {int(settings.sprint_days)} DAY",
+    }[period]
+
+
+def period_label(period: str, start: datetime | date, settings: Settings) -> str:
+    """Human label of a period: 2026-03-02, 2026-W10, 2026-03, 2026-Q1, sprint 5."""
+    d = start.date() if isinstance(start, datetime) else start
+    if period == "day":
+        return d.isoformat()
+    if period == "week":
+        iso = d.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    if period == "month":
+        return f"{d.year}-{d.month:02d}"
+    if period == "quarter":
+        return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+    if period == "sprint":
+        return f"sprint {sprint_number(d, settings)}"
+    raise QueryError(f"unknown period {period!r}")
+
+
+def sprint_number(d: date, settings: Settings) -> int:
+    """Sprint 1 starts on the configured start date; earlier dates get 0, -1, …"""
+    return (d - settings.sprint_start).days // settings.sprint_days + 1
+
+
+def sprint_bounds(number: int, settings: Settings) -> tuple[datetime, datetime]:
+    start = datetime.combine(settings.sprint_start, datetime.min.time()) + timedelta(
+        days=(number - 1) * settings.sprint_days
+    )
+    return start, start + timedelta(days=settings.sprint_days)

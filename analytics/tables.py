@@ -1,0 +1,95 @@
+"""Row-level tables: findings and episodes, with their SLA due dates (the Findings page and the
+``findings`` / ``episodes`` exports)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from analytics.filters import Filters
+from analytics.remediation import _base, _run
+from store.settings import Settings
+
+FINDINGS_SQL = """
+WITH {cte},
+last_ep AS (SELECT * FROM ep QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY seq DESC) = 1)
+SELECT f.finding_id, f.project, f.branch, f.tool, f.category, f.rule_id, r.name AS rule_name, f.severity,
+       f.cwe, array_to_string(f.cwes, ';') AS cwes, f.path, f.start_line, f.message, f.status,
+       f.first_seen_at, f.last_seen_at, f.episodes, f.episodes > 1 AS reopened,
+       le.opened_at AS current_opened_at,
+       CASE WHEN f.status = 'open' THEN date_diff('second', le.opened_at, $at) / 86400.0 END AS age_days,
+       le.closed_at, le.due_at AS sla_due_at,
+       (f.status = 'open' AND le.due_at < $at) AS overdue,
+       f.fingerprint_source
+FROM findings f
+LEFT JOIN last_ep le USING (finding_id)
+LEFT JOIN rules r ON r.tool = f.tool AND r.rule_id = f.rule_id
+WHERE {where} AND f.first_seen_at < $at AND ($since IS NULL OR f.last_seen_at >= $since)
+  AND ($search IS NULL OR contains(lower(f.rule_id || ' ' || coalesce(f.cwe, '') || ' ' || f.path || ' '
+                                           || f.message || ' ' || coalesce(r.name, '')), lower($search)))
+  AND ($status IS NULL OR f.status = $status)
+ORDER BY f.project, f.tool, f.severity, f.path, f.start_line NULLS LAST, f.finding_id
+"""
+
+EPISODES_SQL = """
+WITH {cte}
+SELECT ep.finding_id, ep.seq, ep.project, ep.branch, ep.tool, ep.category, ep.severity, ep.rule_id, ep.cwe,
+       ep.path, ep.start_line, ep.opened_at, ep.closed_at, ep.status, ep.seq > 1 AS reopened, ep.days,
+       ep.first_seen_at, ep.due_at AS sla_due_at,
+       CASE WHEN ep.due_at IS NULL THEN NULL
+            WHEN ep.status = 'fixed' THEN ep.closed_at <= ep.due_at END AS within_sla
+FROM ep
+WHERE ep.opened_at < $at AND ($since IS NULL OR ep.closed_at IS NULL OR ep.closed_at >= $since)
+ORDER BY ep.opened_at, ep.finding_id, ep.seq
+"""
+
+HISTORY_SQL = """
+WITH st AS (SELECT stream_id FROM findings WHERE finding_id = $fid),
+s AS (
+    SELECT sc.scan_id, sc.scanned_at, sc.commit_sha, sc.tool_version,
+           row_number() OVER (ORDER BY sc.scanned_at, sc.file_sha256, sc.scan_index, sc.scan_id) AS k
+    FROM scans sc JOIN st USING (stream_id)
+)
+SELECT s.k AS scan_number, s.scanned_at, s.commit_sha, s.scan_id,
+       CASE WHEN o.finding_id IS NULL THEN 'absent' WHEN o.suppressed THEN 'suppressed' ELSE 'present' END AS state,
+       o.path, o.start_line, o.severity, o.message
+FROM s LEFT JOIN occurrences o ON o.scan_id = s.scan_id AND o.finding_id = $fid
+ORDER BY s.k
+"""
+
+RULE_SQL = """
+SELECT r.* FROM rules r JOIN findings f ON r.tool = f.tool AND r.rule_id = f.rule_id WHERE f.finding_id = $fid
+"""
+
+
+def _params(filters: Filters, settings: Settings, **extra: Any) -> tuple[str, dict[str, Any]]:
+    cte, params = _base(filters, settings)
+    return cte, params | {"at": filters.window_end(), "since": filters.since} | extra
+
+
+def findings(
+    store: Any, filters: Filters, settings: Settings | None = None, search: str | None = None, status: str | None = None
+) -> pd.DataFrame:
+    """One row per finding seen in the window, with its latest state and SLA due date."""
+    settings = settings or Settings()
+    cte, params = _params(filters, settings, search=search or None, status=status or None)
+    where, _ = filters.finding_where("f")
+    return _run(store, FINDINGS_SQL.format(cte=cte, where=where), params)
+
+
+def episodes(store: Any, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
+    """One row per episode overlapping the window."""
+    settings = settings or Settings()
+    cte, params = _params(filters, settings)
+    return _run(store, EPISODES_SQL.format(cte=cte), params)
+
+
+def finding_history(store: Any, finding_id: str) -> pd.DataFrame:
+    """Every scan of the finding's stream: present, suppressed or absent, with commit and place."""
+    return _run(store, HISTORY_SQL, {"fid": finding_id})
+
+
+def finding_rule(store: Any, finding_id: str) -> dict[str, Any] | None:
+    df = _run(store, RULE_SQL, {"fid": finding_id})
+    return None if df.empty else df.iloc[0].to_dict()

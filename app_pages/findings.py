@@ -1,0 +1,126 @@
+"""Findings: a searchable table; one finding's history across scans, its rule and location.
+
+Everything from SARIF (messages, rule help, paths) is shown as plain text: st.text / st.code /
+dataframes, never Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from analytics import tables
+from app_pages import ui
+
+view: ui.View = st.session_state["view"]
+st.title("Findings")
+
+left, right = st.columns([3, 1])
+search = left.text_input("Search rule, CWE, path or message", key="find_search", placeholder="e.g. CWE-89 or sql")
+status = right.selectbox("Status", ["all", "open", "fixed", "suppressed"], key="find_status")
+with view.store.session():
+    df = tables.findings(
+        view.store, view.filters, view.settings, search=search or None, status=None if status == "all" else status
+    )
+
+st.caption(f"{len(df):,} finding(s)")
+if df.empty:
+    ui.empty()
+    st.stop()
+
+shown = df[
+    [
+        "severity",
+        "status",
+        "tool",
+        "rule_id",
+        "cwe",
+        "path",
+        "start_line",
+        "message",
+        "age_days",
+        "sla_due_at",
+        "overdue",
+        "project",
+        "branch",
+        "first_seen_at",
+        "episodes",
+    ]
+]
+event = st.dataframe(
+    shown,
+    hide_index=True,
+    use_container_width=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="findings_table",
+    column_config={
+        "age_days": st.column_config.NumberColumn("age (days)", format="%.1f"),
+        "start_line": st.column_config.NumberColumn("line", format="%d"),
+        "sla_due_at": st.column_config.DatetimeColumn("SLA due", format="YYYY-MM-DD"),
+        "first_seen_at": st.column_config.DatetimeColumn("first seen", format="YYYY-MM-DD"),
+    },
+)
+ui.download(df, "findings", "dl_findings")
+
+rows = event.selection.rows if event and event.selection else []
+if not rows:
+    st.info("Select a row to see that finding's history across scans.")
+    st.stop()
+
+finding = df.iloc[rows[0]]
+fid = str(finding["finding_id"])
+with view.store.session():
+    history = tables.finding_history(view.store, fid)
+    rule = tables.finding_rule(view.store, fid)
+    eps = tables.episodes(view.store, type(view.filters)(), view.settings)
+eps = eps[eps["finding_id"] == fid]
+
+st.subheader(f"{finding['rule_id']} in {finding['path'] or '(no location)'}")
+st.text(str(finding["message"]))  # plain text: never rendered as Markdown/HTML
+a, b, c, d = st.columns(4)
+a.metric("Status", str(finding["status"]))
+b.metric("Severity", str(finding["severity"]))
+c.metric("Episodes", int(finding["episodes"]))
+d.metric("First seen", f"{finding['first_seen_at']:%Y-%m-%d}")
+
+timeline = (
+    alt.Chart(history, title="Presence in each scan of the stream")
+    .mark_tick(thickness=4, size=28)
+    .encode(
+        x=alt.X("scanned_at:T", title="Scan time"),
+        y=alt.Y("state:N", title=None, sort=["present", "suppressed", "absent"]),
+        color=alt.Color(
+            "state:N",
+            scale=alt.Scale(domain=["present", "suppressed", "absent"], range=["#d32f2f", "#90a4ae", "#388e3c"]),
+            legend=None,
+        ),
+        tooltip=["scan_number:Q", "scanned_at:T", "state:N", "commit_sha:N", "path:N", "start_line:Q"],
+    )
+)
+ui.chart(timeline, "history_chart")
+st.markdown("**Episodes**")
+st.dataframe(
+    eps[["seq", "opened_at", "closed_at", "status", "days", "sla_due_at", "within_sla"]],
+    hide_index=True,
+    use_container_width=True,
+    key="episodes_table",
+)
+with st.expander("Scans (present / absent) with commits"):
+    st.dataframe(history.drop(columns=["scan_id"]), hide_index=True, use_container_width=True, key="history_table")
+if rule:
+    with st.expander("Rule"):
+        for label, key in (
+            ("Name", "name"),
+            ("Description", "full_description"),
+            ("Help", "help_text"),
+            ("Help URI", "help_uri"),
+        ):
+            if rule.get(key):
+                st.caption(label)
+                st.text(str(rule[key]))
+st.caption("Location")
+st.code(
+    f"{finding['path']}:{'' if finding['start_line'] != finding['start_line'] else finding['start_line']}",
+    language=None,
+)

@@ -1,0 +1,114 @@
+"""Overview: headline numbers against the previous period, the backlog trend, inflow vs outflow."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from analytics import overview, remediation
+from app_pages import ui
+
+view: ui.View = st.session_state["view"]
+st.title("Overview")
+
+with view.store.session():
+    head = overview.headline(view.store, view.filters, view.period, view.settings)
+    backlog = remediation.backlog(view.store, view.filters, ("severity",), view.period, view.settings)
+    flow = remediation.flow(view.store, view.filters, (), view.period, view.settings)
+
+st.caption(
+    f"This {view.period}: **{head.label}** (until {head.end:%Y-%m-%d %H:%M} UTC), compared with {head.previous_label}."
+)
+
+
+def delta(d: overview.Delta, digits: int = 1, unit: str = "") -> str | None:
+    return None if d.change is None else f"{d.change:+,.{digits}f}{unit}"
+
+
+cols = st.columns(4)
+cols[0].metric(
+    "Open findings",
+    f"{head.open_total.current:,.0f}",
+    delta(head.open_total, 0),
+    delta_color="inverse",
+    help="Open episodes at the end of the period",
+)
+cols[1].metric(
+    "MTTR (mean)",
+    ui.number(head.mttr_mean_days.current, " d"),
+    delta(head.mttr_mean_days, 1, " d"),
+    delta_color="inverse",
+    help="Mean days to remediate, fixes closed in this period; "
+    f"median {ui.number(head.mttr_median_days.current, ' d')}",
+)
+cols[2].metric(
+    "KM half-life",
+    ui.number(head.km_median_days.current, " d") if head.km_median_days.current is not None else "not reached",
+    delta(head.km_median_days, 1, " d"),
+    delta_color="inverse",
+    help="Kaplan–Meier median: half of the findings opened in the window are fixed by then, "
+    "counting the still-open ones",
+)
+cols[3].metric(
+    "SLA compliance",
+    ui.percent(head.sla_compliance.current),
+    None if head.sla_compliance.change is None else f"{100 * head.sla_compliance.change:+.0f} pts",
+    help=f"Fixes within SLA in this period; {head.overdue_open.current:.0f} open finding(s) overdue",
+)
+cols = st.columns(4)
+cols[0].metric("New this period", f"{head.new.current:,.0f}", delta(head.new, 0), delta_color="inverse")
+cols[1].metric("Fixed this period", f"{head.fixed.current:,.0f}", delta(head.fixed, 0))
+cols[2].metric("Deployments", f"{head.deployments.current:,.0f}", delta(head.deployments, 0))
+cols[3].metric(
+    "Lead time (median)",
+    ui.number(head.lead_time_median_days.current, " d"),
+    delta(head.lead_time_median_days, 1, " d"),
+    delta_color="inverse",
+)
+
+if head.open_by_severity:
+    sev_cols = st.columns(len(head.open_by_severity))
+    for col, (sev, d) in zip(sev_cols, head.open_by_severity.items(), strict=True):
+        col.metric(f"Open {sev}", f"{d.current:,.0f}", delta(d, 0), delta_color="inverse")
+
+st.subheader("Open backlog")
+if backlog.empty or backlog["open"].sum() == 0:
+    ui.empty()
+else:
+    chart = (
+        alt.Chart(backlog.dropna(subset=["severity"]), title=f"Open findings at the end of each {view.period}")
+        .mark_area()
+        .encode(
+            x=alt.X("period_start:T", title=view.period.capitalize()),
+            y=alt.Y("open:Q", title="Open findings", stack=True),
+            color=alt.Color("severity:N", scale=ui.severity_scale(), sort=ui.SEVERITY_ORDER, title="Severity"),
+            order=alt.Order("severity_rank:Q"),
+            tooltip=["period:N", "severity:N", "open:Q"],
+        )
+        .transform_calculate(severity_rank=f"indexof({ui.SEVERITY_ORDER!r}, datum.severity)")
+    )
+    ui.chart(chart, "backlog_chart")
+    ui.download(backlog, "backlog", "dl_backlog")
+
+st.subheader("Inflow and outflow")
+if flow.empty or (flow["inflow"].sum() + flow["outflow"].sum()) == 0:
+    ui.empty()
+else:
+    long = flow.melt(
+        id_vars=["period_start", "period"], value_vars=["inflow", "outflow"], var_name="flow", value_name="episodes"
+    )
+    bars = (
+        alt.Chart(long, title=f"Findings opened (inflow) and closed (outflow) per {view.period}")
+        .mark_bar()
+        .encode(
+            x=alt.X("period_start:T", title=view.period.capitalize()),
+            xOffset="flow:N",
+            y=alt.Y("episodes:Q", title=f"Episodes per {view.period}"),
+            color=alt.Color(
+                "flow:N", scale=alt.Scale(domain=["inflow", "outflow"], range=["#d32f2f", "#388e3c"]), title=None
+            ),
+            tooltip=["period:N", "flow:N", "episodes:Q"],
+        )
+    )
+    ui.chart(bars, "flow_chart")
+    ui.download(flow, "flow", "dl_flow")

@@ -1,0 +1,156 @@
+"""Remediation: MTTR over time, Kaplan–Meier curves with SLA lines, aging, overdue, reopen rate."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from analytics import remediation
+from app_pages import ui
+
+view: ui.View = st.session_state["view"]
+st.title("Remediation")
+group = st.radio("Break down by", ["severity", "tool", "project"], horizontal=True, key="rem_group")
+
+with view.store.session():
+    mttr = remediation.mttr(view.store, view.filters, (group,), view.period, view.settings)
+    curve = remediation.survival(view.store, view.filters, (group,), None, view.settings)
+    aging = remediation.aging(view.store, view.filters, (group,), view.settings)
+    overdue = remediation.overdue(view.store, view.filters, view.settings)
+    flow = remediation.flow(view.store, view.filters, (), view.period, view.settings)
+    overall = remediation.mttr(view.store, view.filters, (), None, view.settings).iloc[0]
+
+cols = st.columns(4)
+cols[0].metric("Fixed in window", f"{int(overall['closed']):,}")
+cols[1].metric("MTTR mean / median", f"{ui.number(overall['mean_days'])} / {ui.number(overall['median_days'])} d")
+cols[2].metric("p90", ui.number(overall["p90_days"], " d"))
+km = overall["km_median_days"]
+cols[3].metric(
+    "KM half-life",
+    "not reached" if pd.isna(km) else ui.number(km, " d"),
+    help="Kaplan–Meier median over findings opened in the window, open ones counted as censored",
+)
+
+color = (
+    alt.Color(f"{group}:N", scale=ui.severity_scale(), sort=ui.SEVERITY_ORDER, title=group.capitalize())
+    if group == "severity"
+    else alt.Color(f"{group}:N", title=group.capitalize())
+)
+
+st.subheader("Time to remediate")
+closed = mttr[mttr["closed"] > 0]
+if closed.empty:
+    ui.empty("No finding was fixed in this window.")
+else:
+    long = closed.melt(
+        id_vars=[group, "period_start", "period", "closed"],
+        value_vars=["mean_days", "median_days"],
+        var_name="statistic",
+        value_name="days",
+    )
+    line = (
+        alt.Chart(long, title=f"Mean and median days to remediate, by {view.period} of the fix")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period_start:T", title=view.period.capitalize()),
+            y=alt.Y("days:Q", title="Days to remediate"),
+            color=color,
+            strokeDash=alt.StrokeDash("statistic:N", title="Statistic"),
+            tooltip=[f"{group}:N", "period:N", "statistic:N", alt.Tooltip("days:Q", format=".1f"), "closed:Q"],
+        )
+    )
+    ui.chart(line, "mttr_chart")
+ui.download(mttr, "mttr", "dl_mttr")
+
+st.subheader("Remediation curve (Kaplan–Meier)")
+if curve.empty:
+    ui.empty("No finding was opened in this window.")
+else:
+    steps = (
+        alt.Chart(curve, title="Share of findings still open after N days (open findings censored)")
+        .mark_line(interpolate="step-after")
+        .encode(
+            x=alt.X("days:Q", title="Days since the finding opened"),
+            y=alt.Y(
+                "survival:Q", title="Still open (share)", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")
+            ),
+            color=color,
+            tooltip=[
+                f"{group}:N",
+                alt.Tooltip("days:Q", format=".1f"),
+                alt.Tooltip("survival:Q", format=".0%"),
+                "at_risk:Q",
+            ],
+        )
+    )
+    sla_days = pd.DataFrame([{"severity": s.value, "sla_days": d} for s, d in view.settings.sla_days.items() if d])
+    rules = (
+        alt.Chart(sla_days)
+        .mark_rule(strokeDash=[4, 4])
+        .encode(
+            x="sla_days:Q",
+            color=alt.Color("severity:N", scale=ui.severity_scale(), legend=None),
+            tooltip=["severity:N", alt.Tooltip("sla_days:Q", title="SLA (days)")],
+        )
+    )
+    ui.chart(alt.layer(steps, rules), "km_chart")
+    st.caption("Dashed lines: the SLA of each severity (config `[sla]`).")
+ui.download(curve, "survival", "dl_survival")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Aging of open findings")
+    if aging.empty or aging["open"].sum() == 0:
+        ui.empty("Nothing is open.")
+    else:
+        buckets = aging.melt(
+            id_vars=[group],
+            value_vars=["d0_30", "d31_60", "d61_90", "d91_180", "d180_plus"],
+            var_name="bucket",
+            value_name="open",
+        )
+        labels = {"d0_30": "0–30", "d31_60": "31–60", "d61_90": "61–90", "d91_180": "91–180", "d180_plus": ">180"}
+        buckets["age (days)"] = buckets["bucket"].map(labels)
+        bars = (
+            alt.Chart(buckets, title="Open findings by age")
+            .mark_bar()
+            .encode(
+                x=alt.X("age (days):N", sort=list(labels.values()), title="Age (days)"),
+                y=alt.Y("open:Q", title="Open findings"),
+                color=color,
+                tooltip=[f"{group}:N", "age (days):N", "open:Q"],
+            )
+        )
+        ui.chart(bars, "aging_chart")
+        st.caption(f"Security debt (open > 365 days): **{int(aging['security_debt'].sum())}**")
+    ui.download(aging, "aging", "dl_aging")
+with right:
+    st.subheader("Reopen rate")
+    rate = flow.dropna(subset=["reopen_rate"])
+    if rate.empty:
+        ui.empty("No finding was closed in this window.")
+    else:
+        ui.chart(
+            alt.Chart(rate, title=f"Reopened / closed per {view.period}")
+            .mark_bar(color="#7b1fa2")
+            .encode(
+                x=alt.X("period_start:T", title=view.period.capitalize()),
+                y=alt.Y("reopen_rate:Q", title="Reopen rate", axis=alt.Axis(format="%")),
+                tooltip=["period:N", "reopened:Q", "outflow:Q", alt.Tooltip("reopen_rate:Q", format=".0%")],
+            ),
+            "reopen_chart",
+        )
+
+st.subheader("Overdue findings")
+if overdue.empty:
+    ui.empty("No open finding is past its SLA due date.")
+else:
+    st.dataframe(
+        overdue.drop(columns=["finding_id"]),
+        hide_index=True,
+        use_container_width=True,
+        key="overdue_table",
+        column_config={"days_overdue": st.column_config.NumberColumn("days overdue", format="%.1f")},
+    )
+ui.download(overdue, "overdue", "dl_overdue")

@@ -1,0 +1,84 @@
+"""Scans: loaded files and scans, rejected files with reasons, and an upload form that runs the
+same ingest as the command line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from analytics import catalog
+from analytics.filters import Filters
+from app_pages import ui
+from app_pages.loading import load_uploads, parse_when
+from ingest.models import ScanMeta
+
+view: ui.View | None = st.session_state.get("view")
+store = view.store if view else ui.get_store()
+st.title("Scans")
+
+with st.form("upload", clear_on_submit=True):
+    st.subheader("Upload SARIF")
+    files = st.file_uploader(
+        "SARIF files (.sarif, .json, .sarif.json, optionally .gz)",
+        accept_multiple_files=True,
+        key="up_files",
+        type=["sarif", "json", "gz"],
+    )
+    a, b, c = st.columns(3)
+    project = a.text_input("Project", key="up_project", placeholder="from the SARIF, else the file's folder")
+    branch = b.text_input("Branch", key="up_branch", placeholder="main")
+    commit = c.text_input("Commit", key="up_commit", placeholder="git SHA")
+    d, e = st.columns(2)
+    day = d.date_input("Scan date (UTC)", value=None, key="up_day", format="YYYY-MM-DD")
+    time_text = e.text_input("Scan time (UTC, HH:MM)", key="up_time", placeholder="00:00")
+    submitted = st.form_submit_button("Load", type="primary")
+
+if submitted:
+    if not files:
+        st.warning("Choose at least one file.")
+    else:
+        when = parse_when(day, time_text.strip())
+        if day and when is None:
+            st.error(f"Scan time {time_text!r} is not HH:MM.")
+        else:
+            meta = ScanMeta(
+                project=project.strip() or None,
+                branch=branch.strip() or None,
+                commit=commit.strip() or None,
+                scanned_at=when,
+            )
+            bar = st.progress(0.0, text="Loading…")
+
+            def progress(n: int, total: int, name: str) -> None:
+                bar.progress(n / total, text=f"{n}/{total}: {name.rsplit('/', 1)[-1]}")
+
+            report = load_uploads(store, [(f.name, f.getvalue()) for f in files], meta, progress)
+            bar.empty()
+            for f in report.files:
+                if f.status == "rejected":
+                    st.error(f"{f.path}: rejected: {f.reason}")
+                elif f.status == "already loaded":
+                    st.info(f"{f.path}: already loaded")
+                else:
+                    st.success(f"{f.path}: loaded {f.scans} scan(s), {f.occurrences} occurrence(s)")
+                for w in f.warnings:
+                    st.warning(f"{f.path}: {w}")
+            st.session_state["last_upload"] = datetime.now(UTC).isoformat()
+
+filters = view.filters if view else None
+with store.session():
+    scans = catalog.scans(store, filters or Filters())
+    rejected = catalog.rejections(store)
+st.subheader("Loaded scans")
+if scans.empty:
+    ui.empty("No scan matches these filters.")
+else:
+    st.caption(f"{len(scans):,} scan(s), newest first")
+    st.dataframe(scans.drop(columns=["scan_id"]), hide_index=True, use_container_width=True, key="scans_table")
+    ui.download(scans, "scans", "dl_scans")
+st.subheader("Rejected files")
+if rejected.empty:
+    st.caption("None.")
+else:
+    st.dataframe(rejected, hide_index=True, use_container_width=True, key="rejected_table")

@@ -1,0 +1,70 @@
+"""Sprint review: one sprint on one screen, and its report as CSV."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from analytics import exports, sprints, tables
+from app_pages import ui
+
+view: ui.View = st.session_state["view"]
+st.title("Sprint review")
+
+with view.store.session():
+    report = sprints.sprint_report(view.store, view.filters, view.settings)
+if report.empty:
+    ui.empty("No sprint in this window.")
+    st.stop()
+
+labels = report["sprint"].tolist()
+chosen = st.selectbox("Sprint", labels[::-1], key="sprint_pick")
+row = report[report["sprint"] == chosen].iloc[0]
+st.caption(
+    f"{row['start']:%Y-%m-%d} – {(row['end'] - pd.Timedelta(seconds=1)):%Y-%m-%d} "
+    f"({view.settings.sprint_days} days; calendar from config `[sprints]`)"
+)
+
+cols = st.columns(4)
+cols[0].metric("New", int(row["new"]))
+cols[1].metric("Fixed", int(row["fixed"]))
+cols[2].metric("Reopened", int(row["reopened"]))
+cols[3].metric("Still open at the end", int(row["still_open"]))
+cols = st.columns(4)
+cols[0].metric(
+    "MTTR of what was fixed",
+    ui.number(row["fixed_mean_days"], " d"),
+    help=f"median {ui.number(row['fixed_median_days'], ' d')}",
+)
+cols[1].metric("SLA breaches", int(row["sla_breaches"]), help="SLA due dates that passed during the sprint unfixed")
+cols[2].metric("Deployments", int(row["deployments"]) if not pd.isna(row["deployments"]) else 0)
+cols[3].metric(
+    "Lead time / change failure rate",
+    f"{ui.number(row['lead_time_median_days'], ' d')} / {ui.percent(row['change_failure_rate'])}",
+)
+
+sprint_filters = replace(view.filters, since=row["start"].to_pydatetime(), until=row["end"].to_pydatetime())
+with view.store.session():
+    eps = tables.episodes(view.store, sprint_filters, view.settings)
+new = eps[(eps["opened_at"] >= row["start"]) & (eps["opened_at"] < row["end"])]
+left, right = st.columns(2)
+for col, field, title in ((left, "rule_id", "Top rules"), (right, "cwe", "Top CWEs")):
+    with col:
+        counts = new.dropna(subset=[field]).groupby(field).size().reset_index(name="new").nlargest(10, "new")
+        if counts.empty:
+            ui.empty(f"No new finding with a {field.replace('_id', '')}.")
+        else:
+            ui.chart(
+                alt.Chart(counts, title=f"{title} among new findings")
+                .mark_bar(color="#d32f2f")
+                .encode(x=alt.X("new:Q", title="New findings"), y=alt.Y(f"{field}:N", sort="-x", title=None)),
+                f"top_{field}",
+            )
+
+st.subheader("All sprints")
+st.dataframe(report, hide_index=True, use_container_width=True, key="sprint_table")
+csv_df = exports.export(view.store, "sprint-report", exports.Request(view.filters, (), None, view.settings))
+ui.download(csv_df, "sprint-report", "dl_sprint")

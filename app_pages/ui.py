@@ -1,0 +1,171 @@
+"""Shared pieces of the dashboard: global filters (kept in the URL), the store handle, the
+severity palette, chart helpers, CSV downloads and empty states.
+
+Charts use Altair: it ships with Streamlit (no extra dependency, nothing fetched at run time),
+its declarative Vega-Lite specs render client-side, and ``AppTest`` can see them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from analytics import catalog
+from analytics.csvout import to_csv_bytes
+from analytics.filters import Filters
+from ingest.models import Severity
+from store.db import Store
+from store.settings import Settings, load_settings
+
+SEVERITY_ORDER = [s.value for s in Severity]
+SEVERITY_COLORS = {
+    "critical": "#7b1fa2",
+    "high": "#d32f2f",
+    "medium": "#f57c00",
+    "low": "#fbc02d",
+    "info": "#90a4ae",
+}
+STATUS_COLORS = {"open": "#d32f2f", "fixed": "#388e3c", "suppressed": "#90a4ae"}
+PERIODS = ("week", "month", "sprint")
+
+
+@dataclass(frozen=True)
+class View:
+    """What every page looks at: the store, the filters, the period and the settings."""
+
+    store: Store
+    filters: Filters
+    period: str
+    settings: Settings
+
+
+def get_store() -> Store:
+    """The same database setting as the command line: ``$FINDINGS_DB`` or data/findings.duckdb."""
+    return Store(os.environ.get("FINDINGS_DB") or None)
+
+
+def severity_scale() -> alt.Scale:
+    return alt.Scale(domain=SEVERITY_ORDER, range=[SEVERITY_COLORS[s] for s in SEVERITY_ORDER])
+
+
+def _qp_list(name: str) -> list[str]:
+    return [v for v in st.query_params.get_all(name) if v]
+
+
+def _qp_date(name: str) -> date | None:
+    value = st.query_params.get(name)
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def sidebar(store: Store) -> View:
+    """Global filters; their values live in the URL so that a view can be bookmarked."""
+    settings = load_settings()
+    opts = catalog.options(store)
+    st.sidebar.header("Filters")
+
+    def multi(label: str, key: str, choices: Sequence[str]) -> list[str]:
+        default = [v for v in _qp_list(key) if v in choices]
+        return st.sidebar.multiselect(label, list(choices), default=default, key=f"f_{key}", placeholder="all")
+
+    projects = multi("Project", "project", opts.projects)
+    branches = multi("Branch", "branch", opts.branches)
+    tools = multi("Tool", "tool", opts.tools)
+    severities = multi("Severity", "severity", opts.severities or SEVERITY_ORDER)
+    since_default = _qp_date("since")
+    until_default = _qp_date("until")
+    since = st.sidebar.date_input("From", value=since_default, key="f_since", format="YYYY-MM-DD")
+    until = st.sidebar.date_input("To (inclusive)", value=until_default, key="f_until", format="YYYY-MM-DD")
+    period_q = st.query_params.get("period", "week")
+    period = st.sidebar.radio(
+        "Period", PERIODS, index=PERIODS.index(period_q) if period_q in PERIODS else 0, key="f_period", horizontal=True
+    )
+    _write_query(projects, branches, tools, severities, since, until, period)
+    filters = Filters(
+        projects=tuple(projects),
+        branches=tuple(branches),
+        tools=tuple(tools),
+        severities=tuple(severities),
+        since=datetime.combine(since, datetime.min.time()) if isinstance(since, date) else None,
+        until=datetime.combine(until, datetime.min.time()) + timedelta(days=1) if isinstance(until, date) else None,
+    )
+    st.sidebar.caption(f"Database: `{store.path or store.url}`")
+    return View(store, filters, period, settings)
+
+
+def _write_query(
+    projects: list[str],
+    branches: list[str],
+    tools: list[str],
+    severities: list[str],
+    since: object,
+    until: object,
+    period: str,
+) -> None:
+    wanted: dict[str, list[str] | str] = {}
+    for key, values in (("project", projects), ("branch", branches), ("tool", tools), ("severity", severities)):
+        if values:
+            wanted[key] = list(values)
+    if isinstance(since, date):
+        wanted["since"] = since.isoformat()
+    if isinstance(until, date):
+        wanted["until"] = until.isoformat()
+    if period != "week":
+        wanted["period"] = period
+    current = {
+        k: (st.query_params.get_all(k) if k in ("project", "branch", "tool", "severity") else st.query_params.get(k))
+        for k in st.query_params
+    }
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def download(df: pd.DataFrame, name: str, key: str) -> None:
+    """A CSV download of exactly what ``python -m analytics export`` writes for these filters."""
+    st.download_button(f"Download {name}.csv", to_csv_bytes(df), file_name=f"{name}.csv", mime="text/csv", key=key)
+
+
+def empty(message: str = "Nothing matches these filters.") -> None:
+    st.info(message)
+
+
+def number(value: float | None, unit: str = "", digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    return f"{value:,.{digits}f}{unit}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None or pd.isna(value) else f"{100 * value:.0f}%"
+
+
+def chart(spec: alt.Chart | alt.LayerChart, key: str) -> None:
+    st.altair_chart(spec, use_container_width=True, key=key)
+
+
+def no_data(store: Store) -> bool:
+    """True (after explaining what to do) when the database holds no scans yet."""
+    _, scans, _ = catalog.counts(store)
+    if scans:
+        return False
+    st.title("Security findings")
+    st.info("The database is empty: no scans are loaded yet.")
+    st.markdown("Load SARIF files from the command line:")
+    st.code("python -m ingest sarif results/ --project acme/shop --branch main --commit $GIT_SHA", language="sh")
+    st.markdown("…or load the bundled sample history (two scanners, eight commits of a small shop):")
+    if st.button("Load the sample history", key="load_samples", type="primary"):
+        from app_pages.loading import load_samples
+
+        with st.spinner("Loading…"):
+            report = load_samples(store)
+        st.success(f"Loaded {report.totals()['scans']} scans.")
+        st.rerun()
+    return True

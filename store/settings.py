@@ -1,0 +1,124 @@
+"""User settings from one TOML file (``config.toml`` in the working directory, ``--config`` or
+``$FINDINGS_CONFIG``). Every value has the SPEC default, so the file is optional.
+
+```toml
+[sla]                     # days allowed per severity; omit or 0 = no SLA for that severity
+critical = 7
+high = 30
+medium = 90
+low = 120
+
+[sprints]                 # the sprint calendar: sprint 1 starts on `start`
+start = "2026-01-05"
+length_days = 14
+
+[severity]                # overrides: "tool" or "tool/rule_id" = severity
+"ruff" = "low"
+"bandit/B602" = "critical"
+
+[paths]
+strip_prefixes = ["/opt/build/checkout/"]   # extra checkout prefixes to strip from paths
+```
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from ingest.models import Severity
+
+ENV_CONFIG = "FINDINGS_CONFIG"
+DEFAULT_CONFIG = Path("config.toml")
+DEFAULT_SLA_DAYS: dict[Severity, int | None] = {
+    Severity.CRITICAL: 7,
+    Severity.HIGH: 30,
+    Severity.MEDIUM: 90,
+    Severity.LOW: 120,
+    Severity.INFO: None,
+}
+DEFAULT_SPRINT_START = date(2026, 1, 5)  # a Monday
+DEFAULT_SPRINT_DAYS = 14
+
+
+class ConfigError(Exception):
+    """The config file cannot be read or holds an invalid value (the message says which)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    sla_days: MappingProxyType[Severity, int | None] = field(
+        default_factory=lambda: MappingProxyType(dict(DEFAULT_SLA_DAYS))
+    )
+    sprint_start: date = DEFAULT_SPRINT_START
+    sprint_days: int = DEFAULT_SPRINT_DAYS
+    severity_overrides: MappingProxyType[tuple[str, str], Severity] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    strip_prefixes: tuple[str, ...] = ()
+    source: str | None = None
+
+
+def _severity(value: Any, where: str) -> Severity:
+    try:
+        return Severity(str(value).strip().lower())
+    except ValueError as e:
+        choices = ", ".join(s.value for s in Severity)
+        raise ConfigError(f"{where}: {value!r} is not a severity ({choices})") from e
+
+
+def parse_settings(data: dict[str, Any], source: str | None = None) -> Settings:
+    where = source or "config"
+    sla = dict(DEFAULT_SLA_DAYS)
+    for key, value in (data.get("sla") or {}).items():
+        sev = _severity(key, f"{where} [sla]")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ConfigError(f"{where} [sla] {key}: days must be a whole number ≥ 0, not {value!r}")
+        sla[sev] = value or None
+    sprints = data.get("sprints") or {}
+    start = sprints.get("start", DEFAULT_SPRINT_START)
+    if isinstance(start, str):
+        try:
+            start = date.fromisoformat(start)
+        except ValueError as e:
+            raise ConfigError(f"{where} [sprints] start: {start!r} is not a date (YYYY-MM-DD)") from e
+    if not isinstance(start, date):
+        raise ConfigError(f"{where} [sprints] start: {start!r} is not a date")
+    length = sprints.get("length_days", DEFAULT_SPRINT_DAYS)
+    if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= 366:
+        raise ConfigError(f"{where} [sprints] length_days: must be 1–366, not {length!r}")
+    overrides: dict[tuple[str, str], Severity] = {}
+    for key, value in (data.get("severity") or {}).items():
+        tool, _, rule = str(key).partition("/")
+        overrides[(tool.strip().lower(), rule.strip() or "*")] = _severity(value, f"{where} [severity] {key}")
+    prefixes = (data.get("paths") or {}).get("strip_prefixes", [])
+    if not isinstance(prefixes, list) or not all(isinstance(p, str) for p in prefixes):
+        raise ConfigError(f"{where} [paths] strip_prefixes: must be a list of strings")
+    return Settings(
+        sla_days=MappingProxyType(sla),
+        sprint_start=start if not hasattr(start, "date") or type(start) is date else start.date(),
+        sprint_days=length,
+        severity_overrides=MappingProxyType(overrides),
+        strip_prefixes=tuple(prefixes),
+        source=source,
+    )
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """``path``, else ``$FINDINGS_CONFIG``, else ``./config.toml`` if present, else defaults."""
+    explicit = path or os.environ.get(ENV_CONFIG)
+    target = Path(explicit) if explicit else DEFAULT_CONFIG
+    if not target.exists():
+        if explicit:
+            raise ConfigError(f"{target}: config file not found")
+        return Settings()
+    try:
+        data = tomllib.loads(target.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"{target}: {e}") from e
+    return parse_settings(data, str(target))
