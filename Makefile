@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 DB      ?= data/findings.duckdb
 SAMPLES ?= samples
 
-.PHONY: setup run demo test check lint types bench clean
+.PHONY: setup run demo app test check lint types bench stress screenshot clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,12 +21,20 @@ run: setup
 
 demo: run
 
+# The dashboard on http://localhost:8501 (the same database setting as the command line).
+app: setup
+	FINDINGS_DB=$(DB) $(BIN)/streamlit run app.py
+
+# Refresh the README's screenshot (docs/overview.png) from the real-browser test.
+screenshot: setup
+	UPDATE_README_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/test_browser.py
+
 test: setup
 	$(BIN)/python -m pytest -q
 
 lint: setup
-	$(BIN)/ruff check ingest analytics store tests app.py
-	$(BIN)/ruff format --check ingest analytics store app.py
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check ingest analytics store app_pages app.py
 
 types: setup
 	$(BIN)/mypy

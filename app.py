@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_pages import ui
 
-st.set_page_config(page_title="Security findings", page_icon="🛡️", layout="wide")
+st.set_page_config(page_title="Security findings", page_icon=":material/shield:", layout="wide")
 
 store = ui.get_store()
 if ui.no_data(store):
@@ -18,11 +18,11 @@ if ui.no_data(store):
 
 st.session_state["view"] = ui.sidebar(store)
 pages = [
-    st.Page("app_pages/overview.py", title="Overview", icon="📊", default=True, url_path="overview"),
-    st.Page("app_pages/remediation.py", title="Remediation", icon="🩹", url_path="remediation"),
-    st.Page("app_pages/velocity.py", title="Velocity", icon="🚀", url_path="velocity"),
-    st.Page("app_pages/findings.py", title="Findings", icon="🔎", url_path="findings"),
-    st.Page("app_pages/sprint_review.py", title="Sprint review", icon="🗓️", url_path="sprint-review"),
-    st.Page("app_pages/scans.py", title="Scans", icon="📥", url_path="scans"),
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True, url_path="overview"),
+    st.Page("app_pages/remediation.py", title="Remediation", icon=":material/healing:", url_path="remediation"),
+    st.Page("app_pages/velocity.py", title="Velocity", icon=":material/rocket_launch:", url_path="velocity"),
+    st.Page("app_pages/findings.py", title="Findings", icon=":material/search:", url_path="findings"),
+    st.Page("app_pages/sprint_review.py", title="Sprint review", icon=":material/event:", url_path="sprint-review"),
+    st.Page("app_pages/scans.py", title="Scans", icon=":material/upload_file:", url_path="scans"),
 ]
 st.navigation(pages).run()

@@ -50,7 +50,7 @@ shown = df[
 event = st.dataframe(
     shown,
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     on_select="rerun",
     selection_mode="single-row",
     key="findings_table",
@@ -103,11 +103,11 @@ st.markdown("**Episodes**")
 st.dataframe(
     eps[["seq", "opened_at", "closed_at", "status", "days", "sla_due_at", "within_sla"]],
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     key="episodes_table",
 )
 with st.expander("Scans (present / absent) with commits"):
-    st.dataframe(history.drop(columns=["scan_id"]), hide_index=True, use_container_width=True, key="history_table")
+    st.dataframe(history.drop(columns=["scan_id"]), hide_index=True, width="stretch", key="history_table")
 if rule:
     with st.expander("Rule"):
         for label, key in (

@@ -79,7 +79,7 @@ else:
         alt.Chart(backlog.dropna(subset=["severity"]), title=f"Open findings at the end of each {view.period}")
         .mark_area()
         .encode(
-            x=alt.X("period_start:T", title=view.period.capitalize()),
+            x=ui.period_axis(view.period),
             y=alt.Y("open:Q", title="Open findings", stack=True),
             color=alt.Color("severity:N", scale=ui.severity_scale(), sort=ui.SEVERITY_ORDER, title="Severity"),
             order=alt.Order("severity_rank:Q"),
@@ -101,7 +101,7 @@ else:
         alt.Chart(long, title=f"Findings opened (inflow) and closed (outflow) per {view.period}")
         .mark_bar()
         .encode(
-            x=alt.X("period_start:T", title=view.period.capitalize()),
+            x=ui.period_bands(view.period),
             xOffset="flow:N",
             y=alt.Y("episodes:Q", title=f"Episodes per {view.period}"),
             color=alt.Color(

@@ -53,7 +53,7 @@ else:
         alt.Chart(long, title=f"Mean and median days to remediate, by {view.period} of the fix")
         .mark_line(point=True)
         .encode(
-            x=alt.X("period_start:T", title=view.period.capitalize()),
+            x=ui.period_axis(view.period),
             y=alt.Y("days:Q", title="Days to remediate"),
             color=color,
             strokeDash=alt.StrokeDash("statistic:N", title="Statistic"),
@@ -67,8 +67,10 @@ st.subheader("Remediation curve (Kaplan–Meier)")
 if curve.empty:
     ui.empty("No finding was opened in this window.")
 else:
+    starts = curve.groupby(group, dropna=False).head(1).assign(days=0.0, survival=1.0)
+    curve_from_zero = pd.concat([starts, curve], ignore_index=True)
     steps = (
-        alt.Chart(curve, title="Share of findings still open after N days (open findings censored)")
+        alt.Chart(curve_from_zero, title="Share of findings still open after N days (open findings censored)")
         .mark_line(interpolate="step-after")
         .encode(
             x=alt.X("days:Q", title="Days since the finding opened"),
@@ -108,7 +110,7 @@ with left:
             id_vars=[group],
             value_vars=["d0_30", "d31_60", "d61_90", "d91_180", "d180_plus"],
             var_name="bucket",
-            value_name="open",
+            value_name="findings",
         )
         labels = {"d0_30": "0–30", "d31_60": "31–60", "d61_90": "61–90", "d91_180": "91–180", "d180_plus": ">180"}
         buckets["age (days)"] = buckets["bucket"].map(labels)
@@ -117,9 +119,9 @@ with left:
             .mark_bar()
             .encode(
                 x=alt.X("age (days):N", sort=list(labels.values()), title="Age (days)"),
-                y=alt.Y("open:Q", title="Open findings"),
+                y=alt.Y("findings:Q", title="Open findings"),
                 color=color,
-                tooltip=[f"{group}:N", "age (days):N", "open:Q"],
+                tooltip=[f"{group}:N", "age (days):N", "findings:Q"],
             )
         )
         ui.chart(bars, "aging_chart")
@@ -135,7 +137,7 @@ with right:
             alt.Chart(rate, title=f"Reopened / closed per {view.period}")
             .mark_bar(color="#7b1fa2")
             .encode(
-                x=alt.X("period_start:T", title=view.period.capitalize()),
+                x=ui.period_bands(view.period),
                 y=alt.Y("reopen_rate:Q", title="Reopen rate", axis=alt.Axis(format="%")),
                 tooltip=["period:N", "reopened:Q", "outflow:Q", alt.Tooltip("reopen_rate:Q", format=".0%")],
             ),
@@ -149,7 +151,7 @@ else:
     st.dataframe(
         overdue.drop(columns=["finding_id"]),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         key="overdue_table",
         column_config={"days_overdue": st.column_config.NumberColumn("days overdue", format="%.1f")},
     )

@@ -75,10 +75,10 @@ if scans.empty:
     ui.empty("No scan matches these filters.")
 else:
     st.caption(f"{len(scans):,} scan(s), newest first")
-    st.dataframe(scans.drop(columns=["scan_id"]), hide_index=True, use_container_width=True, key="scans_table")
+    st.dataframe(scans.drop(columns=["scan_id"]), hide_index=True, width="stretch", key="scans_table")
     ui.download(scans, "scans", "dl_scans")
 st.subheader("Rejected files")
 if rejected.empty:
     st.caption("None.")
 else:
-    st.dataframe(rejected, hide_index=True, use_container_width=True, key="rejected_table")
+    st.dataframe(rejected, hide_index=True, width="stretch", key="rejected_table")

@@ -65,6 +65,6 @@ for col, field, title in ((left, "rule_id", "Top rules"), (right, "cwe", "Top CW
             )
 
 st.subheader("All sprints")
-st.dataframe(report, hide_index=True, use_container_width=True, key="sprint_table")
+st.dataframe(report, hide_index=True, width="stretch", key="sprint_table")
 csv_df = exports.export(view.store, "sprint-report", exports.Request(view.filters, (), None, view.settings))
 ui.download(csv_df, "sprint-report", "dl_sprint")

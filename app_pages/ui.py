@@ -147,8 +147,31 @@ def percent(value: float | None) -> str:
     return "—" if value is None or pd.isna(value) else f"{100 * value:.0f}%"
 
 
+TICKS = {"day": ("day", 1), "week": ("week", 1), "month": ("month", 1), "quarter": ("month", 3), "sprint": ("week", 2)}
+TIME_FORMAT = {"day": "%d %b", "week": "%d %b", "month": "%b %Y", "quarter": "%b %Y", "sprint": "%d %b"}
+
+
+def period_axis(period: str, field: str = "period_start") -> alt.X:
+    """A time axis labelled for the period (weeks and sprints by their start date)."""
+    interval, step = TICKS.get(period, ("day", 1))
+    return alt.X(
+        f"{field}:T",
+        title=f"{period.capitalize()} (start)",
+        axis=alt.Axis(
+            format=TIME_FORMAT.get(period, "%d %b %Y"),
+            labelAngle=0,
+            tickCount=alt.TickCount(interval=interval, step=step),
+        ),
+    )
+
+
+def period_bands(period: str, field: str = "period") -> alt.X:
+    """An ordinal axis of period labels, in time order (for bars)."""
+    return alt.X(f"{field}:O", title=period.capitalize(), sort=None, axis=alt.Axis(labelAngle=-45))
+
+
 def chart(spec: alt.Chart | alt.LayerChart, key: str) -> None:
-    st.altair_chart(spec, use_container_width=True, key=key)
+    st.altair_chart(spec, width="stretch", key=key)
 
 
 def no_data(store: Store) -> bool:

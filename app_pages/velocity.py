@@ -56,7 +56,7 @@ cols[3].caption(f"Class: {klass(row['recovery_class'])}")
 st.caption("Classes are DORA 2023's benchmarks (SPEC §7).")
 
 st.subheader("Per project")
-st.dataframe(per_project, hide_index=True, use_container_width=True, key="dora_table")
+st.dataframe(per_project, hide_index=True, width="stretch", key="dora_table")
 ui.download(per_project, "dora", "dl_dora")
 
 left, right = st.columns(2)
@@ -135,4 +135,4 @@ else:
     )
 if not production.empty:
     st.markdown("**Time to remediate in production** (fix → first deployment that shipped it)")
-    st.dataframe(production, hide_index=True, use_container_width=True, key="production_table")
+    st.dataframe(production, hide_index=True, width="stretch", key="production_table")

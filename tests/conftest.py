@@ -97,3 +97,29 @@ def sql(store: Store) -> Callable[..., list[tuple[Any, ...]]]:
             return query_rows(conn, text, list(params))
 
     return q
+
+
+def seed_samples_with_deployments(db: Path, tmp: Path) -> None:
+    """The bundled sample history (ruff + bandit, 8 commits of sample-shop) plus a production
+    deployment of each commit on its day (the 4th failed) and one incident caused by the 2nd."""
+    import csv
+
+    manifest = ROOT / "samples" / "manifest.csv"
+    assert ingest_main(["manifest", str(manifest), "--db", str(db)]) == 0
+    rows = list(csv.DictReader(manifest.open()))
+    commits = sorted({(r["scanned_at"], r["commit"]) for r in rows})
+    deps = tmp / "deployments.csv"
+    with deps.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "project", "environment", "started_at", "finished_at", "status", "sha", "commits"])
+        for i, (when, sha) in enumerate(commits, start=1):
+            day = when[:10]
+            status = "failure" if i == 4 else "success"
+            w.writerow([f"d{i}", "sample-shop", "production", f"{day}T15:00:00Z", f"{day}T15:20:00Z", status, sha, sha])
+    inc = tmp / "incidents.csv"
+    day2 = commits[1][0][:10]
+    inc.write_text(
+        f"id,project,created_at,resolved_at,deployment_id\ni1,sample-shop,{day2}T18:00:00Z,{day2}T21:00:00Z,d2\n"
+    )
+    assert ingest_main(["deployments", str(deps), "--db", str(db)]) == 0
+    assert ingest_main(["incidents", str(inc), "--db", str(db)]) == 0

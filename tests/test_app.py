@@ -1,0 +1,166 @@
+"""The dashboard, page by page, with Streamlit's AppTest on a seeded database: each page runs
+without exceptions, the sidebar filters change the numbers, and the numbers shown are the
+analytics functions' results for the same filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import dora, overview, remediation, sprints, tables
+from analytics.filters import Filters
+from ingest.cli import main as ingest_main
+from store.db import Store
+from store.settings import Settings
+from tests.conftest import seed_samples_with_deployments
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+UNTIL = "2026-08-31"
+FILTER_UNTIL = datetime(2026, 9, 1)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The bundled sample history (ruff + bandit, 8 commits of sample-shop) plus deployments of
+    those commits (one failed, one with an incident)."""
+    tmp = tmp_path_factory.mktemp("app")
+    db = tmp / "app.duckdb"
+    seed_samples_with_deployments(db, tmp)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FINDINGS_DB", str(db))
+    mp.chdir(tmp)  # no config.toml here: defaults
+    yield db
+    mp.undo()
+
+
+def open_page(page: str | None = None, **query: str | list[str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["until"] = UNTIL
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, (label, [m.label for m in at.metric])
+    return found[0]
+
+
+def test_overview(seeded: Path) -> None:
+    at = open_page(period="month")
+    store = Store(seeded)
+    head = overview.headline(store, Filters(until=FILTER_UNTIL), "month", Settings())
+    assert metric(at, "Open findings") == f"{head.open_total.current:,.0f}"
+    assert metric(at, "Fixed this period") == f"{head.fixed.current:,.0f}"
+    assert len(at.get("vega_lite_chart")) >= 2  # backlog and flow
+    # a filter changes the numbers: bandit only
+    at.multiselect(key="f_tool").set_value(["bandit"]).run()
+    assert not at.exception
+    only = overview.headline(store, Filters(tools=("bandit",), until=FILTER_UNTIL), "month", Settings())
+    assert metric(at, "Open findings") == f"{only.open_total.current:,.0f}"
+    assert only.open_total.current != head.open_total.current
+    assert "bandit" in str(at.query_params.get("tool"))  # the view is kept in the URL
+
+
+def test_remediation(seeded: Path) -> None:
+    at = open_page("app_pages/remediation.py")
+    store = Store(seeded)
+    m = remediation.mttr(store, Filters(until=FILTER_UNTIL)).iloc[0]
+    assert metric(at, "Fixed in window") == f"{int(m['closed']):,}"
+    assert metric(at, "p90") == f"{m['p90_days']:,.1f} d"
+    assert len(at.get("vega_lite_chart")) >= 3
+    at.multiselect(key="f_severity").set_value(["high"]).run()
+    high = remediation.mttr(store, Filters(severities=("high",), until=FILTER_UNTIL)).iloc[0]
+    assert metric(at, "Fixed in window") == f"{int(high['closed']):,}" != f"{int(m['closed']):,}"
+
+
+def test_velocity(seeded: Path) -> None:
+    at = open_page("app_pages/velocity.py")
+    pooled = dora.dora_by_period(Store(seeded), Filters(until=FILTER_UNTIL)).iloc[0]
+    assert metric(at, "Deployments") == f"{int(pooled['deployments']):,}"
+    assert metric(at, "Change failure rate") == f"{100 * pooled['change_failure_rate']:.0f}%"
+    assert at.dataframe[0].value["project"].tolist() == ["sample-shop"]
+    at.multiselect(key="f_project").set_value(["sample-shop"]).run()
+    assert not at.exception
+
+
+def test_findings_search_and_history(seeded: Path) -> None:
+    at = open_page("app_pages/findings.py")
+    store = Store(seeded)
+    everything = tables.findings(store, Filters(until=FILTER_UNTIL))
+    assert len(at.dataframe[0].value) == len(everything)
+    at.text_input(key="find_search").set_value("md5").run()
+    md5 = tables.findings(store, Filters(until=FILTER_UNTIL), search="md5")
+    assert 0 < len(at.dataframe[0].value) == len(md5) < len(everything)
+    at.selectbox(key="find_status").set_value("open").run()
+    assert set(at.dataframe[0].value["status"]) == {"open"}
+
+
+def test_sprint_review(seeded: Path) -> None:
+    at = open_page("app_pages/sprint_review.py")
+    report = sprints.sprint_report(Store(seeded), Filters(until=FILTER_UNTIL), Settings())
+    chosen = at.selectbox(key="sprint_pick").value
+    row = report[report["sprint"] == chosen].iloc[0]
+    assert metric(at, "New") == str(int(row["new"]))
+    assert metric(at, "Fixed") == str(int(row["fixed"]))
+    busiest = report.sort_values("new").iloc[-1]["sprint"]
+    at.selectbox(key="sprint_pick").set_value(busiest).run()
+    assert metric(at, "New") == str(int(report[report["sprint"] == busiest].iloc[0]["new"]))
+
+
+def test_scans_and_upload(seeded: Path) -> None:
+    """The upload form runs the command line's ingest: the file appears among the scans."""
+    at = open_page("app_pages/scans.py")
+    before = len(at.dataframe[0].value)
+    path = ROOT / "tests" / "data" / "sarif-tutorials-eslint-simple-example.sarif"
+    at.get("file_uploader")[0].set_value((path.name, path.read_bytes(), "application/json"))
+    at.text_input(key="up_project").set_value("uploaded/project")
+    at.text_input(key="up_time").set_value("10:30")
+    at.date_input(key="up_day").set_value(datetime(2026, 8, 20).date())
+    at.button[0].click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [f"{path.name}: loaded 1 scan(s), 1 occurrence(s)"]
+    scans = at.dataframe[0].value
+    assert len(scans) == before + 1
+    new = scans[scans["project"] == "uploaded/project"].iloc[0]
+    assert (new["tool"], str(new["scanned_at"])) == ("eslint", "2026-08-20 10:30:00")
+    # the same bytes again: "already loaded", nothing added
+    at.get("file_uploader")[0].set_value((path.name, path.read_bytes(), "application/json"))
+    at.text_input(key="up_project").set_value("uploaded/project")
+    at.text_input(key="up_time").set_value("10:30")
+    at.date_input(key="up_day").set_value(datetime(2026, 8, 20).date())
+    at.button[0].click().run()
+    assert [i.value for i in at.info if "already" in i.value] == [f"{path.name}: already loaded"]
+    assert len(at.dataframe[0].value) == before + 1
+
+
+def test_rejected_upload_is_reported(seeded: Path) -> None:
+    at = open_page("app_pages/scans.py")
+    at.get("file_uploader")[0].set_value(("broken.sarif", b'{"version": "2.1.0", "runs": ', "application/json"))
+    at.button[0].click().run()
+    assert not at.exception
+    assert any(e.value.startswith("broken.sarif: rejected: invalid JSON") for e in at.error)
+    assert "broken.sarif" in " ".join(at.dataframe[-1].value["path"].astype(str))
+
+
+def test_empty_database_explains_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINDINGS_DB", str(tmp_path / "empty.duckdb"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("empty" in i.value for i in at.info)
+    assert any("python -m ingest sarif" in c.value for c in at.code)
+    at.button(key="load_samples").click().run()
+    assert not at.exception
+    assert Store(tmp_path / "empty.duckdb").exists()

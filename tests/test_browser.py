@@ -1,0 +1,169 @@
+"""The dashboard in a real browser: ``streamlit run`` in a subprocess, every page opened in
+headless Chromium (Debian's /usr/bin/chromium through Playwright's ``executable_path``; no browser
+download), no exception box, each page's main chart or table present, an upload through the form,
+SARIF text shown as literal text, and a screenshot of every page (tests/screenshots/, git-ignored;
+``UPDATE_README_SCREENSHOT=1`` refreshes docs/overview.png)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.cli import main as ingest_main
+from tests.conftest import result, sarif_log, seed_samples_with_deployments
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "tests" / "screenshots"
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
+    ),
+]
+PAGES = [  # (url path, title, what must be there)
+    ("", "Overview", '[data-testid="stVegaLiteChart"]'),  # the default page lives at /
+    ("remediation", "Remediation", '[data-testid="stVegaLiteChart"]'),
+    ("velocity", "Velocity", '[data-testid="stVegaLiteChart"]'),
+    ("findings", "Findings", '[data-testid="stDataFrame"]'),
+    ("sprint-review", "Sprint review", '[data-testid="stDataFrame"]'),
+    ("scans", "Scans", '[data-testid="stDataFrame"]'),
+]
+XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> **not bold**'
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("browser")
+    db = tmp / "b.duckdb"
+    seed_samples_with_deployments(db, tmp)
+    hostile = tmp / "hostile.sarif"
+    hostile.write_text(json.dumps(sarif_log([result("XSS-1", "web/<b>evil</b>.html", 3, message=XSS)], tool="evil")))
+    assert ingest_main(["sarif", str(hostile), "--db", str(db), "--project", "sample-shop",
+                        "--scanned-at", "2026-08-01T00:00:00Z"]) == 0  # fmt: skip
+    port = _free_port()
+    env = {**os.environ, "FINDINGS_DB": str(db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as r:  # noqa: S310 (loopback)
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("streamlit did not become healthy")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )  # fmt: skip
+        yield b
+        b.close()
+
+
+def _open(browser: object, url: str) -> object:
+    page = browser.new_page(viewport={"width": 1400, "height": 2600})  # type: ignore[attr-defined]
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+    return page
+
+
+@pytest.mark.parametrize(("path", "title", "main"), PAGES)
+def test_page_renders(browser: object, server: str, path: str, title: str, main: str) -> None:
+    page = _open(browser, f"{server}/{path}?until=2026-08-31&period=month")
+    assert page.locator("text=Page not found").count() == 0  # type: ignore[attr-defined]
+    page.wait_for_selector(main, timeout=30_000)  # type: ignore[attr-defined]
+    page.wait_for_timeout(800)  # type: ignore[attr-defined]  # let charts paint
+    assert page.locator('[data-testid="stException"]').count() == 0  # type: ignore[attr-defined]
+    assert page.locator("h1", has_text=title).count() == 1  # type: ignore[attr-defined]
+    SHOTS.mkdir(exist_ok=True)
+    shot = SHOTS / f"{path or 'overview'}.png"
+    page.screenshot(path=str(shot), full_page=True)  # type: ignore[attr-defined]
+    assert shot.stat().st_size > 10_000
+    if path == "" and os.environ.get("UPDATE_README_SCREENSHOT"):
+        (ROOT / "docs").mkdir(exist_ok=True)
+        shutil.copy(shot, ROOT / "docs" / "overview.png")
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_sarif_text_is_shown_as_text(browser: object, server: str) -> None:
+    """A message with <script> and <img onerror> is literal text in the table and the detail."""
+    page = _open(browser, f"{server}/findings?until=2026-08-31")
+    page.get_by_label("Search rule, CWE, path or message").fill("XSS-1")  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')  # type: ignore[attr-defined]
+    assert page.evaluate("window.__pwned") is None  # type: ignore[attr-defined]
+    assert page.locator("img[src='x']").count() == 0  # type: ignore[attr-defined]
+    # select the row (the data grid is a canvas: click its first data row) and read the detail
+    grid = page.locator('[data-testid="stDataFrame"]').first  # type: ignore[attr-defined]
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 55)  # type: ignore[attr-defined]
+    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')  # type: ignore[attr-defined]
+    texts = page.locator('[data-testid="stText"]').all_inner_texts()  # type: ignore[attr-defined]
+    assert XSS in texts, texts
+    assert page.evaluate("window.__pwned") is None  # type: ignore[attr-defined]
+    assert page.locator("img[src='x']").count() == 0  # type: ignore[attr-defined]
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "findings-detail.png"), full_page=True)  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_upload_through_the_form(browser: object, server: str, tmp_path: Path) -> None:
+    page = _open(browser, f"{server}/scans")
+    sample = ROOT / "tests" / "data" / "sarif-tutorials-eslint-simple-example.sarif"
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(sample))  # type: ignore[attr-defined]
+    form = page.locator('[data-testid="stForm"]')  # type: ignore[attr-defined]
+    form.get_by_label("Project").fill("browser/upload")
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]  # the uploader finishes sending the file
+    form.locator("button", has_text="Load").click()
+    page.wait_for_selector(f"text={sample.name}: loaded 1 scan(s), 1 occurrence(s)", timeout=30_000)  # type: ignore[attr-defined]
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')  # type: ignore[attr-defined]
+    page.reload()  # type: ignore[attr-defined]
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')  # type: ignore[attr-defined]
+    page.wait_for_selector('[data-testid="stDataFrame"]')  # type: ignore[attr-defined]
+    page.screenshot(path=str(SHOTS / "scans-after-upload.png"), full_page=True)  # type: ignore[attr-defined]
+    # the grid is a canvas; the scans CSV download holds the same rows: check the new project there
+    with page.expect_download() as dl:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Download scans.csv").click()  # type: ignore[attr-defined]
+    text = Path(dl.value.path()).read_text()
+    assert "browser/upload" in text and "eslint" in text
+    page.close()  # type: ignore[attr-defined]
