@@ -7,17 +7,18 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from ingest.cli import read_manifest
+from ingest.cli import options_from_settings, read_manifest
 from ingest.models import ScanMeta
 from ingest.pipeline import Report, ingest_many
 from store.db import Store
+from store.settings import load_settings
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "manifest.csv"
 
 
 def load_samples(store: Store) -> Report:
     items, missing = read_manifest(SAMPLES)
-    return ingest_many(store, items, missing=missing)
+    return ingest_many(store, items, options_from_settings(load_settings()), missing=missing)
 
 
 def load_uploads(
@@ -37,7 +38,7 @@ def load_uploads(
             path = folder / safe
             path.write_bytes(data)
             items.append((path, meta))
-        report = ingest_many(store, items, progress=progress)
+        report = ingest_many(store, items, options_from_settings(load_settings()), progress=progress)
     for f in report.files:  # report the uploaded name, not the temporary path
         object.__setattr__(f, "path", Path(f.path).name)
     return report

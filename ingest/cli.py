@@ -22,6 +22,7 @@ from ingest.pipeline import Report, ingest_many
 from ingest.reader import expand_paths
 from ingest.sarif import Options, parse_time
 from store.db import Store, StoreError
+from store.settings import ConfigError, Settings, load_settings
 
 MANIFEST_COLUMNS = ("path", "project", "branch", "commit", "scanned_at", "category", "source_root")
 
@@ -36,6 +37,7 @@ def _when(text: str) -> datetime:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", help="database path or SQLAlchemy URL (default $FINDINGS_DB or data/findings.duckdb)")
     p.add_argument("--json", action="store_true", help="print a machine-readable report instead of lines")
+    p.add_argument("--config", help="settings file (default $FINDINGS_CONFIG or ./config.toml)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,6 +147,11 @@ def print_report(report: Report, as_json: bool, out: TextIO, err: TextIO) -> Non
     )
 
 
+def options_from_settings(settings: Settings) -> Options:
+    """The ingest-time settings: severity overrides and extra path prefixes (config.toml)."""
+    return Options(extra_prefixes=settings.strip_prefixes, severity_overrides=dict(settings.severity_overrides))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -159,8 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             items, missing = read_manifest(Path(args.manifest))
         progress = _progress_printer(sys.stderr) if sys.stderr.isatty() and len(items) > 1 and not args.json else None
-        report = ingest_many(store, items, Options(), progress, missing)
-    except (UsageError, StoreError) as e:
+        report = ingest_many(store, items, options_from_settings(load_settings(args.config)), progress, missing)
+    except (UsageError, StoreError, ConfigError) as e:
         print(f"error: {e}", file=sys.stderr)
         return ExitCode.USAGE
     print_report(report, args.json, sys.stdout, sys.stderr)

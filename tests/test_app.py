@@ -13,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import dora, overview, remediation, sprints, tables
 from analytics.filters import Filters
-from ingest.cli import main as ingest_main
 from store.db import Store
 from store.settings import Settings
 from tests.conftest import seed_samples_with_deployments
