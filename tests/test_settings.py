@@ -57,7 +57,7 @@ def test_missing_explicit_file_and_bad_toml(tmp_path: Path) -> None:
         load_settings(tmp_path / "nope.toml")
     bad = tmp_path / "bad.toml"
     bad.write_text("[sla\ncritical = 7")
-    with pytest.raises(ConfigError, match="bad.toml"):
+    with pytest.raises(ConfigError, match=r"bad\.toml"):
         load_settings(bad)
 
 
