@@ -7,6 +7,7 @@ stream it touches) or nothing does. Loading a file whose key is already stored i
 from __future__ import annotations
 
 import hashlib
+from operator import attrgetter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -81,35 +82,27 @@ def stream_id(scan: Scan) -> str:
     return _id(*scan.stream_key)
 
 
+_PLAIN = ("result_index", "finding_id", "rule_id", "fingerprint", "level", "security_severity", "tool_severity",
+          "message", "path", "uri", "start_line", "start_column", "end_line", "end_column", "snippet", "suppressed",
+          "suppression_kind", "baseline_state")  # fmt: skip
+
+
 def _occurrence_table(rows: list[tuple[str, str, Occurrence]]) -> pa.Table:
-    cols: dict[str, list[Any]] = {name: [] for name in _OCC_SCHEMA.names}
-    for scan_id, sid, o in rows:
-        cols["scan_id"].append(scan_id)
-        cols["stream_id"].append(sid)
-        cols["result_index"].append(o.result_index)
-        cols["finding_id"].append(o.finding_id)
-        cols["rule_id"].append(o.rule_id)
-        cols["fingerprint"].append(o.fingerprint)
-        cols["fingerprint_source"].append(o.fingerprint_source.value)
-        cols["level"].append(o.level)
-        cols["severity"].append(o.severity.value)
-        cols["severity_source"].append(o.severity_source.value)
-        cols["security_severity"].append(o.security_severity)
-        cols["tool_severity"].append(o.tool_severity)
-        cols["cwes"].append(list(o.cwes))
-        cols["cwe"].append(o.cwe)
-        cols["message"].append(o.message)
-        cols["path"].append(o.path)
-        cols["uri"].append(o.uri)
-        cols["start_line"].append(o.start_line)
-        cols["start_column"].append(o.start_column)
-        cols["end_line"].append(o.end_line)
-        cols["end_column"].append(o.end_column)
-        cols["snippet"].append(o.snippet)
-        cols["suppressed"].append(o.suppressed)
-        cols["suppression_kind"].append(o.suppression_kind)
-        cols["baseline_state"].append(o.baseline_state)
-    return pa.table(cols, schema=_OCC_SCHEMA)
+    """Column-wise: one list comprehension per column is much faster than appending per row."""
+    occs = [o for _, _, o in rows]
+    cols: dict[str, list[Any]] = {
+        "scan_id": [r[0] for r in rows],
+        "stream_id": [r[1] for r in rows],
+        "fingerprint_source": [o.fingerprint_source.value for o in occs],
+        "severity": [o.severity.value for o in occs],
+        "severity_source": [o.severity_source.value for o in occs],
+        "cwes": [list(o.cwes) for o in occs],
+        "cwe": [o.cwes[0] if o.cwes else None for o in occs],
+    }
+    for name in _PLAIN:
+        get = attrgetter(name)
+        cols[name] = [get(o) for o in occs]
+    return pa.table({name: cols[name] for name in _OCC_SCHEMA.names}, schema=_OCC_SCHEMA)
 
 
 def _rules_table(parsed: ParsedFile) -> pa.Table:

@@ -141,6 +141,7 @@ class RuleIndex:
     extensions: list[list[JSON]]
     by_id: dict[str, JSON]
     taxonomy_names: list[str]
+    cwe_cache: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_run(cls, run: JSON) -> RuleIndex:
@@ -158,6 +159,16 @@ class RuleIndex:
                     by_id[rid] = rule
         names = [str(_obj(t).get("name", "")).upper() for t in _list(run.get("taxonomies"))]
         return cls(driver, extensions, by_id, names)
+
+    def cwes_of(self, rule: JSON | None) -> tuple[str, ...]:
+        """The rule's CWE ids, computed once per rule."""
+        if rule is None:
+            return ()
+        key = id(rule)
+        found = self.cwe_cache.get(key)
+        if found is None:
+            found = self.cwe_cache[key] = tuple(rule_cwes(rule, self.taxonomy_names))
+        return found
 
     def lookup(self, result: JSON) -> tuple[str, JSON | None]:
         """(rule id, rule object) by ``ruleId``, ``rule.id`` or ``ruleIndex``/``rule.index``."""
@@ -274,16 +285,37 @@ class _Located:
     snippet: str | None
 
 
-def primary_location(result: JSON, ctx: PathContext) -> _Located:
+PathCache = dict[tuple[Any, Any, Any], tuple[str | None, str]]
+
+
+def _resolve(location: Any, ctx: PathContext, cache: PathCache) -> tuple[str | None, str]:
+    """(uri, repository path) of an artifactLocation, memoised per run (paths repeat a lot)."""
+    if not isinstance(location, dict):
+        return None, ""
+    uri, base, index = location.get("uri"), location.get("uriBaseId"), location.get("index")
+    try:
+        key = (uri, base, index)
+        hit = cache.get(key)
+    except TypeError:  # unhashable junk in the JSON: resolve without the cache
+        resolved = artifact_uri(location, ctx)
+        return resolved, to_repo_path(resolved, ctx)
+    if hit is None:
+        resolved = artifact_uri(location, ctx)
+        hit = cache[key] = (resolved, to_repo_path(resolved, ctx))
+    return hit
+
+
+def primary_location(result: JSON, ctx: PathContext, cache: PathCache | None = None) -> _Located:
+    cache = {} if cache is None else cache
     locations = _list(result.get("locations"))
     physical = _obj(_obj(locations[0]).get("physicalLocation")) if locations else {}
-    uri = artifact_uri(physical.get("artifactLocation"), ctx)
+    uri, path = _resolve(physical.get("artifactLocation"), ctx, cache)
     region = _obj(physical.get("region"))
     snippet = _text(region.get("snippet"), MAX_SNIPPET_CHARS)
     start = _int(region.get("startLine"))
     return _Located(
         uri=uri,
-        path=to_repo_path(uri, ctx),
+        path=path,
         start_line=start if start else None,
         start_column=_int(region.get("startColumn")) or None,
         end_line=_int(region.get("endLine")) or None,
@@ -356,6 +388,7 @@ def draft_result(
     overrides: dict[str, str],
     ctx: PathContext,
     options: Options,
+    path_cache: PathCache | None = None,
 ) -> _Draft | Skipped:
     kind = result.get("kind", "fail")
     if kind != "fail":
@@ -385,9 +418,12 @@ def draft_result(
         tid = taxon.get("id")
         if isinstance(tid, (str, int)) and not isinstance(tid, bool):
             taxa_ids.append(f"CWE-{tid}" if name == "CWE" and str(tid).isdigit() else str(tid))
-    cwes = cwe_ids(
-        [*rule_cwes(rule, rules.taxonomy_names), props.get("cwe"), props.get("CWE"), props.get("tags"), taxa_ids]
-    )
+    cwes = list(rules.cwes_of(rule))
+    result_parts = [props.get("cwe"), props.get("CWE"), props.get("tags"), taxa_ids]
+    if any(result_parts):
+        for cwe in cwe_ids(result_parts):
+            if cwe not in cwes:
+                cwes.append(cwe)
     for extra in cwe_ids(list(adapter.extra_cwes(result, rule))):
         if extra not in cwes:
             cwes.append(extra)
@@ -402,7 +438,7 @@ def draft_result(
         tool_severity=word,
         cwes=tuple(cwes),
         message=message_text(result, rule),
-        where=primary_location(result, ctx),
+        where=primary_location(result, ctx, path_cache),
         suppressed=suppressed,
         suppression_kind=suppression_kind,
         baseline_state=baseline,
@@ -611,8 +647,9 @@ def _scan(
         index = RuleIndex.from_run(run)
         overrides = level_overrides(run)
         ctx = PathContext.from_run(run, source_root, options.extra_prefixes)
+        path_cache: PathCache = {}
         for result in run["results"]:
-            outcome = draft_result(total, result, header.tool, adapter, index, overrides, ctx, options)
+            outcome = draft_result(total, result, header.tool, adapter, index, overrides, ctx, options, path_cache)
             total += 1
             if isinstance(outcome, Skipped):
                 skipped.append(outcome)
