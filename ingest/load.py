@@ -7,9 +7,9 @@ stream it touches) or nothing does. Loading a file whose key is already stored i
 from __future__ import annotations
 
 import hashlib
-from operator import attrgetter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 import pyarrow as pa
