@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ingest import devops_cli
+from ingest.demo import cli as demo_cli
 from ingest.errors import ExitCode, UsageError
 from ingest.models import ScanMeta
 from ingest.pipeline import Report, ingest_many
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument("manifest", metavar="FILE.csv")
     _common(manifest)
     devops_cli.add_parsers(sub)
+    demo_cli.add_parser(sub)
     return parser
 
 
@@ -157,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in devops_cli.COMMANDS:
         return devops_cli.run(args)
+    if args.command == demo_cli.COMMAND:
+        return demo_cli.run(args)
     try:
         store = Store(args.db)
         if args.command == "sarif":

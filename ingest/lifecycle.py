@@ -96,3 +96,24 @@ def recompute_streams(conn: Connection, stream_ids: Iterable[str]) -> None:
         raw.execute(EPISODES_SQL, params)
         raw.execute("DELETE FROM findings WHERE stream_id = $stream", params)
         raw.execute(FINDINGS_SQL, params)
+
+
+MARK_DIRTY = "INSERT INTO dirty_streams VALUES (?, now()::TIMESTAMP) ON CONFLICT DO NOTHING"
+
+
+def mark_dirty(conn: Connection, stream_ids: Iterable[str]) -> None:
+    """Record streams whose lifecycle is stale (inside the loading file's transaction)."""
+    raw = native(conn)
+    for stream_id in sorted(set(stream_ids)):
+        raw.execute(MARK_DIRTY, [stream_id])
+
+
+def recompute_dirty(conn: Connection) -> int:
+    """Recompute every stream marked dirty, in one transaction; returns how many."""
+    with conn.begin():
+        raw = native(conn)
+        stale = [row[0] for row in raw.execute("SELECT stream_id FROM dirty_streams ORDER BY 1").fetchall()]
+        if stale:
+            recompute_streams(conn, stale)
+            raw.execute("DELETE FROM dirty_streams WHERE stream_id IN (SELECT unnest(?::VARCHAR[]))", [stale])
+    return len(stale)

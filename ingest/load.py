@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy.engine import Connection
 
-from ingest.lifecycle import recompute_streams
+from ingest.lifecycle import mark_dirty, recompute_streams
 from ingest.models import Occurrence, ParsedFile, Scan, ScanMeta
 from store.db import Store, native
 
@@ -130,8 +130,9 @@ def is_loaded(conn: Connection, key: str) -> bool:
     return native(conn).execute("SELECT 1 FROM files WHERE file_key = ?", [key]).fetchone() is not None
 
 
-def write_file(conn: Connection, parsed: ParsedFile, meta: ScanMeta) -> LoadOutcome:
-    """Insert one parsed file and recompute its streams, inside the caller's transaction."""
+def write_file(conn: Connection, parsed: ParsedFile, meta: ScanMeta, defer_lifecycle: bool = False) -> LoadOutcome:
+    """Insert one parsed file, inside the caller's transaction, and recompute its streams — or,
+    with ``defer_lifecycle``, mark them dirty for ``lifecycle.recompute_dirty`` (batch loads)."""
     raw = native(conn)
     if is_loaded(conn, parsed.file_key):
         return LoadOutcome(parsed.file_key, True, 0, 0, 0)
@@ -198,7 +199,10 @@ def write_file(conn: Connection, parsed: ParsedFile, meta: ScanMeta) -> LoadOutc
             raw.execute(INSERT_OCCURRENCES)
         finally:
             raw.unregister("new_occurrences")
-    recompute_streams(conn, streams)
+    if defer_lifecycle:
+        mark_dirty(conn, streams)
+    else:
+        recompute_streams(conn, streams)
     return LoadOutcome(parsed.file_key, False, len(parsed.scans), len(occ_rows), len(streams))
 
 
@@ -208,6 +212,10 @@ def load_parsed(store: Store, parsed: ParsedFile, meta: ScanMeta) -> LoadOutcome
         return write_file(conn, parsed, meta)
 
 
+def record_rejection_in(conn: Connection, path: str, sha256: str | None, reason: str) -> None:
+    native(conn).execute(INSERT_REJECTION, [path, sha256, reason, datetime.now(UTC).replace(tzinfo=None)])
+
+
 def record_rejection(store: Store, path: str, sha256: str | None, reason: str) -> None:
     with store.write() as conn:
-        native(conn).execute(INSERT_REJECTION, [path, sha256, reason, datetime.now(UTC).replace(tzinfo=None)])
+        record_rejection_in(conn, path, sha256, reason)

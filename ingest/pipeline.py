@@ -7,12 +7,18 @@ and recorded in ``rejections``; the others still load.
 from __future__ import annotations
 
 import logging
+import os
+import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import Connection
+
 from ingest.errors import Rejected
-from ingest.load import LoadOutcome, load_parsed, record_rejection
+from ingest.lifecycle import recompute_dirty
+from ingest.load import LoadOutcome, record_rejection_in, write_file
 from ingest.models import ScanMeta
 from ingest.reader import load_log
 from ingest.sarif import Options, normalise
@@ -68,29 +74,80 @@ class Report:
 Progress = Callable[[int, int, str], None]
 
 
-def ingest_file(store: Store, path: Path, meta: ScanMeta, options: Options | None = None) -> FileReport:
-    """Read, normalise and load one file; never raises for bad input."""
+# How long one process may hold the database for writing before letting readers in (seconds).
+# 0 = one connection per file. Each file is still its own transaction either way.
+WRITE_LEASE_S = float(os.environ.get("FINDINGS_WRITE_LEASE_S", "0.5"))
+
+
+class _Lease:
+    """A read-write connection held for consecutive files for at most ``seconds``; released (after
+    recomputing the lifecycle of the streams its files touched) so that readers get their turn.
+    Opening one first finishes any recompute a crashed run left behind."""
+
+    def __init__(self, store: Store, seconds: float):
+        self.store = store
+        self.seconds = seconds
+        self._cm: AbstractContextManager[Connection] | None = None
+        self._conn: Connection | None = None
+        self._opened = 0.0
+
+    def conn(self) -> Connection:
+        if self._conn is None:
+            self._cm = self.store.connect_rw()
+            self._conn = self._cm.__enter__()
+            self._opened = time.monotonic()
+            recompute_dirty(self._conn)
+        return self._conn
+
+    def maybe_release(self) -> None:
+        if self._conn is not None and time.monotonic() - self._opened >= self.seconds:
+            self.release()
+
+    def release(self) -> None:
+        if self._conn is None or self._cm is None:
+            return
+        try:
+            recompute_dirty(self._conn)
+        finally:
+            cm, self._cm, self._conn = self._cm, None, None
+            cm.__exit__(None, None, None)
+
+
+def ingest_file(
+    store: Store, path: Path, meta: ScanMeta, options: Options | None = None, lease: _Lease | None = None
+) -> FileReport:
+    """Read, normalise and load one file (one transaction); never raises for bad input."""
     sha: str | None = None
+    own = lease is None
+    lease = lease or _Lease(store, 0.0)
     try:
-        raw = load_log(path)
-        sha = raw.sha256
-        parsed = normalise(raw, meta, options)
-        outcome: LoadOutcome = load_parsed(store, parsed, meta)
-    except Rejected as e:
-        reason = str(e)
-    except StoreBusy:
-        raise
-    except RecursionError:
-        reason = "structure nested too deeply"
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as e:
-        # A defect of ours or an input shape we did not foresee: reject the file, keep going.
-        log.exception("unexpected error on %s", path)
-        reason = f"could not be normalised ({type(e).__name__}: {e})"
-    else:
-        status = ALREADY if outcome.already_loaded else LOADED
-        return FileReport(str(path), status, outcome.scans, outcome.occurrences, None, parsed.warnings)
-    record_rejection(store, str(path), sha, reason)
-    return FileReport(str(path), REJECTED, reason=reason)
+        try:
+            raw = load_log(path)
+            sha = raw.sha256
+            parsed = normalise(raw, meta, options)
+            conn = lease.conn()
+            with conn.begin():
+                outcome: LoadOutcome = write_file(conn, parsed, meta, defer_lifecycle=True)
+        except Rejected as e:
+            reason = str(e)
+        except StoreBusy:
+            raise
+        except RecursionError:
+            reason = "structure nested too deeply"
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as e:
+            # A defect of ours or an input shape we did not foresee: reject the file, keep going.
+            log.exception("unexpected error on %s", path)
+            reason = f"could not be normalised ({type(e).__name__}: {e})"
+        else:
+            status = ALREADY if outcome.already_loaded else LOADED
+            return FileReport(str(path), status, outcome.scans, outcome.occurrences, None, parsed.warnings)
+        conn = lease.conn()
+        with conn.begin():
+            record_rejection_in(conn, str(path), sha, reason)
+        return FileReport(str(path), REJECTED, reason=reason)
+    finally:
+        if own:
+            lease.release()
 
 
 def ingest_many(
@@ -99,13 +156,22 @@ def ingest_many(
     options: Options | None = None,
     progress: Progress | None = None,
     missing: Sequence[tuple[str, str]] = (),
+    lease_s: float | None = None,
 ) -> Report:
+    """Load many files, each in its own transaction, sharing one connection per write lease."""
     report = Report()
-    for arg, problem in missing:
-        record_rejection(store, arg, None, problem)
-        report.files.append(FileReport(arg, REJECTED, reason=problem))
-    for n, (path, meta) in enumerate(items, start=1):
-        if progress:
-            progress(n, len(items), str(path))
-        report.files.append(ingest_file(store, path, meta, options))
+    lease = _Lease(store, WRITE_LEASE_S if lease_s is None else lease_s)
+    try:
+        for arg, problem in missing:
+            conn = lease.conn()
+            with conn.begin():
+                record_rejection_in(conn, arg, None, problem)
+            report.files.append(FileReport(arg, REJECTED, reason=problem))
+        for n, (path, meta) in enumerate(items, start=1):
+            if progress:
+                progress(n, len(items), str(path))
+            report.files.append(ingest_file(store, path, meta, options, lease))
+            lease.maybe_release()
+    finally:
+        lease.release()
     return report

@@ -161,6 +161,18 @@ class Store:
                 self._local.conn = None
 
     @contextmanager
+    def connect_rw(self) -> Iterator[Connection]:
+        """A read-write connection without a transaction: the caller runs ``with conn.begin()``
+        per unit of work and must close it soon (``ingest.pipeline`` holds it for one lease)."""
+        self.ensure()
+        engine, conn = self._connect(read_only=False)
+        try:
+            yield conn
+        finally:
+            conn.close()
+            engine.dispose()
+
+    @contextmanager
     def write(self) -> Iterator[Connection]:
         """A read-write connection inside one transaction: committed on success, else rolled back."""
         self.ensure()

@@ -333,7 +333,7 @@ TRIVY: tuple[Advisory, ...] = (
     Advisory("CVE-2022-42969", "py", "1.11.0", "", "MEDIUM", "5.3", "pip", "ReDoS in svn info", 1.5),
     # npm
     Advisory("CVE-2021-23337", "lodash", "4.17.20", "4.17.21", "HIGH", "7.2", "npm", "Command injection in template"),
-    Advisory("CVE-2020-8203", "lodash", "4.17.15", "4.17.19", "HIGH", "7.4", "npm", "Prototype pollution in zipObjectDeep"),
+    Advisory("CVE-2020-8203", "lodash", "4.17.15", "4.17.19", "HIGH", "7.4", "npm", "Prototype pollution"),
     Advisory("CVE-2022-24999", "qs", "6.9.6", "6.9.7", "HIGH", "7.5", "npm", "Prototype pollution"),
     Advisory("CVE-2022-25883", "semver", "7.3.8", "7.5.2", "HIGH", "7.5", "npm", "ReDoS"),
     Advisory("CVE-2023-26136", "tough-cookie", "4.1.2", "4.1.3", "MEDIUM", "6.5", "npm", "Prototype pollution"),

@@ -93,6 +93,11 @@ def _cwe_tags(rule: RuleSpec) -> list[str]:
     return [f"external/cwe/cwe-{n:03d}" for n in rule.cwes]
 
 
+def _indented(r: ResultDoc) -> str:
+    """The source line as the tool prints it: indented up to the result's column."""
+    return " " * (r.column - 1) + r.snippet
+
+
 def _line_hash(seed: str) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:16]
 
@@ -197,7 +202,7 @@ def semgrep(scan: ScanDoc) -> JSON:
     results = []
     for r in scan.results:
         assert isinstance(r.rule, RuleSpec)
-        text = r.snippet
+        text = _indented(r)
         results.append(
             {
                 "fingerprints": {"matchBasedId/v1": "requires login"},
@@ -247,6 +252,7 @@ def bandit(scan: ScanDoc) -> JSON:
     for r in scan.results:
         assert isinstance(r.rule, RuleSpec)
         before, after = r.context
+        line = _indented(r)
         results.append(
             {
                 "message": {"text": r.rule.title + "."},
@@ -260,12 +266,12 @@ def bandit(scan: ScanDoc) -> JSON:
                                 "endLine": r.line,
                                 "startColumn": r.column,
                                 "endColumn": r.column + len(r.snippet.strip()),
-                                "snippet": {"text": r.snippet + "\n"},
+                                "snippet": {"text": line + "\n"},
                             },
                             "contextRegion": {
                                 "startLine": max(1, r.line - 1),
                                 "endLine": r.line + 1,
-                                "snippet": {"text": f"{before}\n{r.snippet}\n{after}\n"},
+                                "snippet": {"text": f"{before}\n{line}\n{after}\n"},
                             },
                         }
                     }
