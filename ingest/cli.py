@@ -19,7 +19,7 @@ from ingest import devops_cli
 from ingest.demo import cli as demo_cli
 from ingest.errors import ExitCode, UsageError
 from ingest.models import ScanMeta
-from ingest.pipeline import Report, ingest_many
+from ingest.pipeline import Report, ingest_many, printable
 from ingest.reader import expand_paths
 from ingest.sarif import Options, parse_time
 from store.db import Store, StoreError
@@ -139,7 +139,7 @@ def print_report(report: Report, as_json: bool, out: TextIO, err: TextIO) -> Non
     for f in report.files:
         (err if f.status == "rejected" else out).write(f.line() + "\n")
         for w in f.warnings:
-            err.write(f"{f.path}: warning: {w}\n")
+            err.write(f"{printable(f.path)}: warning: {printable(w)}\n")
     t = report.totals()
     out.write(
         f"{t['files']} file(s): {t['loaded']} loaded, {t['already_loaded']} already loaded, "

@@ -120,14 +120,14 @@ class SourceLines:
 
     def _read(self, path: str) -> list[str] | None:
         assert self.root is not None
-        candidate = (self.root / path.lstrip("/")).resolve() if not Path(path).is_absolute() else Path(path).resolve()
-        if not candidate.is_relative_to(self.root) or not candidate.is_file():
-            return None
-        try:
+        try:  # a hostile path (NUL byte, over-long name, loops) simply has no source context
+            candidate = Path(path).resolve() if Path(path).is_absolute() else (self.root / path.lstrip("/")).resolve()
+            if not candidate.is_relative_to(self.root) or not candidate.is_file():
+                return None
             if candidate.stat().st_size > 16 * 1024 * 1024:
                 return None
             return candidate.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
+        except (OSError, ValueError, RuntimeError):
             return None
 
 

@@ -39,13 +39,13 @@ class FileReport:
     warnings: tuple[str, ...] = ()
 
     def line(self) -> str:
+        """One line for the report: control and bidi characters in names are shown escaped."""
+        path = printable(self.path)
         if self.status == LOADED:
-            text = f"{self.path}: loaded {self.scans} scan(s), {self.occurrences} occurrence(s)"
-        elif self.status == ALREADY:
-            text = f"{self.path}: already loaded"
-        else:
-            text = f"{self.path}: rejected: {self.reason}"
-        return text
+            return f"{path}: loaded {self.scans} scan(s), {self.occurrences} occurrence(s)"
+        if self.status == ALREADY:
+            return f"{path}: already loaded"
+        return f"{path}: rejected: {printable(self.reason or '')}"
 
 
 @dataclass(slots=True)
@@ -72,6 +72,13 @@ class Report:
 
 
 Progress = Callable[[int, int, str], None]
+
+
+def printable(text: str) -> str:
+    """Text safe for one terminal line: control, format (bidi) and separator characters escaped."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 # How long one process may hold the database for writing before letting readers in (seconds).
@@ -134,7 +141,7 @@ def ingest_file(
             raise
         except RecursionError:
             reason = "structure nested too deeply"
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as e:
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, OSError, MemoryError) as e:
             # A defect of ours or an input shape we did not foresee: reject the file, keep going.
             log.exception("unexpected error on %s", path)
             reason = f"could not be normalised ({type(e).__name__}: {e})"

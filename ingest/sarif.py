@@ -257,6 +257,24 @@ def level_overrides(run: JSON) -> dict[str, str]:
 
 
 # -------------------------------------------------------------------------------------- results
+def _substitute(template: str, args: list[str], limit: int) -> str:
+    """``{n}`` → ``args[n]``, building at most ``limit`` characters (a hostile template that repeats
+    a huge argument must not build gigabytes before the message is truncated)."""
+    out: list[str] = []
+    size = 0
+    pos = 0
+    for match in _ARG_RE.finditer(template):
+        n = int(match.group(1))
+        piece = template[pos : match.start()] + (args[n] if n < len(args) else match.group(0))
+        out.append(piece[: limit - size])
+        size += len(out[-1])
+        pos = match.end()
+        if size >= limit:
+            return "".join(out)
+    out.append(template[pos:][: limit - size])
+    return "".join(out)
+
+
 def message_text(result: JSON, rule: JSON | None) -> str:
     """SPEC §3 "Message": text, else the rule's messageStrings[id], arguments substituted."""
     message = _obj(result.get("message"))
@@ -267,7 +285,7 @@ def message_text(result: JSON, rule: JSON | None) -> str:
     if text is None and isinstance(result.get("message"), str):
         text = result["message"]  # pre-2.1 habit; harmless to accept
     if text is not None and args:
-        text = _ARG_RE.sub(lambda m: args[int(m.group(1))] if int(m.group(1)) < len(args) else m.group(0), text)
+        text = _substitute(text, args, MAX_MESSAGE_CHARS + 1)
     if not text and rule:
         text = _text(rule.get("shortDescription")) or _text(rule.get("fullDescription")) or _str(rule.get("name"))
     text = text or ""
@@ -328,7 +346,8 @@ def suppression(result: JSON) -> tuple[bool, str | None]:
     """Suppressed when a ``suppressions[]`` entry has status ``accepted`` or no status."""
     kinds = []
     for entry in _list(result.get("suppressions")):
-        entry = _obj(entry)
+        if not isinstance(entry, dict):
+            continue  # null or junk is not a suppression
         status = entry.get("status")
         if status is None or status == "accepted":
             return True, _str(entry.get("kind")) or "unspecified"

@@ -1,0 +1,431 @@
+"""``python -m ingest watch DIR``: an inbox for pipelines that drop SARIF files on a share.
+
+Every SARIF file (``.sarif``, ``.json``, ``.sarif.json``, each optionally ``.gz``) that appears in DIR
+or a folder below it — except ``archive/``, ``rejected/`` and hidden folders — is loaded once it is
+complete, then moved:
+
+- to ``DIR/archive/<same relative path>`` after "loaded" or "already loaded";
+- to ``DIR/rejected/<same relative path>`` with ``<name>.reason.txt`` beside it, after a rejection.
+
+**Complete** means its size and modification time (and its sidecar's) stayed the same for
+``--settle`` seconds. Write big files under a temporary name that is not a SARIF name (``x.sarif.tmp``,
+``x.sarif.part``, or a name starting with ``.``) and rename them when done, or choose a settle time
+longer than the writer's longest pause.
+
+**Metadata** (SPEC §2, level 1 "given"), first that exists:
+
+1. a sidecar ``NAME.meta.json`` beside the file, where NAME is the file name (``scan.sarif.meta.json``)
+   or the name without its SARIF suffix (``scan.meta.json``): a JSON object with any of
+   ``project, branch, commit, scanned_at, category, source_root``. Write it *before* the SARIF file.
+2. the file name pattern ``PROJECT__BRANCH__COMMIT__YYYYMMDDTHHMMSSZ[__CATEGORY].sarif[.gz]``:
+   parts separated by two underscores, ``/`` written as ``+`` (``acme+web__feature+login__3f2a1b9__
+   20260301T120000Z.sarif``), an empty part means "not given";
+3. else what the SARIF itself says (SPEC §2).
+
+**Never loses a file**: each file is loaded first (one transaction) and moved after. A file found
+again after a crash or restart has the same bytes and metadata, so it is "already loaded" and is then
+moved. A file that cannot be moved, or whose load failed because the database stayed busy, stays in
+the inbox and is tried again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from ingest.errors import ExitCode, Rejected
+from ingest.load import record_rejection
+from ingest.models import ScanMeta
+from ingest.pipeline import ALREADY, LOADED, REJECTED, FileReport, ingest_file
+from ingest.reader import is_sarif_name
+from ingest.sarif import Options, parse_time
+from store.db import Store, StoreBusy, StoreError
+from store.settings import ConfigError, load_settings
+
+log = logging.getLogger(__name__)
+
+ARCHIVE, REJECTED_DIR = "archive", "rejected"
+META_SUFFIX, REASON_SUFFIX = ".meta.json", ".reason.txt"
+META_KEYS = ("project", "branch", "commit", "scanned_at", "category", "source_root")
+NAME_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
+_SARIF_SUFFIXES = (".sarif.json", ".sarif", ".json")
+DEFAULT_INTERVAL_S = 2.0
+DEFAULT_SETTLE_S = 5.0
+
+Signature = tuple[int, int, int, int]  # size, mtime_ns of the file; size, mtime_ns of its sidecar (or -1)
+
+
+# ------------------------------------------------------------------------------------------ names
+def split_suffix(name: str) -> tuple[str, str]:
+    """``scan.sarif.json.gz`` → (``scan``, ``.sarif.json.gz``); the stem and the SARIF suffix."""
+    lower = name.lower()
+    gz = ".gz" if lower.endswith(".gz") else ""
+    body = lower[: len(lower) - len(gz)]
+    for suffix in _SARIF_SUFFIXES:
+        if body.endswith(suffix):
+            cut = len(body) - len(suffix)
+            return name[:cut], name[cut:]
+    return name, ""
+
+
+def is_inbox_file(path: Path) -> bool:
+    name = path.name
+    return is_sarif_name(name) and not name.startswith(".") and not name.endswith(REASON_SUFFIX)
+
+
+def sidecar_of(path: Path) -> Path | None:
+    """The file's sidecar, if there is one: ``scan.sarif.meta.json``, else ``scan.meta.json``."""
+    stem, _ = split_suffix(path.name)
+    for candidate in (path.with_name(path.name + META_SUFFIX), path.with_name(stem + META_SUFFIX)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal line: control, bidi and other format characters shown escaped."""
+    return "".join(
+        ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
+# --------------------------------------------------------------------------------------- metadata
+def _given(value: Any, key: str, where: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise Rejected(f"{where}: {key} must be a string, not {type(value).__name__}")
+    return value.strip() or None
+
+
+def meta_from_sidecar(path: Path) -> ScanMeta:
+    where = f"sidecar {path.name}"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise Rejected(f"{where}: not readable JSON ({printable(str(e))[:200]})") from e
+    if not isinstance(data, dict):
+        raise Rejected(f"{where}: must be a JSON object with {', '.join(META_KEYS)}")
+    unknown = sorted(set(data) - set(META_KEYS))
+    if unknown:
+        raise Rejected(
+            f"{where}: unknown key(s) {printable(', '.join(unknown))[:200]} (allowed: {', '.join(META_KEYS)})"
+        )
+    values = {key: _given(data.get(key), key, where) for key in META_KEYS}
+    when = None
+    if values["scanned_at"] is not None:
+        when = parse_time(values["scanned_at"])
+        if when is None:
+            raise Rejected(f"{where}: scanned_at {printable(values['scanned_at'])[:60]!r} is not an ISO 8601 time")
+    category = data.get("category")
+    return ScanMeta(
+        project=values["project"],
+        branch=values["branch"],
+        commit=values["commit"],
+        scanned_at=when,
+        category=category if isinstance(category, str) else None,
+        source_root=values["source_root"],
+    )
+
+
+def meta_from_name(name: str) -> ScanMeta | None:
+    """Metadata from ``PROJECT__BRANCH__COMMIT__YYYYMMDDTHHMMSSZ[__CATEGORY]``; None if not that shape."""
+    stem, _ = split_suffix(name)
+    parts = stem.split("__")
+    if len(parts) not in (4, 5):
+        return None
+    parts = [p.replace("+", "/").strip() for p in parts]
+    project, branch, commit, stamp = parts[:4]
+    when = None
+    if stamp:
+        try:
+            when = datetime.strptime(stamp, NAME_TIME_FORMAT).replace(tzinfo=UTC).replace(tzinfo=None)
+        except ValueError as e:
+            raise Rejected(
+                f"file name looks like PROJECT__BRANCH__COMMIT__TIME but {printable(stamp)[:40]!r} is not "
+                f"a UTC time written YYYYMMDDTHHMMSSZ"
+            ) from e
+    return ScanMeta(
+        project=project or None,
+        branch=branch or None,
+        commit=commit or None,
+        scanned_at=when,
+        category=(parts[4] or None) if len(parts) == 5 else None,
+    )
+
+
+def meta_for(path: Path) -> ScanMeta:
+    sidecar = sidecar_of(path)
+    if sidecar is not None:
+        return meta_from_sidecar(sidecar)
+    return meta_from_name(path.name) or ScanMeta()
+
+
+# ---------------------------------------------------------------------------------------- the inbox
+def candidates(root: Path) -> Iterator[Path]:
+    """SARIF files under ``root``, in a stable order, skipping archive/, rejected/ and hidden folders."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        if here == root:
+            dirnames[:] = [d for d in dirnames if d not in (ARCHIVE, REJECTED_DIR)]
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = here / name
+            if is_inbox_file(path):
+                yield path
+
+
+def signature(path: Path) -> Signature | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    side = sidecar_of(path)
+    try:
+        sst = side.stat() if side else None
+    except OSError:
+        sst = None
+    return (st.st_size, st.st_mtime_ns, sst.st_size if sst else -1, sst.st_mtime_ns if sst else -1)
+
+
+def free_name(dest: Path) -> Path:
+    """``dest``, or ``name~1.sarif``, ``name~2.sarif``… when a file of that name was archived before."""
+    if not dest.exists():
+        return dest
+    stem, suffix = split_suffix(dest.name)
+    n = 1
+    while True:
+        candidate = dest.with_name(f"{stem}~{n}{suffix}")
+        if not candidate.exists():
+            return candidate
+        n += 1
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@dataclass
+class Outcome:
+    report: FileReport
+    moved_to: Path | None
+
+
+@dataclass
+class Watcher:
+    """The inbox job over one directory and one store."""
+
+    root: Path
+    store: Store
+    options: Options | None = None
+    settle_s: float = DEFAULT_SETTLE_S
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    clock: Callable[[], float] = time.monotonic
+    _seen: dict[Path, tuple[Signature, float]] = field(default_factory=dict)
+    _stuck: dict[Path, Signature] = field(default_factory=dict)
+    busy: bool = False
+
+    def ready(self) -> list[Path]:
+        """Files whose signature has not changed for ``settle_s`` (first sight starts the clock)."""
+        now = self.clock()
+        found: list[Path] = []
+        present = set()
+        for path in candidates(self.root):
+            present.add(path)
+            sig = signature(path)
+            if sig is None:
+                continue
+            if self._stuck.get(path) == sig:
+                continue  # failed before and unchanged since: retried after a change or a restart
+            before = self._seen.get(path)
+            if before is None or before[0] != sig:
+                self._seen[path] = (sig, now)
+                if self.settle_s > 0:
+                    continue
+            if now - self._seen[path][1] >= self.settle_s:
+                found.append(path)
+        for gone in set(self._seen) - present:
+            del self._seen[gone]
+        for gone in set(self._stuck) - present:
+            del self._stuck[gone]
+        return found
+
+    def process(self, path: Path) -> Outcome | None:
+        """Load one settled file and move it; None when it must stay (busy store, changed, vanished)."""
+        before = signature(path)
+        if before is None:
+            return None
+        rel = path.relative_to(self.root)
+        try:
+            try:
+                meta = meta_for(path)
+            except Rejected as e:
+                report = FileReport(str(path), REJECTED, reason=str(e))
+                record_rejection(self.store, str(path), None, str(e))
+            else:
+                report = ingest_file(self.store, path, meta, self.options)
+        except StoreBusy as e:
+            self.busy = True
+            self.err.write(f"error: {e}; {printable(str(rel))} stays in the inbox\n")
+            return None
+        except Exception as e:  # an edge: one bad file must not stop the inbox
+            log.debug("unexpected error on %s", path, exc_info=True)
+            self._stuck[path] = before
+            self.err.write(
+                f"error: {printable(str(rel))}: {type(e).__name__}: {printable(str(e))[:300]}; left in place\n"
+            )
+            return None
+        if signature(path) != before:
+            self._seen.pop(path, None)  # still being written after all: settle again, then retry
+            return None
+        try:
+            moved = self._move(path, rel, report)
+        except OSError as e:
+            self._stuck[path] = before
+            self.err.write(f"error: cannot move {printable(str(rel))}: {e.strerror or e}; left in place\n")
+            return Outcome(report, None)
+        self._seen.pop(path, None)
+        return Outcome(report, moved)
+
+    def _move(self, path: Path, rel: Path, report: FileReport) -> Path:
+        target_root = self.root / (REJECTED_DIR if report.status == REJECTED else ARCHIVE)
+        dest = free_name(target_root / rel)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        sidecar = sidecar_of(path)
+        if report.status == REJECTED:
+            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            _write_text_atomic(
+                dest.with_name(dest.name + REASON_SUFFIX), f"{report.reason}\n\nfile: {rel}\nrejected at: {stamp}\n"
+            )
+        os.replace(path, dest)  # the SARIF first: a sidecar left behind never changes a file's identity
+        if sidecar is not None:
+            os.replace(sidecar, dest.with_name(dest.name + META_SUFFIX))
+        return dest
+
+    def show(self, outcome: Outcome) -> None:
+        r = outcome.report
+        rel = printable(str(Path(r.path).relative_to(self.root)))
+        where = f" → {printable(str(outcome.moved_to.relative_to(self.root)))}" if outcome.moved_to else ""
+        if r.status == LOADED:
+            self.out.write(f"{rel}: loaded {r.scans} scan(s), {r.occurrences} occurrence(s){where}\n")
+        elif r.status == ALREADY:
+            self.out.write(f"{rel}: already loaded{where}\n")
+        else:
+            self.err.write(f"{rel}: rejected: {printable(r.reason or '')}{where}\n")
+        for w in r.warnings:
+            self.err.write(f"{rel}: warning: {printable(w)}\n")
+        self.out.flush()
+        self.err.flush()
+
+    def poll(self) -> list[Outcome]:
+        """One pass: handle every file that has settled."""
+        done = []
+        for path in self.ready():
+            outcome = self.process(path)
+            if outcome is not None:
+                self.show(outcome)
+                done.append(outcome)
+        return done
+
+
+# ---------------------------------------------------------------------------------------- commands
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "watch",
+        help="load SARIF files dropped into a folder, then move them to archive/ or rejected/",
+        description=(__doc__ or "").split("\n\n")[0],
+    )
+    p.add_argument("dir", metavar="DIR", help="the inbox folder")
+    p.add_argument("--db", help="database path or SQLAlchemy URL (default $FINDINGS_DB or data/findings.duckdb)")
+    p.add_argument("--config", help="settings file (default $FINDINGS_CONFIG or ./config.toml)")
+    p.add_argument("--once", action="store_true", help="handle the files there now (after they settle), then exit")
+    p.add_argument("--interval", type=float, default=DEFAULT_INTERVAL_S, metavar="S", help="seconds between scans")
+    p.add_argument(
+        "--settle", type=float, default=DEFAULT_SETTLE_S, metavar="S", help="seconds a file must stay unchanged"
+    )
+    return p
+
+
+def _options(config: str | None) -> Options:
+    from ingest.cli import options_from_settings  # here, not at the top: ingest.cli imports this module
+
+    return options_from_settings(load_settings(config))
+
+
+def busy_exit_code() -> int:
+    """The CLI's code for "the database stayed locked" (a usage-level error until it has its own)."""
+    return int(getattr(ExitCode, "BUSY", ExitCode.USAGE))
+
+
+def watch(watcher: Watcher, interval_s: float, once: bool, stop: threading.Event) -> int:
+    """Poll until ``stop`` is set (or, with ``once``, until the files there at the start are handled)."""
+    rejected = 0
+    initial = set(candidates(watcher.root)) if once else set()
+    while not stop.is_set():
+        for outcome in watcher.poll():
+            rejected += outcome.report.status == REJECTED
+            initial.discard(Path(outcome.report.path))
+        if once:
+            initial = {p for p in initial if p.exists() and watcher._stuck.get(p) != signature(p)}
+            if not initial or watcher.busy:
+                break
+        stop.wait(max(0.05, min(interval_s, watcher.settle_s / 2)) if once else interval_s)
+    if watcher.busy and once:
+        return busy_exit_code()
+    return ExitCode.REJECTED if rejected and once else ExitCode.OK
+
+
+def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    root = Path(args.dir)
+    if not root.is_dir():
+        print(f"error: {args.dir}: not a directory", file=sys.stderr)
+        return ExitCode.USAGE
+    if args.interval <= 0 or args.settle < 0:
+        print("error: --interval must be > 0 and --settle ≥ 0", file=sys.stderr)
+        return ExitCode.USAGE
+    try:
+        store = Store(args.db)
+        options = _options(args.config)
+    except (StoreError, ConfigError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return ExitCode.USAGE
+    stop = stop or threading.Event()
+    watcher = Watcher(root.resolve(), store, options, args.settle)
+    if not args.once:
+        print(f"watching {printable(str(root))} every {args.interval:g} s (settle {args.settle:g} s)", file=sys.stderr)
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):  # finish the file at hand, then stop
+            previous[sig] = signal.signal(sig, lambda *_: stop.set())
+    try:
+        return watch(watcher, args.interval, args.once, stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ingest.watch")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_parser(sub)
+    return run(parser.parse_args(["watch", *(argv if argv is not None else sys.argv[1:])]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
