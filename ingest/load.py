@@ -7,7 +7,7 @@ stream it touches) or nothing does. Loading a file whose key is already stored i
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
@@ -16,7 +16,7 @@ import pyarrow as pa
 from sqlalchemy.engine import Connection
 
 from ingest.lifecycle import mark_dirty, recompute_streams
-from ingest.models import Occurrence, ParsedFile, Scan, ScanMeta
+from ingest.models import Occurrence, ParsedFile, Rule, Scan, ScanMeta
 from store.db import Store, native
 
 _OCC_SCHEMA = pa.schema(
@@ -105,9 +105,7 @@ def _occurrence_table(rows: list[tuple[str, str, Occurrence]]) -> pa.Table:
     return pa.table({name: cols[name] for name in _OCC_SCHEMA.names}, schema=_OCC_SCHEMA)
 
 
-def _rules_table(parsed: ParsedFile) -> pa.Table:
-    rules = {(r.tool, r.rule_id): r for scan in parsed.scans for r in scan.rules}
-    values = list(rules.values())
+def _rules_table(values: list[Rule]) -> pa.Table:
     return pa.table(
         {
             "tool": [r.tool for r in values],
@@ -130,9 +128,33 @@ def is_loaded(conn: Connection, key: str) -> bool:
     return native(conn).execute("SELECT 1 FROM files WHERE file_key = ?", [key]).fetchone() is not None
 
 
-def write_file(conn: Connection, parsed: ParsedFile, meta: ScanMeta, defer_lifecycle: bool = False) -> LoadOutcome:
+@dataclass
+class Known:
+    """Streams and rules this writer has already stored (committed), so that a batch of files does
+    not upsert them again for every file; ``pending`` holds this transaction's additions until
+    the caller ``commit()``s them (a rolled-back transaction must not leave them here)."""
+
+    streams: set[str] = field(default_factory=set)
+    rules: dict[tuple[str, str], Rule] = field(default_factory=dict)
+    pending_streams: set[str] = field(default_factory=set)
+    pending_rules: dict[tuple[str, str], Rule] = field(default_factory=dict)
+
+    def commit(self) -> None:
+        self.streams |= self.pending_streams
+        self.rules.update(self.pending_rules)
+        self.rollback()
+
+    def rollback(self) -> None:
+        self.pending_streams = set()
+        self.pending_rules = {}
+
+
+def write_file(
+    conn: Connection, parsed: ParsedFile, meta: ScanMeta, defer_lifecycle: bool = False, known: Known | None = None
+) -> LoadOutcome:
     """Insert one parsed file, inside the caller's transaction, and recompute its streams — or,
     with ``defer_lifecycle``, mark them dirty for ``lifecycle.recompute_dirty`` (batch loads)."""
+    known = known or Known()
     raw = native(conn)
     if is_loaded(conn, parsed.file_key):
         return LoadOutcome(parsed.file_key, True, 0, 0, 0)
@@ -162,7 +184,9 @@ def write_file(conn: Connection, parsed: ParsedFile, meta: ScanMeta, defer_lifec
         sid = stream_id(scan)
         streams.add(sid)
         scan_id = _id(parsed.file_key, str(i))
-        raw.execute(INSERT_STREAM, [sid, *scan.stream_key])
+        if sid not in known.streams:
+            raw.execute(INSERT_STREAM, [sid, *scan.stream_key])
+            known.pending_streams.add(sid)
         raw.execute(
             INSERT_SCAN,
             [
@@ -187,8 +211,11 @@ def write_file(conn: Connection, parsed: ParsedFile, meta: ScanMeta, defer_lifec
             ],
         )
         occ_rows.extend((scan_id, sid, o) for o in scan.occurrences)
-    if any(scan.rules for scan in parsed.scans):
-        raw.register("new_rules", _rules_table(parsed))
+    new_rules = {(r.tool, r.rule_id): r for scan in parsed.scans for r in scan.rules}
+    new_rules = {k: r for k, r in new_rules.items() if known.rules.get(k) != r}
+    known.pending_rules.update(new_rules)
+    if new_rules:
+        raw.register("new_rules", _rules_table(list(new_rules.values())))
         try:
             raw.execute(UPSERT_RULES)
         finally:

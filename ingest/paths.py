@@ -167,6 +167,13 @@ def to_repo_path(uri: str | None, ctx: PathContext) -> str:
     """Repository-relative ``/``-separated path; empty when the result has no location."""
     if not uri:
         return ""
+    return _repo_path(uri, ctx.source_root, ctx.extra_prefixes, ctx.working_dirs)
+
+
+@lru_cache(maxsize=65536)
+def _repo_path(uri: str, source_root: str | None, extra: tuple[str, ...], working: tuple[str, ...]) -> str:
+    """Memoised: the same URIs recur in every scan of a stream."""
+    ctx = PathContext(source_root=source_root, extra_prefixes=extra, working_dirs=working)
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", uri) and uri[:5].lower() != "file:":
         return uri  # a web URL: the finding is about a page, not a file
     path = _strip_scheme(uri) if uri[:5].lower() == "file:" else unquote(uri) if "%" in uri else uri

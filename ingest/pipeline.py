@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from ingest.errors import Rejected
 from ingest.lifecycle import recompute_dirty
-from ingest.load import LoadOutcome, record_rejection_in, write_file
+from ingest.load import Known, LoadOutcome, record_rejection_in, write_file
 from ingest.models import ScanMeta
 from ingest.reader import load_log
 from ingest.sarif import Options, normalise
@@ -97,6 +97,7 @@ class _Lease:
         self._cm: AbstractContextManager[Connection] | None = None
         self._conn: Connection | None = None
         self._opened = 0.0
+        self.known = Known()
 
     def conn(self) -> Connection:
         if self._conn is None:
@@ -133,8 +134,13 @@ def ingest_file(
             sha = raw.sha256
             parsed = normalise(raw, meta, options)
             conn = lease.conn()
-            with conn.begin():
-                outcome: LoadOutcome = write_file(conn, parsed, meta, defer_lifecycle=True)
+            try:
+                with conn.begin():
+                    outcome: LoadOutcome = write_file(conn, parsed, meta, defer_lifecycle=True, known=lease.known)
+            except BaseException:
+                lease.known.rollback()
+                raise
+            lease.known.commit()
         except Rejected as e:
             reason = str(e)
         except StoreBusy:

@@ -1,0 +1,352 @@
+"""The benchmark (``make bench``): ingest throughput and memory against the orjson floor and two
+peers on the same files, incremental ingest into 1M- and 10M-occurrence stores, the latency of
+every analytics function the dashboard calls and of every CSV export, and each page's render
+time. Prints a table and writes bench/results.json.
+
+    python bench/bench.py [--scale 16] [--skip-10m] [--skip-peers]
+
+Everything is measured in this run on the same files: the demo generator's SARIF at ``--scale``
+(≈ 1M results at 16). The 10M store is the 1M store replicated ten times under other project
+names in SQL (its scans, occurrences, findings and episodes are copies, so its lifecycle is
+already right); only the incremental load into it runs the real ingest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import duckdb  # noqa: E402
+import orjson  # noqa: E402
+
+from analytics import catalog, dora, exports, overview, remediation, sprints, tables  # noqa: E402
+from analytics.csvout import to_csv_bytes  # noqa: E402
+from analytics.filters import Filters  # noqa: E402
+from ingest.models import ScanMeta  # noqa: E402
+from ingest.pipeline import ingest_many  # noqa: E402
+from store.db import Store  # noqa: E402
+from store.settings import Settings  # noqa: E402
+
+WORK = ROOT / "data" / "bench"
+PY = sys.executable
+
+
+def run(cmd: list[str]) -> tuple[float, float, str]:
+    """(seconds, peak RSS in MB of that child, stdout) of a child process."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if proc.returncode not in (0, 3):
+        raise SystemExit(f"{' '.join(cmd[:4])}… failed ({proc.returncode}): {stderr[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024, stdout
+
+
+def timed(fn: Callable[[], Any], repeat: int = 2) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem, 1),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def generate(scale: float) -> Path:
+    out = WORK / f"demo-scale-{scale:g}"
+    if not (out / "truth.json").exists():
+        shutil.rmtree(out, ignore_errors=True)
+        run([PY, "-m", "ingest", "demo", "--scale", str(scale), "--no-load", "--out", str(out)])
+    return out
+
+
+def sarif_files(out: Path) -> list[Path]:
+    return sorted((out / "sarif").rglob("*.sarif"))
+
+
+def ingest_ours(out: Path, db: Path, listing: Path) -> dict[str, Any]:
+    db.unlink(missing_ok=True)
+    seconds, rss, _ = run([PY, "-m", "ingest", "sarif", str(out / "sarif"), "--db", str(db), "--json"])
+    # DevOps records for the DORA pages (not part of the throughput figure)
+    code = (
+        "import sys; from pathlib import Path; from store.db import Store; from ingest.demo.load import load_commits;"
+        "from ingest.devops import load_deployments, load_incidents;"
+        f"s=Store({str(db)!r}); d=Path({str(out / 'devops')!r});"
+        "load_commits(s, d/'commits.csv'); load_deployments(s, d/'deployments.csv'); load_incidents(s, d/'incidents.csv')"
+    )
+    run([PY, "-c", code])
+    return {"seconds": seconds, "peak_rss_mb": rss}
+
+
+def replicate(src: Path, dst: Path, copies: int) -> int:
+    """dst = src with its data replicated ``copies`` times under renamed projects (ids suffixed)."""
+    shutil.copy(src, dst)
+    con = duckdb.connect(str(dst))
+    suffix = "'~' || k"
+    ks = f"range(1, {copies}) t(k)"
+    con.execute("BEGIN")
+    con.execute(
+        f"INSERT INTO streams SELECT stream_id || {suffix}, project || {suffix}, branch, tool, category FROM streams, {ks}"
+    )
+    con.execute(f"""INSERT INTO files SELECT file_key || {suffix}, sha256, path, size_bytes, sarif_version, given_project,
+        given_branch, given_commit, given_scanned_at, given_category, scans, occurrences, warnings, loaded_at FROM files, {ks}""")
+    con.execute(f"""INSERT INTO scans SELECT scan_id || {suffix}, file_key || {suffix}, file_sha256, scan_index, run_indexes,
+        stream_id || {suffix}, project || {suffix}, branch, commit_sha, tool, tool_name, tool_version, category, scanned_at,
+        scanned_at_source, results_total, occurrences, skipped FROM scans, {ks}""")
+    cols = [r[0] for r in con.execute("DESCRIBE occurrences").fetchall()]
+    sel = ", ".join(f"{c} || {suffix}" if c in ("scan_id", "stream_id", "finding_id") else c for c in cols)
+    con.execute(f"INSERT INTO occurrences SELECT {sel} FROM occurrences, {ks}")
+    cols = [r[0] for r in con.execute("DESCRIBE findings").fetchall()]
+    sel = ", ".join(f"{c} || {suffix}" if c in ("finding_id", "stream_id", "project") else c for c in cols)
+    con.execute(f"INSERT INTO findings SELECT {sel} FROM findings, {ks}")
+    cols = [r[0] for r in con.execute("DESCRIBE episodes").fetchall()]
+    ids = ("finding_id", "stream_id", "opened_scan_id", "closed_scan_id", "last_seen_scan_id")
+    sel = ", ".join(f"{c} || {suffix}" if c in ids else c for c in cols)
+    con.execute(f"INSERT INTO episodes SELECT {sel} FROM episodes, {ks}")
+    for table, key in (("commits", "sha"), ("deployments", "deployment_id"), ("incidents", "incident_id"),
+                       ("deployment_commits", "deployment_id")):  # fmt: skip
+        cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+        sel = ", ".join(f"{c} || {suffix}" if c == "project" else c for c in cols)
+        con.execute(f"INSERT INTO {table} SELECT {sel} FROM {table}, {ks}")
+    con.execute("COMMIT")
+    n = con.execute("SELECT count(*) FROM occurrences").fetchone()[0]
+    con.close()
+    return int(n)
+
+
+def new_scan(out: Path, work: Path) -> Path:
+    """One more scan of the busiest stream: its latest file, a day later, with a new commit."""
+    files = sarif_files(out)
+    by_stream: dict[Path, list[Path]] = {}
+    for f in files:
+        by_stream.setdefault(f.parent, []).append(f)
+    folder = max(by_stream, key=lambda k: (len(by_stream[k]), str(k)))
+    latest = sorted(by_stream[folder])[-1]
+    doc = orjson.loads(latest.read_bytes())
+    for run_ in doc["runs"]:
+        for inv in run_.get("invocations") or []:
+            for key in ("startTimeUtc", "endTimeUtc"):
+                if key in inv:
+                    inv[key] = inv[key][:4] + "-12-30" + inv[key][10:]
+        for vcp in run_.get("versionControlProvenance") or []:
+            vcp["revisionId"] = "f" * 40
+        run_["results"] = run_.get("results", [])[1:]  # one finding fixed
+    path = work / "incremental.sarif"
+    path.write_bytes(orjson.dumps(doc))
+    return path
+
+
+def incremental(db: Path, scan: Path, label: str) -> dict[str, Any]:
+    copy = db.with_name(f"{db.stem}-{label}-inc.duckdb")
+    shutil.copy(db, copy)
+    store = Store(copy)
+    store.ensure()
+    t = time.perf_counter()
+    report = ingest_many(store, [(scan, ScanMeta())])
+    seconds = time.perf_counter() - t
+    copy.unlink(missing_ok=True)
+    assert report.files[0].status == "loaded", report.files[0]
+    return {"seconds": seconds, "occurrences": report.files[0].occurrences}
+
+
+def latencies(db: Path) -> dict[str, float]:
+    store = Store(db)
+    s = Settings()
+    f = Filters()
+    some = tables.findings(store, f, s).iloc[0]["finding_id"]
+    calls: dict[str, Callable[[], Any]] = {
+        "overview.headline": lambda: overview.headline(store, f, "week", s),
+        "remediation.mttr(severity, week)": lambda: remediation.mttr(store, f, ("severity",), "week", s),
+        "remediation.survival(severity)": lambda: remediation.survival(store, f, ("severity",), None, s),
+        "remediation.backlog(severity, week)": lambda: remediation.backlog(store, f, ("severity",), "week", s),
+        "remediation.flow(week)": lambda: remediation.flow(store, f, (), "week", s),
+        "remediation.aging(severity)": lambda: remediation.aging(store, f, ("severity",), s),
+        "remediation.overdue": lambda: remediation.overdue(store, f, s),
+        "remediation.sla": lambda: remediation.sla(store, f, (), None, s),
+        "tables.findings": lambda: tables.findings(store, f, s),
+        "tables.findings(search)": lambda: tables.findings(store, f, s, search="sql"),
+        "tables.finding_history": lambda: tables.finding_history(store, some),
+        "sprints.sprint_report": lambda: sprints.sprint_report(store, f, s),
+        "dora.dora": lambda: dora.dora(store, f, None, s),
+        "dora.dora_by_period": lambda: dora.dora_by_period(store, f, None, s),
+        "dora.lead_times": lambda: dora.lead_times(store, f, None, s),
+        "dora.deployments_timeline": lambda: dora.deployments_timeline(store, f, None, s),
+        "dora.security_per_deployment": lambda: dora.security_per_deployment(store, f, None, s),
+        "dora.production_remediation_summary": lambda: dora.production_remediation_summary(store, f, None, s),
+        "catalog.options": lambda: catalog.options(store),
+        "catalog.scans": lambda: catalog.scans(store, f),
+    }
+    for kind in exports.KINDS:
+        calls[f"export {kind}"] = lambda kind=kind: to_csv_bytes(
+            exports.export(store, kind, exports.Request(f, (), None, s))
+        )
+    return {name: timed(fn) for name, fn in calls.items()}
+
+
+def page_times(db: Path) -> dict[str, float]:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["FINDINGS_DB"] = str(db)
+    out = {}
+    pages = ["overview", "remediation", "velocity", "findings", "sprint_review", "scans"]
+    for page in pages:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+        at.run()
+        if page != "overview":
+            at.switch_page(f"app_pages/{page}.py")
+        t = time.perf_counter()
+        at.run()
+        out[page] = time.perf_counter() - t
+        if at.exception:
+            out[page] = float("nan")
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=16.0)
+    ap.add_argument("--copies", type=int, default=10, help="replicas for the large store (10 → ~10M)")
+    ap.add_argument("--skip-10m", action="store_true")
+    ap.add_argument("--skip-peers", action="store_true")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    args = ap.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    res: dict[str, Any] = {"machine": machine(), "scale": args.scale}
+    print(f"machine: {res['machine']['cpu']}, {res['machine']['cores']} cores, {res['machine']['memory_gb']} GB")
+
+    out = generate(args.scale)
+    files = sarif_files(out)
+    listing = WORK / "files.txt"
+    listing.write_text("\n".join(str(f) for f in files) + "\n")
+    mb = sum(f.stat().st_size for f in files) / 1e6
+    res["files"] = {"count": len(files), "megabytes": round(mb, 1)}
+
+    secs, rss, stdout = run([PY, str(ROOT / "bench" / "peers.py"), "floor", str(listing)])
+    results = int(stdout.strip())
+    res["results"] = results
+    rows = {"orjson floor (parse + touch every result)": {"seconds": secs, "peak_rss_mb": rss}}
+    db1 = WORK / "bench-1m.duckdb"
+    rows["ours: python -m ingest sarif (normalise, identity, store, lifecycle)"] = ingest_ours(out, db1, listing)
+    if not args.skip_peers:
+        sarif_exe = Path(PY).with_name("sarif")
+        if sarif_exe.exists():
+            csv_out = WORK / "sarif-tools.csv"
+            s2, r2, _ = run([str(sarif_exe), "csv", "-o", str(csv_out), str(out / "sarif")])
+            rows["sarif-tools 3 (sarif csv)"] = {"seconds": s2, "peak_rss_mb": r2}
+        else:
+            rows["sarif-tools (sarif csv)"] = {"seconds": None, "note": "not installed (pip install sarif-tools)"}
+        pdb = WORK / "pandas.duckdb"
+        pdb.unlink(missing_ok=True)
+        s3, r3, _ = run([PY, str(ROOT / "bench" / "peers.py"), "pandas", str(listing), str(pdb)])
+        rows["pandas json_normalize → DuckDB"] = {"seconds": s3, "peak_rss_mb": r3}
+    for row in rows.values():
+        if row.get("seconds"):
+            row["results_per_s"] = results / row["seconds"]
+            row["mb_per_s"] = mb / row["seconds"]
+    floor = rows["orjson floor (parse + touch every result)"]["seconds"]
+    for row in rows.values():
+        if row.get("seconds"):
+            row["x_floor"] = row["seconds"] / floor
+    res["ingest"] = rows
+    occurrences_1m = duckdb.connect(str(db1), read_only=True).execute("SELECT count(*) FROM occurrences").fetchone()[0]
+    res["store_1m_occurrences"] = occurrences_1m
+
+    scan = new_scan(out, WORK)
+    res["incremental"] = {"1M": incremental(db1, scan, "1m")}
+    res["latency_1m"] = latencies(db1)
+    res["pages_1m"] = page_times(db1)
+    if not args.skip_10m:
+        db10 = WORK / "bench-10m.duckdb"
+        db10.unlink(missing_ok=True)
+        t = time.perf_counter()
+        res["store_10m_occurrences"] = replicate(db1, db10, args.copies)
+        res["replicate_seconds"] = time.perf_counter() - t
+        res["incremental"]["10M"] = incremental(db10, scan, "10m")
+        res["latency_10m"] = latencies(db10)
+        db10.unlink(missing_ok=True)
+    res["total_seconds"] = time.perf_counter() - t0
+    Path(args.out).write_text(json.dumps(res, indent=2, default=str) + "\n")
+    print(render(res))
+    return 0
+
+
+def _f(x: Any, fmt: str = "{:,.2f}") -> str:
+    return "—" if x is None or (isinstance(x, float) and x != x) else fmt.format(x)
+
+
+def render(res: dict[str, Any]) -> str:
+    m = res["machine"]
+    lines = [
+        f"Benchmark — {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, Python {m['python']}, DuckDB {m['duckdb']}",
+        f"Input: demo history at scale {res['scale']:g}: {res['files']['count']:,} SARIF files, "
+        f"{res['files']['megabytes']:,} MB, {res['results']:,} results → {res['store_1m_occurrences']:,} occurrences",
+        "",
+        f"| ingest (same files) | seconds | results/s | MB/s | × floor | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in res["ingest"].items():
+        lines.append(
+            f"| {name} | {_f(r.get('seconds'))} | {_f(r.get('results_per_s'), '{:,.0f}')} | {_f(r.get('mb_per_s'), '{:,.1f}')} "
+            f"| {_f(r.get('x_floor'), '{:.1f}')} | {_f(r.get('peak_rss_mb'), '{:,.0f}')} |"
+        )
+    lines += ["", "| incremental: one new scan, loaded + its stream recomputed | seconds |", "|---|---:|"]
+    for label, r in res["incremental"].items():
+        occ = res["store_1m_occurrences"] if label == "1M" else res.get("store_10m_occurrences")
+        lines.append(f"| into {occ:,} occurrences ({label}) | {_f(r['seconds'], '{:.3f}')} |")
+    lines += ["", "| query latency (ms) | 1M | 10M |", "|---|---:|---:|"]
+    for name, v in res["latency_1m"].items():
+        v10 = res.get("latency_10m", {}).get(name)
+        lines.append(
+            f"| {name} | {_f(v * 1000, '{:,.0f}')} | {_f(v10 * 1000 if v10 is not None else None, '{:,.0f}')} |"
+        )
+    lines += ["", "| dashboard page render (AppTest, 1M store) | seconds |", "|---|---:|"]
+    for name, v in res["pages_1m"].items():
+        lines.append(f"| {name} | {_f(v)} |")
+    lines.append(f"\ntotal benchmark time: {res['total_seconds'] / 60:.1f} min")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
