@@ -12,6 +12,7 @@ from app_pages import ui
 
 st.set_page_config(page_title="Security findings", page_icon=":material/shield:", layout="wide")
 
+ui.gate()
 store = ui.get_store()
 if ui.no_data(store):
     st.stop()

@@ -76,7 +76,7 @@ with view.store.session():
     eps = tables.episodes(view.store, type(view.filters)(), view.settings)
 eps = eps[eps["finding_id"] == fid]
 
-st.subheader(f"{finding['rule_id']} in {finding['path'] or '(no location)'}")
+st.subheader(f"{ui.md_escape(finding['rule_id'])} in {ui.md_escape(finding['path'] or '(no location)')}")
 st.text(str(finding["message"]))  # plain text: never rendered as Markdown/HTML
 a, b, c, d = st.columns(4)
 a.metric("Status", str(finding["status"]))

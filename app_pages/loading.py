@@ -16,6 +16,18 @@ from store.settings import load_settings
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "manifest.csv"
 
 
+def load_demo_history(store: Store, progress: Callable[[int, int, str], None] | None = None) -> Report:
+    """The demo generator's history (seed 1, scale 1): written under data/demo/, then loaded
+    through the normal ingest path, with its commits, deployments and incidents."""
+    from ingest.demo.build import default_out, write_demo
+    from ingest.demo.generate import make_plan
+    from ingest.demo.load import load_demo
+
+    out = default_out(1, 1.0)
+    generated = write_demo(make_plan(1, 1.0), out)
+    return load_demo(store, out, generated.sarif_files, progress).report
+
+
 def load_samples(store: Store) -> Report:
     items, missing = read_manifest(SAMPLES)
     return ingest_many(store, items, options_from_settings(load_settings()), missing=missing)

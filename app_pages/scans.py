@@ -40,7 +40,7 @@ if submitted:
     else:
         when = parse_when(day, time_text.strip())
         if day and when is None:
-            st.error(f"Scan time {time_text!r} is not HH:MM.")
+            st.error(f"Scan time {ui.md_escape(repr(time_text))} is not HH:MM.")
         else:
             meta = ScanMeta(
                 project=project.strip() or None,
@@ -57,13 +57,13 @@ if submitted:
             bar.empty()
             for f in report.files:
                 if f.status == "rejected":
-                    st.error(f"{f.path}: rejected: {f.reason}")
+                    st.error(f"{ui.md_escape(f.path)}: rejected: {ui.md_escape(f.reason)}")
                 elif f.status == "already loaded":
-                    st.info(f"{f.path}: already loaded")
+                    st.info(f"{ui.md_escape(f.path)}: already loaded")
                 else:
-                    st.success(f"{f.path}: loaded {f.scans} scan(s), {f.occurrences} occurrence(s)")
+                    st.success(f"{ui.md_escape(f.path)}: loaded {f.scans} scan(s), {f.occurrences} occurrence(s)")
                 for w in f.warnings:
-                    st.warning(f"{f.path}: {w}")
+                    st.warning(f"{ui.md_escape(f.path)}: {ui.md_escape(w)}")
             st.session_state["last_upload"] = datetime.now(UTC).isoformat()
 
 filters = view.filters if view else None

@@ -8,6 +8,7 @@ its declarative Vega-Lite specs render client-side, and ``AppTest`` can see them
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -133,6 +134,14 @@ def download(df: pd.DataFrame, name: str, key: str) -> None:
     st.download_button(f"Download {name}.csv", to_csv_bytes(df), file_name=f"{name}.csv", mime="text/csv", key=key)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$])")
+
+
+def md_escape(text: object) -> str:
+    """Text from SARIF or from a user, made inert for Streamlit's Markdown (headers, alerts)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
 def empty(message: str = "Nothing matches these filters.") -> None:
     st.info(message)
 
@@ -174,6 +183,43 @@ def chart(spec: alt.Chart | alt.LayerChart, key: str) -> None:
     st.altair_chart(spec, width="stretch", key=key)
 
 
+def gate() -> str | None:
+    """Sign-in when a users file is configured ([auth] users_file); stops the script until then."""
+    from app_pages import auth
+
+    path = auth.users_file(load_settings().users_file)
+    if path is None:
+        st.sidebar.caption("No sign-in configured: for local use (the server listens on localhost only).")
+        return None
+    user = st.session_state.get("user")
+    if user:
+        st.sidebar.caption(f"Signed in as {md_escape(user)}")
+        if st.sidebar.button("Sign out", key="sign_out"):
+            st.session_state.pop("user", None)
+            st.rerun()
+        return str(user)
+    st.title("Sign in")
+    with st.form("sign_in"):
+        name = st.text_input("User name", key="login_user")
+        password = st.text_input("Password", type="password", key="login_password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        try:
+            ok = path.exists() and auth.verify(auth.load_users(path), name.strip(), password)
+        except (OSError, ValueError, KeyError) as e:
+            st.error(f"The users file {md_escape(path)} cannot be read: {md_escape(e)}")
+            st.stop()
+        if ok:
+            st.session_state["user"] = name.strip()
+            st.rerun()
+        import time
+
+        time.sleep(1.0)  # slow down guessing
+        st.error("Wrong user name or password.")
+    st.stop()
+    return None
+
+
 def no_data(store: Store) -> bool:
     """True (after explaining what to do) when the database holds no scans yet."""
     _, scans, _ = catalog.counts(store)
@@ -183,12 +229,25 @@ def no_data(store: Store) -> bool:
     st.info("The database is empty: no scans are loaded yet.")
     st.markdown("Load SARIF files from the command line:")
     st.code("python -m ingest sarif results/ --project acme/shop --branch main --commit $GIT_SHA", language="sh")
-    st.markdown("…or load the bundled sample history (two scanners, eight commits of a small shop):")
-    if st.button("Load the sample history", key="load_samples", type="primary"):
+    st.markdown(
+        "…or load a demo history: a year of 8 projects scanned by CodeQL, Semgrep, Bandit, Trivy, "
+        "gitleaks and Checkov, with commits, deployments and incidents (about 20 seconds; the same as "
+        "`python -m ingest demo`):"
+    )
+    if st.button("Load the demo history", key="load_demo", type="primary"):
+        from app_pages.loading import load_demo_history
+
+        bar = st.progress(0.0, text="Generating and loading…")
+        report = load_demo_history(
+            store, lambda n, total, _: bar.progress(n / total, text=f"Loading {n}/{total} files")
+        )
+        st.success(f"Loaded {report.totals()['scans']:,} scans.")
+        st.rerun()
+    if st.button("Load the small sample history instead", key="load_samples"):
         from app_pages.loading import load_samples
 
         with st.spinner("Loading…"):
-            report = load_samples(store)
-        st.success(f"Loaded {report.totals()['scans']} scans.")
+            load_samples(store)
         st.rerun()
+    st.caption("Scans can also be uploaded on the Scans page once something is loaded.")
     return True

@@ -61,6 +61,7 @@ class Settings:
         default_factory=lambda: MappingProxyType({})
     )
     strip_prefixes: tuple[str, ...] = ()
+    users_file: str | None = None  # dashboard sign-in (app_pages/auth.py); None = no sign-in
     source: str | None = None
 
 
@@ -105,8 +106,21 @@ def parse_settings(data: dict[str, Any], source: str | None = None) -> Settings:
         sprint_days=length,
         severity_overrides=MappingProxyType(overrides),
         strip_prefixes=tuple(prefixes),
+        users_file=_users_file(data.get("auth") or {}, source),
         source=source,
     )
+
+
+def _users_file(auth: dict[str, Any], source: str | None) -> str | None:
+    value = auth.get("users_file")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{source or 'config'} [auth] users_file: must be a file name")
+    path = Path(value)
+    if not path.is_absolute() and source:
+        path = Path(source).parent / path
+    return str(path)
 
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
