@@ -59,6 +59,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     hostile.write_text(json.dumps(sarif_log([result("XSS-1", "web/<b>evil</b>.html", 3, message=XSS)], tool="evil")))
     assert ingest_main(["sarif", str(hostile), "--db", str(db), "--project", "sample-shop",
                         "--scanned-at", "2026-08-01T00:00:00Z"]) == 0  # fmt: skip
+    os.environ["BROWSER_TEST_DB"] = str(db)
     port = _free_port()
     env = {**os.environ, "FINDINGS_DB": str(db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     proc = subprocess.Popen(
@@ -167,4 +168,29 @@ def test_upload_through_the_form(browser: object, server: str, tmp_path: Path) -
         page.get_by_role("button", name="Download scans.csv").click()  # type: ignore[attr-defined]
     text = Path(dl.value.path()).read_text()
     assert "browser/upload" in text and "eslint" in text
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_cli_ingest_while_the_app_is_open(browser: object, server: str, tmp_path: Path) -> None:
+    """The app keeps no connection open: a command-line ingest succeeds meanwhile, and the new
+    scan is there after a refresh."""
+    page = _open(browser, f"{server}/scans")
+    page.wait_for_selector('[data-testid="stDataFrame"]')  # type: ignore[attr-defined]
+    db = os.environ.get("BROWSER_TEST_DB")
+    assert db, "the server fixture exports the database path"
+    new = tmp_path / "cli.sarif"
+    new.write_text(json.dumps(sarif_log([result("CLI-1", "cli/new.py", 1)], tool="cli-scanner")))
+    proc = subprocess.run(
+        [sys.executable, "-m", "ingest", "sarif", str(new), "--db", db, "--project", "cli/project",
+         "--scanned-at", "2026-08-02T00:00:00Z"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "loaded 1 scan(s)" in proc.stdout and "lock" not in proc.stderr.lower()
+    page.reload()  # type: ignore[attr-defined]
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')  # type: ignore[attr-defined]
+    page.wait_for_selector('[data-testid="stDataFrame"]')  # type: ignore[attr-defined]
+    with page.expect_download() as dl:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Download scans.csv").click()  # type: ignore[attr-defined]
+    assert "cli/project" in Path(dl.value.path()).read_text()
     page.close()  # type: ignore[attr-defined]

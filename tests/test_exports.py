@@ -137,3 +137,17 @@ def test_every_kind_runs_on_the_whole_corpus(tmp_path: Path, capsys: pytest.Capt
             assert out.splitlines()[0], (kind, extra)
             if kind in ("findings", "episodes"):
                 assert len(out.splitlines()) > 1000, kind
+
+
+def test_summary_json_has_sla_and_dora(nasty_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The summary keeps its ingest-era keys and adds "sla" and "dora" (issue 3 §7)."""
+    assert analytics_main(["summary", "--db", str(nasty_db), "--until", "2026-01-31", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"files", "scans", "occurrences", "findings", "episodes", "mttr_mean_days", "mttr_median_days",
+            "per_tool", "sla", "dora"} <= set(data)  # fmt: skip
+    # R-minus fixed after 7 days (medium, SLA 90) → compliance 1.0; R-eq (critical, due 01-12) overdue
+    assert data["sla"] == {"compliance": 1.0, "overdue_open": 1}
+    assert data["dora"] == {}  # no deployments in this store
+    assert data["episodes"] == {"open": 6, "fixed": 1, "suppressed": 0, "reopened": 0}
+    filtered = analytics_main(["summary", "--db", str(nasty_db), "--rule", "R-eq", "--json"])
+    assert filtered == 0 and json.loads(capsys.readouterr().out)["findings"] == 1
