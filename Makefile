@@ -54,7 +54,7 @@ bench: setup
 
 # The long loops of the hardening suite: kill -9 rounds, concurrent writers, 1M results, hostile files.
 stress: setup
-	RUN_SLOW=1 $(BIN)/python bench/stress.py
+	$(BIN)/python bench/stress.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

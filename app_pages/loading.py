@@ -44,7 +44,9 @@ def load_uploads(
     with tempfile.TemporaryDirectory(prefix="upload-") as tmp:
         items = []
         for i, (name, data) in enumerate(files):
-            safe = Path(name).name or f"upload-{i}.sarif"
+            safe = Path(name).name
+            if safe in ("", ".", "..") or "\x00" in safe:
+                safe = f"upload-{i}.sarif"
             folder = Path(tmp) / str(i)
             folder.mkdir()
             path = folder / safe

@@ -1,7 +1,8 @@
 """``python -m ingest``: load SARIF files (and later DevOps records) into the store.
 
 Exit codes (``ingest.errors.ExitCode``): 0 everything loaded (or already loaded), 2 usage error,
-3 at least one input rejected — the others were still loaded.
+3 at least one input rejected — the others were still loaded, 4 the store stayed locked by another
+process past ``FINDINGS_DB_TIMEOUT`` (the report says which files were not loaded; rerun them).
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from ingest import devops_cli
+from ingest import devops_cli, watch
 from ingest.demo import cli as demo_cli
 from ingest.errors import ExitCode, UsageError
 from ingest.models import ScanMeta
 from ingest.pipeline import Report, ingest_many, printable
 from ingest.reader import expand_paths
 from ingest.sarif import Options, parse_time
-from store.db import Store, StoreError
+from store.db import Store, StoreBusy, StoreError
 from store.settings import ConfigError, Settings, load_settings
 
 MANIFEST_COLUMNS = ("path", "project", "branch", "commit", "scanned_at", "category", "source_root")
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(manifest)
     devops_cli.add_parsers(sub)
     demo_cli.add_parser(sub)
+    watch.add_parser(sub)
     return parser
 
 
@@ -137,7 +139,7 @@ def print_report(report: Report, as_json: bool, out: TextIO, err: TextIO) -> Non
         out.write(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
         return
     for f in report.files:
-        (err if f.status == "rejected" else out).write(f.line() + "\n")
+        (err if f.status in ("rejected", "not loaded (store busy)") else out).write(f.line() + "\n")
         for w in f.warnings:
             err.write(f"{printable(f.path)}: warning: {printable(w)}\n")
     t = report.totals()
@@ -161,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return devops_cli.run(args)
     if args.command == demo_cli.COMMAND:
         return demo_cli.run(args)
+    if args.command == "watch":
+        return watch.run(args)
     try:
         store = Store(args.db)
         if args.command == "sarif":
@@ -171,10 +175,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             items, missing = read_manifest(Path(args.manifest))
         progress = _progress_printer(sys.stderr) if sys.stderr.isatty() and len(items) > 1 and not args.json else None
         report = ingest_many(store, items, options_from_settings(load_settings(args.config)), progress, missing)
+    except StoreBusy as e:
+        print(f"error: {e}", file=sys.stderr)
+        return ExitCode.BUSY
     except (UsageError, StoreError, ConfigError) as e:
         print(f"error: {e}", file=sys.stderr)
         return ExitCode.USAGE
     print_report(report, args.json, sys.stdout, sys.stderr)
+    if report.busy:
+        return ExitCode.BUSY
     return ExitCode.REJECTED if report.rejected else ExitCode.OK
 
 

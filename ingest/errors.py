@@ -28,3 +28,4 @@ class ExitCode(IntEnum):
     GATE = 1  # a threshold or gate was hit (reserved for gating commands)
     USAGE = 2
     REJECTED = 3  # at least one input was rejected; the others were still loaded
+    BUSY = 4  # the store stayed locked by another process past FINDINGS_DB_TIMEOUT; rerun later

@@ -10,7 +10,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from store.db import Store, StoreBusy
 
 log = logging.getLogger(__name__)
 
-LOADED, ALREADY, REJECTED = "loaded", "already loaded", "rejected"
+LOADED, ALREADY, REJECTED, BUSY = "loaded", "already loaded", "rejected", "not loaded (store busy)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,8 @@ class FileReport:
             return f"{path}: loaded {self.scans} scan(s), {self.occurrences} occurrence(s)"
         if self.status == ALREADY:
             return f"{path}: already loaded"
+        if self.status == BUSY:
+            return f"{path}: not loaded: {printable(self.reason or '')}"
         return f"{path}: rejected: {printable(self.reason or '')}"
 
 
@@ -56,12 +58,17 @@ class Report:
     def rejected(self) -> int:
         return sum(f.status == REJECTED for f in self.files)
 
+    @property
+    def busy(self) -> int:
+        return sum(f.status == BUSY for f in self.files)
+
     def totals(self) -> dict[str, int]:
         return {
             "files": len(self.files),
             "loaded": sum(f.status == LOADED for f in self.files),
             "already_loaded": sum(f.status == ALREADY for f in self.files),
             "rejected": self.rejected,
+            "busy": self.busy,
             "scans": sum(f.scans for f in self.files),
             "occurrences": sum(f.occurrences for f in self.files),
             "warnings": sum(len(f.warnings) for f in self.files),
@@ -84,6 +91,7 @@ def printable(text: str) -> str:
 # How long one process may hold the database for writing before letting readers in (seconds).
 # 0 = one connection per file. Each file is still its own transaction either way.
 WRITE_LEASE_S = float(os.environ.get("FINDINGS_WRITE_LEASE_S", "0.5"))
+LEASE_PAUSE_S = 0.06
 
 
 class _Lease:
@@ -108,8 +116,11 @@ class _Lease:
         return self._conn
 
     def maybe_release(self) -> None:
+        """End the lease when its time is up, and pause long enough for waiting readers (which
+        poll every ≤ 30 ms) to get in before the next file takes the lock again."""
         if self._conn is not None and time.monotonic() - self._opened >= self.seconds:
             self.release()
+            time.sleep(LEASE_PAUSE_S)
 
     def release(self) -> None:
         if self._conn is None or self._cm is None:
@@ -183,8 +194,13 @@ def ingest_many(
         for n, (path, meta) in enumerate(items, start=1):
             if progress:
                 progress(n, len(items), str(path))
-            report.files.append(ingest_file(store, path, meta, options, lease))
+            try:
+                report.files.append(ingest_file(store, path, meta, options, lease))
+            except StoreBusy as e:  # another process kept the store: report what is not loaded
+                report.files.extend(FileReport(str(p), BUSY, reason=str(e)) for p, _ in items[n - 1 :])
+                break
             lease.maybe_release()
     finally:
-        lease.release()
+        with suppress(StoreBusy):
+            lease.release()
     return report

@@ -22,7 +22,18 @@ import orjson
 from ingest.errors import Rejected, UnsupportedFormat
 
 SARIF_SUFFIXES = (".sarif", ".json", ".sarif.json")
-MAX_DECOMPRESSED_BYTES = int(os.environ.get("FINDINGS_MAX_FILE_BYTES", 2 * 1024**3))
+MAX_DECOMPRESSED_BYTES = 2 * 1024**3  # default; $FINDINGS_MAX_FILE_BYTES overrides at call time
+
+
+def max_file_bytes() -> int:
+    """The limit on a file's (decompressed) size: $FINDINGS_MAX_FILE_BYTES, read on every call."""
+    value = os.environ.get("FINDINGS_MAX_FILE_BYTES")
+    try:
+        return int(value) if value else MAX_DECOMPRESSED_BYTES
+    except ValueError:
+        return MAX_DECOMPRESSED_BYTES
+
+
 SUPPORTED_VERSION = "2.1.0"
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOMS = (
@@ -108,8 +119,9 @@ def _gunzip(data: bytes, limit: int) -> bytes:
     return bytes(out)
 
 
-def read_bytes(path: Path, limit: int = MAX_DECOMPRESSED_BYTES) -> bytes:
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
     """The file's bytes, decompressed when it is gzip (by magic number or a ``.gz`` name)."""
+    limit = max_file_bytes() if limit is None else limit
     try:
         size = path.stat().st_size
         if size > limit:
@@ -201,7 +213,7 @@ def _kind(value: Any) -> str:
     return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
-def load_log(path: Path, limit: int = MAX_DECOMPRESSED_BYTES) -> RawLog:
+def load_log(path: Path, limit: int | None = None) -> RawLog:
     """Read, decompress, decode, parse and shape-check one file."""
     data = read_bytes(path, limit)
     digest = hashlib.sha256(data).hexdigest()

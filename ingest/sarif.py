@@ -587,7 +587,7 @@ def run_header(
     if scanned_at is None:
         scanned_at, source = mtime, "file-mtime"
         warnings.append(
-            f"run {run_index}: no scan time given or in the SARIF; using the file's modification time "
+            f"run {run_index}: no usable scan time given or in the SARIF; using the file's modification time "
             f"{mtime.isoformat(timespec='seconds')}Z"
         )
     name = driver["name"] if isinstance(driver.get("name"), str) else ""

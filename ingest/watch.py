@@ -38,7 +38,6 @@ import signal
 import sys
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,7 +47,7 @@ from typing import Any, TextIO
 from ingest.errors import ExitCode, Rejected
 from ingest.load import record_rejection
 from ingest.models import ScanMeta
-from ingest.pipeline import ALREADY, LOADED, REJECTED, FileReport, ingest_file
+from ingest.pipeline import ALREADY, LOADED, REJECTED, FileReport, ingest_file, printable
 from ingest.reader import is_sarif_name
 from ingest.sarif import Options, parse_time
 from store.db import Store, StoreBusy, StoreError
@@ -92,14 +91,6 @@ def sidecar_of(path: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
-
-
-def printable(text: str) -> str:
-    """Text safe for a terminal line: control, bidi and other format characters shown escaped."""
-    return "".join(
-        ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" else ch.encode("unicode_escape").decode("ascii")
-        for ch in text
-    )
 
 
 # --------------------------------------------------------------------------------------- metadata

@@ -29,6 +29,7 @@ DEFAULT_DB = Path("data") / "findings.duckdb"
 ENV_DB = "FINDINGS_DB"
 ENV_TIMEOUT = "FINDINGS_DB_TIMEOUT"
 DEFAULT_TIMEOUT_S = 60.0
+MAX_POLL_S = 0.03
 
 # Every extension beyond the built-in ones would try the network: fail fast instead (FACTS).
 _DUCKDB_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
@@ -97,8 +98,10 @@ class Store:
         return sa.create_engine(self.url, poolclass=NullPool, connect_args=args)
 
     def _connect(self, read_only: bool) -> tuple[sa.Engine, Connection]:
+        """Open, retrying on another process's lock until the timeout. Polls stay short (≤ 30 ms)
+        so that a reader gets in during the pause a batch writer leaves between its leases."""
         deadline = time.monotonic() + self.timeout_s
-        delay = 0.02
+        delay = 0.005
         while True:
             engine = self._engine(read_only)
             try:
@@ -107,13 +110,14 @@ class Store:
                 engine.dispose()
                 if not _is_lock_error(e):
                     raise StoreError(f"cannot open {self}: {e.orig}") from e
-                if time.monotonic() + delay > deadline:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
                     raise StoreBusy(
                         f"the database {self.path or self.url} stayed locked by another process for "
                         f"{self.timeout_s:.0f} s (set {ENV_TIMEOUT} to wait longer)"
                     ) from e
-                time.sleep(delay * (1 + random.random()))  # noqa: S311 (jitter, not crypto)
-                delay = min(delay * 2, 1.0)
+                time.sleep(min(remaining, delay * (1 + random.random())))  # noqa: S311 (jitter, not crypto)
+                delay = min(delay * 2, MAX_POLL_S)
 
     def ensure(self) -> None:
         """Create the file and apply pending migrations (a short write)."""

@@ -1,0 +1,363 @@
+"""The inbox job (issue 6 §4): ``python -m ingest watch DIR`` loads what pipelines drop, with metadata
+from a sidecar or the file name, moves each file to archive/ or rejected/ (with a reason), waits for
+files still being written, and never loses or doubles a file across restarts and crashes."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import json
+import os
+import random
+import signal
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest import watch
+from ingest.cli import main as ingest_main
+from ingest.models import ScanMeta
+from store.db import Store, query_rows
+from tests.conftest import result, sarif_log
+from tests.test_concurrency import busy_exit_code, hold_lock, python
+
+FAST = ("--settle", "0.1", "--interval", "0.05")
+
+
+def scan(tool: str = "inbox-tool", n: int = 3, **run_extra: Any) -> bytes:
+    return json.dumps(
+        sarif_log([result(f"{tool}-R{i}", line=i + 1) for i in range(n)], tool=tool, **run_extra)
+    ).encode()
+
+
+def run_once(inbox: Path, db: Path, *extra: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = watch.main([str(inbox), "--db", str(db), "--once", *FAST, *extra])
+    return int(code), out.getvalue(), err.getvalue()
+
+
+def rows(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    with Store(db).read() as conn:
+        return query_rows(conn, sql, params or [])
+
+
+def scans_by_name(db: Path) -> dict[str, tuple[Any, ...]]:
+    found = rows(
+        db,
+        "select f.path, s.project, s.branch, s.commit_sha, s.scanned_at, s.category, s.scanned_at_source "
+        "from scans s join files f using (file_key)",
+    )
+    return {Path(r[0]).name: r[1:] for r in found}
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    path = tmp_path / "inbox"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "watch.duckdb"
+
+
+# ------------------------------------------------------------------------------------------ metadata
+def test_sidecar_metadata_and_archive(inbox: Path, db: Path) -> None:
+    (inbox / "scan.sarif.meta.json").write_text(
+        json.dumps(
+            {
+                "project": "acme/web",
+                "branch": "release",
+                "commit": "abc1234",
+                "scanned_at": "2026-03-01T12:00:00+02:00",
+                "category": "/language:python",
+                "source_root": None,
+            }
+        )
+    )
+    (inbox / "scan.sarif").write_bytes(scan("tool-a"))
+    (inbox / "other.meta.json").write_text(json.dumps({"project": "acme/api", "scanned_at": "2026-03-02"}))
+    (inbox / "other.sarif.json.gz").write_bytes(gzip.compress(scan("tool-b")))
+    code, out, err = run_once(inbox, db)
+    assert code == 0, err
+    assert "scan.sarif: loaded 1 scan(s), 3 occurrence(s) → archive/scan.sarif" in out
+    assert "other.sarif.json.gz: loaded" in out
+    got = scans_by_name(db)
+    assert got["scan.sarif"] == (
+        "acme/web",
+        "release",
+        "abc1234",
+        datetime(2026, 3, 1, 10),
+        "/language:python",
+        "given",
+    )
+    assert got["other.sarif.json.gz"][:4] == ("acme/api", "default", None, datetime(2026, 3, 2))
+    assert listing(inbox) == [
+        "archive/other.sarif.json.gz",
+        "archive/other.sarif.json.gz.meta.json",
+        "archive/scan.sarif",
+        "archive/scan.sarif.meta.json",
+    ]
+
+
+def test_file_name_pattern(inbox: Path, db: Path) -> None:
+    a = "acme+web__feature+login__3f2a1b9__20260301T120000Z.sarif.gz"
+    b = "acme+api__main____20260302T000000Z__nightly+deps.sarif"
+    plain = "just-a-scan.sarif"
+    (inbox / a).write_bytes(gzip.compress(scan("tool-a")))
+    (inbox / b).write_bytes(scan("tool-b"))
+    (inbox / plain).write_bytes(
+        scan(
+            "tool-c",
+            versionControlProvenance=[{"repositoryUri": "https://git.example/acme/lib", "revisionId": "c0ffee"}],
+            invocations=[{"endTimeUtc": "2026-03-03T00:00:00Z"}],
+        )
+    )
+    code, _, err = run_once(inbox, db)
+    assert code == 0, err
+    got = scans_by_name(db)
+    assert got[a][:5] == ("acme/web", "feature/login", "3f2a1b9", datetime(2026, 3, 1, 12), "")
+    assert got[b][:5] == ("acme/api", "main", None, datetime(2026, 3, 2), "nightly/deps")
+    assert got[plain][:4] == ("acme/lib", "default", "c0ffee", datetime(2026, 3, 3))  # from the SARIF
+    assert listing(inbox) == sorted(f"archive/{n}" for n in (a, b, plain))
+
+
+def test_meta_from_name_unit() -> None:
+    assert watch.meta_from_name("scan.sarif") is None
+    assert watch.meta_from_name("a__b.sarif") is None
+    assert watch.meta_from_name("p__b__c__20260101T000000Z.json") == ScanMeta(
+        project="p", branch="b", commit="c", scanned_at=datetime(2026, 1, 1)
+    )
+    assert watch.split_suffix("x.y.sarif.json.gz") == ("x.y", ".sarif.json.gz")
+    assert watch.printable("a\x1b[2J\nb\u202ec") == "a\\x1b[2J\\nb\\u202ec"
+
+
+# ---------------------------------------------------------------------------------------- rejections
+def test_rejected_files_get_a_reason_and_the_others_load(inbox: Path, db: Path) -> None:
+    (inbox / "good.sarif").write_bytes(scan())
+    (inbox / "broken.sarif").write_bytes(b'{"version": "2.1.0", "runs": [')
+    (inbox / "badmeta.sarif").write_bytes(scan("tool-m"))
+    (inbox / "badmeta.sarif.meta.json").write_text(json.dumps({"project": "p", "colour": "red"}))
+    (inbox / "badtime.sarif").write_bytes(scan("tool-t"))
+    (inbox / "badtime.meta.json").write_text(json.dumps({"scanned_at": "yesterday"}))
+    (inbox / "p__b__c__2026-03-01.sarif").write_bytes(scan("tool-n"))
+    code, out, err = run_once(inbox, db)
+    assert code == 3, (out, err)
+    assert "good.sarif: loaded" in out
+    reasons = {
+        p.name.removesuffix(".reason.txt"): p.read_text().splitlines()[0]
+        for p in (inbox / "rejected").glob("*.reason.txt")
+    }
+    assert set(reasons) == {"broken.sarif", "badmeta.sarif", "badtime.sarif", "p__b__c__2026-03-01.sarif"}
+    assert "invalid JSON" in reasons["broken.sarif"]
+    assert "sidecar badmeta.sarif.meta.json: unknown key(s) colour" in reasons["badmeta.sarif"]
+    assert "scanned_at 'yesterday' is not an ISO 8601 time" in reasons["badtime.sarif"]
+    assert "is not a UTC time written YYYYMMDDTHHMMSSZ" in reasons["p__b__c__2026-03-01.sarif"]
+    for name, reason in reasons.items():
+        assert f"{name}: rejected: {reason} → rejected/{name}" in err
+    assert listing(inbox) == [
+        "archive/good.sarif",
+        "rejected/badmeta.sarif",
+        "rejected/badmeta.sarif.meta.json",
+        "rejected/badmeta.sarif.reason.txt",
+        "rejected/badtime.sarif",
+        "rejected/badtime.sarif.meta.json",
+        "rejected/badtime.sarif.reason.txt",
+        "rejected/broken.sarif",
+        "rejected/broken.sarif.reason.txt",
+        "rejected/p__b__c__2026-03-01.sarif",
+        "rejected/p__b__c__2026-03-01.sarif.reason.txt",
+    ]
+    assert rows(db, "select count(*) from files") == [(1,)]
+    assert "Traceback" not in err
+
+
+def test_subfolders_collisions_and_what_is_ignored(inbox: Path, db: Path) -> None:
+    (inbox / "team-a").mkdir()
+    (inbox / "team-a" / "scan.sarif").write_bytes(scan("tool-a"))
+    (inbox / ".hidden").mkdir()
+    (inbox / ".hidden" / "x.sarif").write_bytes(scan("tool-h"))
+    (inbox / "notes.txt").write_text("not a scan")
+    (inbox / "big.sarif.part").write_bytes(scan("tool-p"))
+    (inbox / ".big.sarif").write_bytes(scan("tool-dot"))
+    (inbox / "archive").mkdir()
+    (inbox / "archive" / "old.sarif").write_bytes(scan("tool-old"))
+    (inbox / "scan.sarif").write_bytes(scan("tool-1"))
+    assert run_once(inbox, db)[0] == 0
+    (inbox / "scan.sarif").write_bytes(scan("tool-2"))  # the same name again, other content
+    code, out, _ = run_once(inbox, db)
+    assert code == 0
+    assert "scan.sarif: loaded 1 scan(s), 3 occurrence(s) → archive/scan~1.sarif" in out
+    assert listing(inbox) == [
+        ".big.sarif",
+        ".hidden/x.sarif",
+        "archive/old.sarif",
+        "archive/scan.sarif",
+        "archive/scan~1.sarif",
+        "archive/team-a/scan.sarif",
+        "big.sarif.part",
+        "notes.txt",
+    ]
+    assert sorted(r[0] for r in rows(db, "select tool from scans")) == ["tool-1", "tool-2", "tool-a"]
+
+
+def test_hostile_file_name_is_printed_escaped(inbox: Path, db: Path) -> None:
+    name = "evil\x1b[31m\u202e\n.sarif"
+    (inbox / name).write_bytes(b"{")
+    code, out, err = run_once(inbox, db)
+    assert code == 3
+    lines = [line for line in err.splitlines() if "rejected:" in line]
+    assert len(lines) == 1
+    assert "evil\\x1b[31m\\u202e\\n.sarif: rejected: invalid JSON" in lines[0]
+    for ch in ("\x1b", "\u202e"):
+        assert ch not in out + err
+    assert (inbox / "rejected" / (name + ".reason.txt")).exists()
+
+
+# ------------------------------------------------------------------------------- files being written
+def test_file_still_being_written_is_loaded_complete(inbox: Path, db: Path) -> None:
+    data = scan("slow-tool", n=40)
+    half = len(data) // 2
+    store = Store(db)
+    w = watch.Watcher(inbox.resolve(), store, settle_s=0.8, out=io.StringIO(), err=io.StringIO())
+    stop = threading.Event()
+    thread = threading.Thread(target=watch.watch, args=(w, 0.05, False, stop), daemon=True)
+    thread.start()
+    try:
+        path = inbox / "slow.sarif"
+        with path.open("wb") as fh:
+            fh.write(data[:half])
+            fh.flush()
+            time.sleep(0.4)  # a pause shorter than --settle: the watcher must not touch it
+            assert path.exists()
+            fh.write(data[half:])
+        deadline = time.monotonic() + 15
+        while not (inbox / "archive" / "slow.sarif").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert (inbox / "archive" / "slow.sarif").read_bytes() == data
+    assert rows(db, "select count(*), sum(occurrences) from files") == [(1, 40)]
+    assert rows(db, "select count(*) from rejections") == [(0,)]
+
+
+def test_loop_mode_picks_up_files_as_they_arrive(inbox: Path, db: Path) -> None:
+    store = Store(db)
+    out = io.StringIO()
+    w = watch.Watcher(inbox.resolve(), store, settle_s=0.1, out=out, err=io.StringIO())
+    stop = threading.Event()
+    thread = threading.Thread(target=watch.watch, args=(w, 0.05, False, stop), daemon=True)
+    thread.start()
+    try:
+        for i in range(3):
+            tmp = inbox / f"drop{i}.sarif.tmp"
+            tmp.write_bytes(scan(f"tool-{i}"))
+            tmp.rename(inbox / f"drop{i}.sarif")  # the recommended way: write, then rename
+            time.sleep(0.1)
+        deadline = time.monotonic() + 15
+        while len(list((inbox / "archive").glob("*.sarif"))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert listing(inbox) == [f"archive/drop{i}.sarif" for i in range(3)]
+    assert rows(db, "select count(*) from files") == [(3,)]
+
+
+# ---------------------------------------------------------------------------------- restart and crash
+def test_restart_after_load_before_move_is_already_loaded(inbox: Path, db: Path) -> None:
+    """A crash between the load and the move leaves a loaded file in the inbox (and, after a crash
+    between the two moves, a lone sidecar): the next run archives it as "already loaded"."""
+    name = "acme+web__main__abc__20260301T120000Z.sarif"
+    (inbox / name).write_bytes(scan())
+    (inbox / "side.sarif").write_bytes(scan("tool-s"))
+    (inbox / "side.sarif.meta.json").write_text(json.dumps({"project": "acme/side"}))
+    # What the watcher would have loaded before crashing: the same bytes with the same metadata.
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert (
+            ingest_main(
+                [
+                    "sarif",
+                    str(inbox / name),
+                    "--db",
+                    str(db),
+                    "--project",
+                    "acme/web",
+                    "--branch",
+                    "main",
+                    "--commit",
+                    "abc",
+                    "--scanned-at",
+                    "2026-03-01T12:00:00Z",
+                ]
+            )
+            == 0
+        )
+        assert ingest_main(["sarif", str(inbox / "side.sarif"), "--db", str(db), "--project", "acme/side"]) == 0
+    code, out, err = run_once(inbox, db)
+    assert code == 0, err
+    assert f"{name}: already loaded → archive/{name}" in out
+    assert "side.sarif: already loaded → archive/side.sarif" in out
+    assert rows(db, "select count(*) from files") == [(2,)]
+    # A second run finds nothing to do.
+    code, out, err = run_once(inbox, db)
+    assert (code, out) == (0, "")
+    assert rows(db, "select count(*) from files") == [(2,)]
+
+
+def test_kill_9_of_the_watcher_loses_and_doubles_nothing(inbox: Path, db: Path) -> None:
+    rng = random.Random(int(os.environ.get("CRASH_SEED", random.randrange(1 << 30))))
+    names = []
+    for i in range(12):
+        name = f"acme+p{i % 3}__main__c{i}__202603{i + 1:02d}T000000Z.sarif"
+        (inbox / name).write_bytes(scan(f"tool-{i % 4}"))
+        names.append(name)
+    for _ in range(2):
+        proc = python("-m", "ingest.watch", str(inbox), "--db", str(db), *FAST, env={"PYTHONUNBUFFERED": "1"})
+        assert proc.stdout is not None
+        for _ in range(rng.randrange(1, 4)):
+            if not proc.stdout.readline():
+                break
+        time.sleep(rng.uniform(0, 0.1))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        proc.communicate()
+    code, _, err = run_once(inbox, db)
+    assert code == 0, err
+    assert listing(inbox) == sorted(f"archive/{n}" for n in names)
+    assert rows(db, "select count(*), count(distinct path), sum(occurrences) from files") == [(12, 12, 36)]
+
+
+def test_busy_store_leaves_the_file_in_the_inbox(inbox: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (inbox / "wait.sarif").write_bytes(scan())
+    monkeypatch.setenv("FINDINGS_DB_TIMEOUT", "0.5")
+    locker = hold_lock(db, 60)
+    try:
+        code, out, err = run_once(inbox, db)
+    finally:
+        locker.kill()
+        locker.wait()
+    assert code == busy_exit_code(), (out, err)
+    assert "stayed locked" in err and "wait.sarif stays in the inbox" in err
+    assert listing(inbox) == ["wait.sarif"]
+    assert run_once(inbox, db)[0] == 0  # once the lock is gone, it loads and moves
+    assert listing(inbox) == ["archive/wait.sarif"]
+
+
+def test_usage_errors(tmp_path: Path) -> None:
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert watch.main([str(tmp_path / "missing"), "--once"]) == 2
+    assert "not a directory" in err.getvalue()
