@@ -294,9 +294,15 @@ def main() -> int:
     res["store_1m_occurrences"] = occurrences_1m
 
     scan = new_scan(out, WORK)
+    save = lambda: Path(args.out).write_text(json.dumps(res, indent=2, default=str) + "\n")  # noqa: E731
+    save()
+    print(f"ingest done: {json.dumps(rows, default=str)}", flush=True)
     res["incremental"] = {"1M": incremental(db1, scan, "1m")}
     res["latency_1m"] = latencies(db1)
+    save()
+    print("1M latencies done", flush=True)
     res["pages_1m"] = page_times(db1)
+    save()
     if not args.skip_10m:
         db10 = WORK / "bench-10m.duckdb"
         db10.unlink(missing_ok=True)
