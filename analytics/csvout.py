@@ -9,6 +9,7 @@ import math
 from datetime import UTC, date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -55,12 +56,66 @@ def cell(value: Any) -> str:
     return neutralise(str(value))
 
 
-def to_csv(df: pd.DataFrame) -> str:
+def to_csv_cellwise(df: pd.DataFrame) -> str:
+    """The reference: every value through ``cell``. ``to_csv`` must give the same bytes."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([neutralise(str(c)) for c in df.columns])
     for row in df.itertuples(index=False, name=None):
         writer.writerow([cell(v) for v in row])
+    return out.getvalue()
+
+
+def _text_column(s: pd.Series) -> pd.Series:
+    """Strings: NULL → empty, formula-looking cells prefixed (vectorised)."""
+    isna = s.isna()
+    text = s.where(~isna, "").astype(str)
+    risky = text.str.startswith(FORMULA_PREFIXES)
+    return text.where(~risky, "'" + text)
+
+
+def _float(value: float) -> str:
+    if value != value:  # NaN
+        return ""
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    rounded = round(value, FLOAT_DECIMALS)
+    return str(int(rounded)) if rounded.is_integer() else repr(rounded)
+
+
+def _float_column(s: pd.Series) -> pd.Series:
+    """Python's correctly rounded ``round`` per value (numpy's differs in the last digit)."""
+    values = s.to_numpy(dtype="float64", na_value=np.nan).tolist()
+    return pd.Series([_float(v) for v in values], index=s.index, dtype=object)
+
+
+def _column(s: pd.Series) -> pd.Series:
+    """One column as CSV text, vectorised by dtype; anything unusual goes value by value."""
+    dtype = s.dtype
+    if pd.api.types.is_bool_dtype(dtype) and not s.isna().any():
+        return s.map({True: "true", False: "false"})
+    if pd.api.types.is_integer_dtype(dtype):
+        return s.astype("string").fillna("").astype(object)
+    if pd.api.types.is_float_dtype(dtype):
+        return _float_column(s)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        if getattr(dtype, "tz", None) is not None:
+            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        return s.dt.strftime("%Y-%m-%dT%H:%M:%SZ").fillna("").astype(object)
+    if pd.api.types.is_string_dtype(dtype):
+        sample = s.dropna()
+        if sample.map(type).eq(str).all():
+            return _text_column(s)
+    return s.map(cell)
+
+
+def to_csv(df: pd.DataFrame) -> str:
+    """SPEC §9 CSV of a DataFrame, column-wise (a million rows in seconds, not minutes)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow([neutralise(str(c)) for c in df.columns])
+    if len(df):
+        text = pd.DataFrame({i: _column(df[c]).to_numpy(dtype=object) for i, c in enumerate(df.columns)})
+        text.to_csv(out, header=False, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     return out.getvalue()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -66,13 +66,21 @@ def _groups(by: Sequence[str]) -> tuple[list[str], str, str]:
 
 
 def window(store: Store, filters: Filters, settings: Settings) -> Window:
-    """The filters' window with defaults: first episode's opening .. now."""
+    """The filters' window with defaults: first episode's opening .. now. The first opening is
+    remembered for the duration of a ``store.session()`` (a page render asks many times)."""
     until = filters.window_end()
     if filters.since is not None:
         return Window(filters.since, until)
-    cte, params = _base(filters, settings)
-    with store.read() as conn:
-        first = query_df(conn, f"WITH {cte} SELECT min(opened_at) AS t FROM ep", params)["t"].iloc[0]
+    memo = store.session_memo()
+    key = ("first_opened", replace(filters, since=None, until=None), tuple(settings.sla_days.items()))
+    if memo is not None and key in memo:
+        first = memo[key]
+    else:
+        cte, params = _base(filters, settings)
+        with store.read() as conn:
+            first = query_df(conn, f"WITH {cte} SELECT min(opened_at) AS t FROM ep", params)["t"].iloc[0]
+        if memo is not None:
+            memo[key] = first
     since = until - timedelta(days=1) if pd.isna(first) else pd.Timestamp(first).to_pydatetime()
     return Window(min(since, until), until)
 
@@ -296,11 +304,11 @@ def km_medians(
         return pd.DataFrame(columns=[*keys, "km_median_days"])
     if not keys:
         return pd.DataFrame([{"km_median_days": km_summary(curve).median_days}])
-    rows = []
-    for key, grp in curve.groupby(keys, dropna=False, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(keys, key, strict=True)), "km_median_days": km_summary(grp).median_days})
-    return pd.DataFrame(rows)
+    # per group, the first duration at which the curve reaches 0.5 (vectorised: no loop over groups)
+    groups = curve[keys].drop_duplicates()
+    reached = curve[curve["survival"] <= 0.5 + 1e-12].groupby(keys, dropna=False, sort=False)["days"].min()
+    medians = reached.rename("km_median_days").reset_index()
+    return groups.merge(medians, on=keys, how="left")
 
 
 # ------------------------------------------------------------------------------ backlog and flow

@@ -131,7 +131,14 @@ def _write_query(
 
 def download(df: pd.DataFrame, name: str, key: str) -> None:
     """A CSV download of exactly what ``python -m analytics export`` writes for these filters."""
-    st.download_button(f"Download {name}.csv", to_csv_bytes(df), file_name=f"{name}.csv", mime="text/csv", key=key)
+    st.download_button(  # the CSV is made only when clicked (deferred), not on every render
+        f"Download {name}.csv",
+        lambda: to_csv_bytes(df),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=key,
+        on_click="ignore",
+    )
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$])")

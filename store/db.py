@@ -159,10 +159,18 @@ class Store:
             return
         with self.read() as conn:
             self._local.conn = conn
+            self._local.memo = {}
             try:
                 yield self
             finally:
                 self._local.conn = None
+                self._local.memo = None
+
+    def session_memo(self) -> dict[Any, Any] | None:
+        """A dict that lives as long as this thread's ``session()`` (None outside one): for
+        values that cannot change while the session's single connection sees one snapshot."""
+        memo: dict[Any, Any] | None = getattr(self._local, "memo", None)
+        return memo
 
     @contextmanager
     def connect_rw(self) -> Iterator[Connection]:
