@@ -350,6 +350,34 @@ def backlog(
     return df.reindex(columns=cols).sort_values(["period_start", *names], kind="stable").reset_index(drop=True)
 
 
+def _per_period(
+    store: Store,
+    filters: Filters,
+    by: Sequence[str],
+    period: str | None,
+    settings: Settings,
+    template: str,
+    counts: Sequence[str],
+) -> pd.DataFrame:
+    """Run a ``{cte} {cal} {select} {using}`` template over the period calendar (or the whole
+    window as one period), label the periods, keep empty ones, and make the counts integers."""
+    names, select, _ = _groups(by)
+    w = window(store, filters, settings)
+    cte, params = _base(filters, settings)
+    if period:
+        params |= _calendar(w, period, settings)
+    else:
+        params |= {"cal_start": [w.since], "cal_end": [w.until], "cal_label": ["window"]}
+    using = "".join(f", {n}" for n in names)
+    df = _run(store, template.format(cte=cte, cal=CALENDAR_CTE, select=select, using=using), params)
+    labels = dict(zip(params["cal_start"], params["cal_label"], strict=True))
+    df["period"] = [labels.get(pd.Timestamp(t).to_pydatetime()) for t in df["period_start"]] if len(df) else []
+    df = _complete_periods(df, params, names)
+    for col in counts:
+        df[col] = df[col].fillna(0).astype("int64")
+    return df
+
+
 FLOW_SQL = """
 WITH {cte}, {cal},
 opened AS (
@@ -384,20 +412,10 @@ def flow(
     reopened, reopen_rate.
     """
     settings = settings or Settings()
-    names, select, _ = _groups(by)
-    w = window(store, filters, settings)
-    cte, params = _base(filters, settings)
-    if period:
-        params |= _calendar(w, period, settings)
-    else:
-        params |= {"cal_start": [w.since], "cal_end": [w.until], "cal_label": ["window"]}
-    using = "".join(f", {n}" for n in names)
-    df = _run(store, FLOW_SQL.format(cte=cte, cal=CALENDAR_CTE, select=select, using=using), params)
-    labels = dict(zip(params["cal_start"], params["cal_label"], strict=True))
-    df["period"] = [labels.get(pd.Timestamp(t).to_pydatetime()) for t in df["period_start"]] if len(df) else []
-    df = _complete_periods(df, params, names)
-    for col in ("inflow", "outflow", "fixed", "suppressed", "reopened"):
-        df[col] = df[col].fillna(0).astype("int64")
+    names = [n for n, _ in group_exprs(by)]
+    df = _per_period(
+        store, filters, by, period, settings, FLOW_SQL, ("inflow", "outflow", "fixed", "suppressed", "reopened")
+    )
     df["net"] = df["inflow"] - df["outflow"]
     df["reopen_rate"] = (df["reopened"] / df["outflow"]).where(df["outflow"] > 0)
     cols = [
@@ -493,20 +511,10 @@ def sla(
     compliance, overdue_open.
     """
     settings = settings or Settings()
-    names, select, _ = _groups(by)
-    w = window(store, filters, settings)
-    cte, params = _base(filters, settings)
-    if period:
-        params |= _calendar(w, period, settings)
-    else:
-        params |= {"cal_start": [w.since], "cal_end": [w.until], "cal_label": ["window"]}
-    using = "".join(f", {n}" for n in names)
-    df = _run(store, SLA_SQL.format(cte=cte, cal=CALENDAR_CTE, select=select, using=using), params)
-    labels = dict(zip(params["cal_start"], params["cal_label"], strict=True))
-    df["period"] = [labels.get(pd.Timestamp(t).to_pydatetime()) for t in df["period_start"]] if len(df) else []
-    df = _complete_periods(df, params, names)
-    for col in ("closed_with_sla", "closed_within_sla", "overdue_open"):
-        df[col] = df[col].fillna(0).astype("int64")
+    names = [n for n, _ in group_exprs(by)]
+    df = _per_period(
+        store, filters, by, period, settings, SLA_SQL, ("closed_with_sla", "closed_within_sla", "overdue_open")
+    )
     df["compliance"] = (df["closed_within_sla"] / df["closed_with_sla"]).where(df["closed_with_sla"] > 0)
     cols = ["period_start", "period", *names, "closed_with_sla", "closed_within_sla", "compliance", "overdue_open"]
     if not period:
