@@ -54,6 +54,16 @@ def _aging(store: Store, r: Request) -> pd.DataFrame:
     return remediation.aging(store, r.filters, r.by, r.settings)
 
 
+def _overdue(store: Store, r: Request) -> pd.DataFrame:
+    return remediation.overdue(store, r.filters, r.settings)
+
+
+def _scans(store: Store, r: Request) -> pd.DataFrame:
+    from analytics import catalog
+
+    return catalog.scans(store, r.filters)
+
+
 def _dora(store: Store, r: Request) -> pd.DataFrame:
     from analytics import dora
 
@@ -77,6 +87,8 @@ KINDS: dict[str, Callable[[Store, Request], pd.DataFrame]] = {
     "aging": _aging,
     "dora": _dora,
     "sprint-report": _sprint_report,
+    "overdue": _overdue,
+    "scans": _scans,
 }
 
 
