@@ -29,7 +29,12 @@ if per_project.empty or int(per_project["deployments"].sum()) == 0:
     st.stop()
 
 row = pooled.iloc[0]
-CLASS_ICON = {"elite": "🟢 elite", "high": "🔵 high", "medium": "🟠 medium", "low": "🔴 low"}
+CLASS_ICON = {
+    "elite": ":green[**elite**]",
+    "high": ":blue[**high**]",
+    "medium": ":orange[**medium**]",
+    "low": ":red[**low**]",
+}
 
 
 def klass(value: object) -> str:
