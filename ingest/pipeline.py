@@ -7,11 +7,16 @@ and recorded in ``rejections``; the others still load.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, suppress
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
@@ -19,7 +24,7 @@ from sqlalchemy.engine import Connection
 from ingest.errors import Rejected
 from ingest.lifecycle import recompute_dirty
 from ingest.load import Known, LoadOutcome, record_rejection_in, write_file
-from ingest.models import ScanMeta
+from ingest.models import ParsedFile, ScanMeta
 from ingest.reader import load_log
 from ingest.sarif import Options, normalise
 from store.db import Store, StoreBusy
@@ -132,46 +137,111 @@ class _Lease:
             cm.__exit__(None, None, None)
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A file read and normalised (in this process or a worker), ready to be stored."""
+
+    path: Path
+    meta: ScanMeta
+    parsed: ParsedFile | None
+    sha: str | None
+    reason: str | None
+
+
+_DEFECTS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, OSError, MemoryError)
+
+
+def prepare(path: Path, meta: ScanMeta, options: Options | None = None) -> Prepared:
+    """Read and normalise one file; bad input becomes a reason, never an exception."""
+    sha: str | None = None
+    try:
+        raw = load_log(path)
+        sha = raw.sha256
+        return Prepared(path, meta, normalise(raw, meta, options), sha, None)
+    except Rejected as e:
+        reason = str(e)
+    except RecursionError:
+        reason = "structure nested too deeply"
+    except _DEFECTS as e:
+        # A defect of ours or an input shape we did not foresee: reject the file, keep going.
+        log.exception("unexpected error on %s", path)
+        reason = f"could not be normalised ({type(e).__name__}: {e})"
+    return Prepared(path, meta, None, sha, reason)
+
+
+def store_prepared(lease: _Lease, prep: Prepared) -> FileReport:
+    """Write one prepared file in one transaction (or record its rejection)."""
+    reason = prep.reason
+    if prep.parsed is not None:
+        conn = lease.conn()
+        try:
+            with conn.begin():
+                outcome: LoadOutcome = write_file(conn, prep.parsed, prep.meta, defer_lifecycle=True, known=lease.known)
+        except BaseException:
+            lease.known.rollback()
+            raise
+        lease.known.commit()
+        status = ALREADY if outcome.already_loaded else LOADED
+        return FileReport(str(prep.path), status, outcome.scans, outcome.occurrences, None, prep.parsed.warnings)
+    conn = lease.conn()
+    with conn.begin():
+        record_rejection_in(conn, str(prep.path), prep.sha, reason or "rejected")
+    return FileReport(str(prep.path), REJECTED, reason=reason)
+
+
 def ingest_file(
     store: Store, path: Path, meta: ScanMeta, options: Options | None = None, lease: _Lease | None = None
 ) -> FileReport:
     """Read, normalise and load one file (one transaction); never raises for bad input."""
-    sha: str | None = None
     own = lease is None
     lease = lease or _Lease(store, 0.0)
     try:
-        try:
-            raw = load_log(path)
-            sha = raw.sha256
-            parsed = normalise(raw, meta, options)
-            conn = lease.conn()
-            try:
-                with conn.begin():
-                    outcome: LoadOutcome = write_file(conn, parsed, meta, defer_lifecycle=True, known=lease.known)
-            except BaseException:
-                lease.known.rollback()
-                raise
-            lease.known.commit()
-        except Rejected as e:
-            reason = str(e)
-        except StoreBusy:
-            raise
-        except RecursionError:
-            reason = "structure nested too deeply"
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, OSError, MemoryError) as e:
-            # A defect of ours or an input shape we did not foresee: reject the file, keep going.
-            log.exception("unexpected error on %s", path)
-            reason = f"could not be normalised ({type(e).__name__}: {e})"
-        else:
-            status = ALREADY if outcome.already_loaded else LOADED
-            return FileReport(str(path), status, outcome.scans, outcome.occurrences, None, parsed.warnings)
-        conn = lease.conn()
-        with conn.begin():
-            record_rejection_in(conn, str(path), sha, reason)
-        return FileReport(str(path), REJECTED, reason=reason)
+        return store_prepared(lease, prepare(path, meta, options))
     finally:
         if own:
             lease.release()
+
+
+def _workers(files: int) -> int:
+    """Processes that read and normalise while this one writes: $FINDINGS_PARSE_WORKERS, else
+    up to 2 (one per spare core) for batches of 16 files or more; 0 or 1 = all in this process."""
+    configured = os.environ.get("FINDINGS_PARSE_WORKERS")
+    if configured is not None:
+        try:
+            return max(0, int(configured))
+        except ValueError:
+            return 0
+    return min(2, os.cpu_count() or 1) if files >= 16 else 0
+
+
+def _prepared_stream(
+    items: Sequence[tuple[Path, ScanMeta]], options: Options | None, workers: int
+) -> Iterator[Prepared]:
+    """Prepared files in input order; with workers, at most 2 per worker in flight (bounded
+    memory). A crashed worker pool falls back to this process for the rest."""
+    if workers <= 1:
+        for path, meta in items:
+            yield prepare(path, meta, options)
+        return
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["ingest.sarif", "ingest.reader"])
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            window: deque[Future[Prepared]] = deque()
+            pending = iter(items)
+            for path, meta in islice(pending, 2 * workers):
+                window.append(pool.submit(prepare, path, meta, options))
+            while window:
+                prep = window.popleft().result()
+                for path, meta in islice(pending, 1):
+                    window.append(pool.submit(prepare, path, meta, options))
+                done += 1
+                yield prep
+    except BrokenProcessPool:
+        log.warning("a normalising worker died; continuing in this process")
+        for path, meta in items[done:]:
+            yield prepare(path, meta, options)
 
 
 def ingest_many(
@@ -182,25 +252,29 @@ def ingest_many(
     missing: Sequence[tuple[str, str]] = (),
     lease_s: float | None = None,
 ) -> Report:
-    """Load many files, each in its own transaction, sharing one connection per write lease."""
+    """Load many files, each in its own transaction, sharing one connection per write lease;
+    other processes read and normalise the next files meanwhile (``_workers``)."""
     report = Report()
     lease = _Lease(store, WRITE_LEASE_S if lease_s is None else lease_s)
+    stream = _prepared_stream(items, options, _workers(len(items)))
     try:
         for arg, problem in missing:
             conn = lease.conn()
             with conn.begin():
                 record_rejection_in(conn, arg, None, problem)
             report.files.append(FileReport(arg, REJECTED, reason=problem))
-        for n, (path, meta) in enumerate(items, start=1):
+        for n, prep in enumerate(stream, start=1):
             if progress:
-                progress(n, len(items), str(path))
+                progress(n, len(items), str(prep.path))
             try:
-                report.files.append(ingest_file(store, path, meta, options, lease))
+                report.files.append(store_prepared(lease, prep))
             except StoreBusy as e:  # another process kept the store: report what is not loaded
                 report.files.extend(FileReport(str(p), BUSY, reason=str(e)) for p, _ in items[n - 1 :])
                 break
             lease.maybe_release()
     finally:
+        if hasattr(stream, "close"):
+            stream.close()
         with suppress(StoreBusy):
             lease.release()
     return report
