@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analytics import exports, sprints, tables
+from analytics import sprints, tables
 from app_pages import ui
 
 view: ui.View = st.session_state["view"]
@@ -66,5 +66,4 @@ for col, field, title in ((left, "rule_id", "Top rules"), (right, "cwe", "Top CW
 
 st.subheader("All sprints")
 st.dataframe(report, hide_index=True, width="stretch", key="sprint_table")
-csv_df = exports.export(view.store, "sprint-report", exports.Request(view.filters, (), None, view.settings))
-ui.download(csv_df, "sprint-report", "dl_sprint")
+ui.download(report, "sprint-report", "dl_sprint")  # = python -m analytics export sprint-report
