@@ -96,12 +96,12 @@ TRACED_INGEST = """
 import sys
 import ingest.pipeline as pipeline
 from ingest.cli import main
-inner = pipeline.ingest_file
+inner = pipeline.store_prepared  # what ingest_many calls once per file
 def traced(*args, **kwargs):
     report = inner(*args, **kwargs)
     print("@done", flush=True)
     return report
-pipeline.ingest_file = traced
+pipeline.store_prepared = traced
 sys.exit(main(sys.argv[1:]))
 """
 
