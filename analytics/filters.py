@@ -7,7 +7,7 @@ checked against a fixed list).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,10 +80,3 @@ def split_list(values: Sequence[str] | None) -> tuple[str, ...]:
     for value in values or ():
         out.extend(v.strip() for v in value.split(",") if v.strip())
     return tuple(dict.fromkeys(out))
-
-
-@dataclass(frozen=True)
-class Grouping:
-    by: tuple[str, ...] = ()
-    period: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)

@@ -12,7 +12,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -185,7 +185,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     if report.busy:
         return ExitCode.BUSY
     return ExitCode.REJECTED if report.rejected else ExitCode.OK
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

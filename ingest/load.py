@@ -233,12 +233,6 @@ def write_file(
     return LoadOutcome(parsed.file_key, False, len(parsed.scans), len(occ_rows), len(streams))
 
 
-def load_parsed(store: Store, parsed: ParsedFile, meta: ScanMeta) -> LoadOutcome:
-    """One file, one transaction."""
-    with store.write() as conn:
-        return write_file(conn, parsed, meta)
-
-
 def record_rejection_in(conn: Connection, path: str, sha256: str | None, reason: str) -> None:
     native(conn).execute(INSERT_REJECTION, [path, sha256, reason, datetime.now(UTC).replace(tzinfo=None)])
 

@@ -187,14 +187,8 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A read-write connection inside one transaction: committed on success, else rolled back."""
-        self.ensure()
-        engine, conn = self._connect(read_only=False)
-        try:
-            with conn.begin():
-                yield conn
-        finally:
-            conn.close()
-            engine.dispose()
+        with self.connect_rw() as conn, conn.begin():
+            yield conn
 
 
 def native(conn: Connection) -> Any:
