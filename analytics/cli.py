@@ -88,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(result, indent=2) if args.json else render_text(result))
             return ExitCode.OK
         request = Request(filters, split_list([args.by]) if args.by else (), args.period, settings)
-        text = to_csv(export(store, args.kind, request))
+        frame = export(store, args.kind, request)
+        text = to_csv(frame)
     except (StoreError, ConfigError, QueryError) as e:
         print(f"error: {e}", file=sys.stderr)
         return ExitCode.USAGE
@@ -96,5 +97,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(text)
     else:
         Path(args.output).write_text(text, encoding="utf-8", newline="")
-        print(f"wrote {args.output}: {text.count(chr(10)) - 1} row(s)", file=sys.stderr)
+        print(f"wrote {args.output}: {len(frame)} row(s)", file=sys.stderr)  # newlines in cells don't count
     return ExitCode.OK
