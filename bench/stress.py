@@ -241,7 +241,10 @@ def kills(work: Path, t: Tally, rounds: int, rng: random.Random) -> None:
     for i in range(rounds):
         folder = work / "crash" / f"round{i:02d}"
         make_sarif_files(folder, rng.randrange(8, 20), f"k{i}", results=RESULTS_PER_FILE)
-        was_killed, _ = start_and_kill(db, folder, rng)
+        env = {"FINDINGS_PARSE_WORKERS": "2", "FINDINGS_BATCH_RESULTS": "15"} if i % 2 else None
+        was_killed, _, left = start_and_kill(db, folder, rng, env)
+        if left:
+            t.crash(f"round {i}: worker processes {sorted(left)} outlived the killed ingest")
         killed += was_killed
         t.cases += 1
         problems = whole_file_problems(db)

@@ -49,6 +49,8 @@ def _scalar(value: Any) -> str | None:
 def tool_fingerprint(result: Mapping[str, Any], placeholders: frozenset[str]) -> ToolFingerprint | None:
     """SPEC §4 rules 1–2 for one result, ignoring placeholder values."""
     fps = result.get("fingerprints")
+    if fps is None and "partialFingerprints" not in result:
+        return None
     if isinstance(fps, dict):
         usable = {k: v for k, v in ((k, _scalar(v)) for k, v in fps.items()) if v is not None}
         usable = {k: v for k, v in usable.items() if not _is_placeholder(v, placeholders)}

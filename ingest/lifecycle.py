@@ -16,18 +16,21 @@ from sqlalchemy.engine import Connection
 
 from store.db import native
 
-# One statement set per stream; `?` is the stream id throughout.
-_SCANS_CTE = """
+# One statement per table for any number of streams; `$streams` is the list of stream ids.
+# A finding id belongs to exactly one stream (the stream key is part of it, SPEC §4).
+_IN_STREAMS = "stream_id IN (SELECT unnest($streams::VARCHAR[]))"
+_SCANS_CTE = f"""
     s AS (
-        SELECT scan_id, scanned_at,
-               row_number() OVER (ORDER BY scanned_at, file_sha256, scan_index, scan_id) AS k
-        FROM scans WHERE stream_id = $stream
+        SELECT scan_id, stream_id, scanned_at,
+               row_number() OVER (PARTITION BY stream_id
+                                  ORDER BY scanned_at, file_sha256, scan_index, scan_id) AS k
+        FROM scans WHERE {_IN_STREAMS}
     ),
     o AS (
-        SELECT oc.finding_id, s.k, bool_and(oc.suppressed) AS suppressed
+        SELECT oc.finding_id, s.stream_id, s.k, bool_and(oc.suppressed) AS suppressed
         FROM occurrences oc JOIN s USING (scan_id)
-        WHERE oc.stream_id = $stream
-        GROUP BY oc.finding_id, s.k
+        WHERE oc.{_IN_STREAMS}
+        GROUP BY oc.finding_id, s.stream_id, s.k
     )
 """
 
@@ -35,14 +38,18 @@ EPISODES_SQL = f"""
 INSERT INTO episodes
 WITH {_SCANS_CTE},
     p AS (
-        SELECT finding_id, k, k - row_number() OVER (PARTITION BY finding_id ORDER BY k) AS grp
+        SELECT finding_id, stream_id, k,
+               k - row_number() OVER (PARTITION BY finding_id ORDER BY k) AS grp
         FROM o WHERE NOT suppressed
     ),
-    isl AS (SELECT finding_id, min(k) AS k_open, max(k) AS k_last FROM p GROUP BY finding_id, grp),
-    first_seen AS (SELECT finding_id, min(k) AS k_first FROM o GROUP BY finding_id)
+    isl AS (
+        SELECT finding_id, stream_id, min(k) AS k_open, max(k) AS k_last
+        FROM p GROUP BY finding_id, stream_id, grp
+    ),
+    first_seen AS (SELECT finding_id, stream_id, min(k) AS k_first FROM o GROUP BY finding_id, stream_id)
 SELECT isl.finding_id,
        row_number() OVER (PARTITION BY isl.finding_id ORDER BY isl.k_open) AS seq,
-       $stream AS stream_id,
+       isl.stream_id,
        so.scanned_at AS opened_at,
        sc.scanned_at AS closed_at,
        CASE WHEN sc.scan_id IS NULL THEN 'open'
@@ -53,59 +60,77 @@ SELECT isl.finding_id,
        sl.scan_id AS last_seen_scan_id,
        sf.scanned_at AS first_seen_at
 FROM isl
-JOIN s so ON so.k = isl.k_open
-JOIN s sl ON sl.k = isl.k_last
-LEFT JOIN s sc ON sc.k = isl.k_last + 1
+JOIN s so ON so.stream_id = isl.stream_id AND so.k = isl.k_open
+JOIN s sl ON sl.stream_id = isl.stream_id AND sl.k = isl.k_last
+LEFT JOIN s sc ON sc.stream_id = isl.stream_id AND sc.k = isl.k_last + 1
 LEFT JOIN o sup ON sup.finding_id = isl.finding_id AND sup.k = isl.k_last + 1 AND sup.suppressed
 JOIN first_seen f ON f.finding_id = isl.finding_id
-JOIN s sf ON sf.k = f.k_first
+JOIN s sf ON sf.stream_id = f.stream_id AND sf.k = f.k_first
 """
 
 FINDINGS_SQL = f"""
 INSERT INTO findings
 WITH {_SCANS_CTE},
-    latest AS (
-        SELECT oc.*, s.scanned_at, s.k,
-               row_number() OVER (PARTITION BY oc.finding_id ORDER BY s.k DESC) AS rn,
-               min(s.scanned_at) OVER (PARTITION BY oc.finding_id) AS first_seen_at,
-               count(*) OVER (PARTITION BY oc.finding_id) AS scans_seen
+    latest AS (  -- the attributes of each finding's occurrence in its latest scan (highest k)
+        SELECT oc.finding_id,
+               arg_max(oc.stream_id, s.k) AS stream_id, arg_max(oc.rule_id, s.k) AS rule_id,
+               arg_max(oc.fingerprint, s.k) AS fingerprint,
+               arg_max(oc.fingerprint_source, s.k) AS fingerprint_source,
+               arg_max(oc.severity, s.k) AS severity, arg_max(oc.cwe, s.k) AS cwe,
+               arg_max(oc.cwes, s.k) AS cwes, arg_max(oc.path, s.k) AS path,
+               arg_max(oc.start_line, s.k) AS start_line, arg_max(oc.message, s.k) AS message,
+               min(s.scanned_at) AS first_seen_at, max(s.scanned_at) AS scanned_at,
+               count(*) AS scans_seen
         FROM occurrences oc JOIN s USING (scan_id)
-        WHERE oc.stream_id = $stream
+        WHERE oc.{_IN_STREAMS}
+        GROUP BY oc.finding_id
     ),
     ep AS (
         SELECT finding_id, count(*) AS episodes, arg_max(status, seq) AS last_status
-        FROM episodes WHERE stream_id = $stream GROUP BY finding_id
+        FROM episodes WHERE {_IN_STREAMS} GROUP BY finding_id
     )
-SELECT l.finding_id, $stream, st.project, st.branch, st.tool, st.category, l.rule_id,
+SELECT l.finding_id, l.stream_id, st.project, st.branch, st.tool, st.category, l.rule_id,
        l.fingerprint, l.fingerprint_source, l.severity, l.cwe, l.cwes,
        l.path, l.start_line, l.message, l.first_seen_at, l.scanned_at, l.scans_seen,
        coalesce(ep.last_status, 'suppressed'), coalesce(ep.episodes, 0)
 FROM latest l
-JOIN streams st ON st.stream_id = $stream
+JOIN streams st ON st.stream_id = l.stream_id
 LEFT JOIN ep USING (finding_id)
-WHERE l.rn = 1
 """
+
+DELETE_EPISODES = f"DELETE FROM episodes WHERE {_IN_STREAMS}"
+DELETE_FINDINGS = f"DELETE FROM findings WHERE {_IN_STREAMS}"
+MARK_DIRTY = "INSERT INTO dirty_streams SELECT unnest(?::VARCHAR[]), now()::TIMESTAMP ON CONFLICT DO NOTHING"
+CLEAR_DIRTY = "DELETE FROM dirty_streams WHERE stream_id IN (SELECT unnest(?::VARCHAR[]))"
 
 
 def recompute_streams(conn: Connection, stream_ids: Iterable[str]) -> None:
-    """Rebuild episodes and findings of the given streams (inside the caller's transaction)."""
+    """Rebuild episodes and findings of the given streams (inside the caller's transaction):
+    four statements, however many streams."""
+    ids = sorted(set(stream_ids))
+    if not ids:
+        return
     raw = native(conn)
-    for stream_id in sorted(set(stream_ids)):
-        params = {"stream": stream_id}
-        raw.execute("DELETE FROM episodes WHERE stream_id = $stream", params)
-        raw.execute(EPISODES_SQL, params)
-        raw.execute("DELETE FROM findings WHERE stream_id = $stream", params)
-        raw.execute(FINDINGS_SQL, params)
-
-
-MARK_DIRTY = "INSERT INTO dirty_streams VALUES (?, now()::TIMESTAMP) ON CONFLICT DO NOTHING"
+    params = {"streams": ids}
+    raw.execute(DELETE_EPISODES, params)
+    raw.execute(EPISODES_SQL, params)
+    raw.execute(DELETE_FINDINGS, params)
+    raw.execute(FINDINGS_SQL, params)
 
 
 def mark_dirty(conn: Connection, stream_ids: Iterable[str]) -> None:
-    """Record streams whose lifecycle is stale (inside the loading file's transaction)."""
-    raw = native(conn)
-    for stream_id in sorted(set(stream_ids)):
-        raw.execute(MARK_DIRTY, [stream_id])
+    """Record streams whose lifecycle is stale (inside the loading files' transaction)."""
+    ids = sorted(set(stream_ids))
+    if ids:
+        native(conn).execute(MARK_DIRTY, [ids])
+
+
+def recompute_now(conn: Connection, stream_ids: Iterable[str]) -> None:
+    """Rebuild the given streams and clear their dirty marks (inside the caller's transaction)."""
+    ids = sorted(set(stream_ids))
+    recompute_streams(conn, ids)
+    if ids:
+        native(conn).execute(CLEAR_DIRTY, [ids])
 
 
 def recompute_dirty(conn: Connection) -> int:
@@ -113,7 +138,5 @@ def recompute_dirty(conn: Connection) -> int:
     with conn.begin():
         raw = native(conn)
         stale = [row[0] for row in raw.execute("SELECT stream_id FROM dirty_streams ORDER BY 1").fetchall()]
-        if stale:
-            recompute_streams(conn, stale)
-            raw.execute("DELETE FROM dirty_streams WHERE stream_id IN (SELECT unnest(?::VARCHAR[]))", [stale])
+        recompute_now(conn, stale)
     return len(stale)

@@ -1,61 +1,28 @@
-"""Write one normalised file into the store: one transaction, bulk Arrow inserts, then lifecycle.
+"""Append normalised files to the store: bulk Arrow inserts, one statement per table per batch.
 
-Either the whole file lands (its scans, occurrences, rules and the recomputed lifecycle of every
-stream it touches) or nothing does. Loading a file whose key is already stored is a no-op.
+Inside the caller's transaction, either every file of a batch lands (its scans, occurrences and
+rules, with its streams marked dirty for the lifecycle recompute) or none does. Loading a file
+whose key is already stored is a no-op.
 """
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from operator import attrgetter
-from typing import Any
 
 import pyarrow as pa
 from sqlalchemy.engine import Connection
 
-from ingest.lifecycle import mark_dirty, recompute_streams
-from ingest.models import Occurrence, ParsedFile, Rule, Scan, ScanMeta
+from ingest.lifecycle import mark_dirty, recompute_now
+from ingest.models import ParsedFile, Rule, ScanMeta
+from ingest.pack import FILE_SCHEMA, SCAN_SCHEMA, STREAM_SCHEMA, Packed, pack, rows_table, rules_table
 from store.db import Store, native
 
-_OCC_SCHEMA = pa.schema(
-    [
-        ("scan_id", pa.string()),
-        ("stream_id", pa.string()),
-        ("result_index", pa.int32()),
-        ("finding_id", pa.string()),
-        ("rule_id", pa.string()),
-        ("fingerprint", pa.string()),
-        ("fingerprint_source", pa.string()),
-        ("level", pa.string()),
-        ("severity", pa.string()),
-        ("severity_source", pa.string()),
-        ("security_severity", pa.float64()),
-        ("tool_severity", pa.string()),
-        ("cwes", pa.list_(pa.string())),
-        ("cwe", pa.string()),
-        ("message", pa.string()),
-        ("path", pa.string()),
-        ("uri", pa.string()),
-        ("start_line", pa.int32()),
-        ("start_column", pa.int32()),
-        ("end_line", pa.int32()),
-        ("end_column", pa.int32()),
-        ("snippet", pa.string()),
-        ("suppressed", pa.bool_()),
-        ("suppression_kind", pa.string()),
-        ("baseline_state", pa.string()),
-    ]
-)
-
-INSERT_FILE = """
-INSERT INTO files (file_key, sha256, path, size_bytes, sarif_version, given_project, given_branch,
-                   given_commit, given_scanned_at, given_category, scans, occurrences, warnings, loaded_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-INSERT_STREAM = "INSERT INTO streams VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-INSERT_SCAN = "INSERT INTO scans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+ALREADY_LOADED = "SELECT file_key FROM files WHERE file_key IN (SELECT unnest(?::VARCHAR[]))"
+INSERT_FILES = "INSERT INTO files SELECT *, ?::TIMESTAMP FROM new_files"
+INSERT_STREAMS = "INSERT INTO streams SELECT * FROM new_streams ON CONFLICT DO NOTHING"
+INSERT_SCANS = "INSERT INTO scans SELECT * FROM new_scans"
 UPSERT_RULES = """
 INSERT OR REPLACE INTO rules
 SELECT tool, rule_id, name, short_description, full_description, help_uri, help_text, tags, cwes,
@@ -72,60 +39,6 @@ class LoadOutcome:
     scans: int
     occurrences: int
     streams: int
-
-
-def _id(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def stream_id(scan: Scan) -> str:
-    return _id(*scan.stream_key)
-
-
-_PLAIN = ("result_index", "finding_id", "rule_id", "fingerprint", "level", "security_severity", "tool_severity",
-          "message", "path", "uri", "start_line", "start_column", "end_line", "end_column", "snippet", "suppressed",
-          "suppression_kind", "baseline_state")  # fmt: skip
-
-
-def _occurrence_table(rows: list[tuple[str, str, Occurrence]]) -> pa.Table:
-    """Column-wise: one list comprehension per column is much faster than appending per row."""
-    occs = [o for _, _, o in rows]
-    cols: dict[str, list[Any]] = {
-        "scan_id": [r[0] for r in rows],
-        "stream_id": [r[1] for r in rows],
-        "fingerprint_source": [o.fingerprint_source.value for o in occs],
-        "severity": [o.severity.value for o in occs],
-        "severity_source": [o.severity_source.value for o in occs],
-        "cwes": [list(o.cwes) for o in occs],
-        "cwe": [o.cwes[0] if o.cwes else None for o in occs],
-    }
-    for name in _PLAIN:
-        get = attrgetter(name)
-        cols[name] = [get(o) for o in occs]
-    return pa.table({name: cols[name] for name in _OCC_SCHEMA.names}, schema=_OCC_SCHEMA)
-
-
-def _rules_table(values: list[Rule]) -> pa.Table:
-    return pa.table(
-        {
-            "tool": [r.tool for r in values],
-            "rule_id": [r.rule_id for r in values],
-            "name": [r.name for r in values],
-            "short_description": [r.short_description for r in values],
-            "full_description": [r.full_description for r in values],
-            "help_uri": [r.help_uri for r in values],
-            "help_text": [r.help_text for r in values],
-            "tags": [list(r.tags) for r in values],
-            "cwes": [list(r.cwes) for r in values],
-            "default_level": [r.default_level for r in values],
-            "security_severity": pa.array([r.security_severity for r in values], pa.float64()),
-            "properties": [r.properties_json for r in values],
-        }
-    )
-
-
-def is_loaded(conn: Connection, key: str) -> bool:
-    return native(conn).execute("SELECT 1 FROM files WHERE file_key = ?", [key]).fetchone() is not None
 
 
 @dataclass
@@ -149,88 +62,63 @@ class Known:
         self.pending_rules = {}
 
 
+def _append(conn: Connection, name: str, table: pa.Table, sql: str, params: list[object] | None = None) -> None:
+    raw = native(conn)
+    raw.register(name, table)
+    try:
+        raw.execute(sql, params or [])
+    finally:
+        raw.unregister(name)
+
+
+def write_packed(conn: Connection, packs: Sequence[Packed], known: Known | None = None) -> list[LoadOutcome]:
+    """Append whole files inside the caller's transaction — one statement per table for the
+    whole batch — and mark their streams dirty (``lifecycle.recompute_dirty`` rebuilds them).
+    A file already stored (or given twice in the batch) is a no-op; outcomes keep input order."""
+    known = known or Known()
+    keys = [p.file_key for p in packs]
+    stored = {row[0] for row in native(conn).execute(ALREADY_LOADED, [keys]).fetchall()} if keys else set()
+    fresh: list[Packed] = []
+    outcomes: list[LoadOutcome] = []
+    for p in packs:
+        if p.file_key in stored:
+            outcomes.append(LoadOutcome(p.file_key, True, 0, 0, 0))
+            continue
+        stored.add(p.file_key)
+        fresh.append(p)
+        outcomes.append(LoadOutcome(p.file_key, False, p.scan_count, p.occurrence_count, len(p.streams)))
+    if not fresh:
+        return outcomes
+    now = datetime.now(UTC).replace(tzinfo=None)
+    _append(conn, "new_files", rows_table([p.file_row for p in fresh], FILE_SCHEMA), INSERT_FILES, [now])
+    streams = {row[0]: row for p in fresh for row in p.streams}
+    new_streams = [row for sid, row in streams.items() if sid not in known.streams]
+    if new_streams:
+        _append(conn, "new_streams", rows_table(new_streams, STREAM_SCHEMA), INSERT_STREAMS)
+        known.pending_streams.update(row[0] for row in new_streams)
+    _append(conn, "new_scans", rows_table([row for p in fresh for row in p.scans], SCAN_SCHEMA), INSERT_SCANS)
+    rules = {(r.tool, r.rule_id): r for p in fresh for r in p.rules}
+    changed = [r for k, r in rules.items() if known.rules.get(k) != r]
+    if changed:
+        _append(conn, "new_rules", rules_table(changed), UPSERT_RULES)
+        known.pending_rules.update(((r.tool, r.rule_id), r) for r in changed)
+    tables = [p.occurrences for p in fresh if p.occurrences.num_rows]
+    if tables:
+        _append(conn, "new_occurrences", pa.concat_tables(tables), INSERT_OCCURRENCES)
+    mark_dirty(conn, streams)
+    return outcomes
+
+
 def write_file(
     conn: Connection, parsed: ParsedFile, meta: ScanMeta, defer_lifecycle: bool = False, known: Known | None = None
 ) -> LoadOutcome:
     """Insert one parsed file, inside the caller's transaction, and recompute its streams — or,
-    with ``defer_lifecycle``, mark them dirty for ``lifecycle.recompute_dirty`` (batch loads)."""
-    known = known or Known()
-    raw = native(conn)
-    if is_loaded(conn, parsed.file_key):
-        return LoadOutcome(parsed.file_key, True, 0, 0, 0)
-    now = datetime.now(UTC).replace(tzinfo=None)
-    raw.execute(
-        INSERT_FILE,
-        [
-            parsed.file_key,
-            parsed.sha256,
-            parsed.path,
-            parsed.size_bytes,
-            parsed.sarif_version,
-            meta.project,
-            meta.branch,
-            meta.commit,
-            meta.scanned_at,
-            meta.category,
-            len(parsed.scans),
-            parsed.occurrence_count,
-            list(parsed.warnings),
-            now,
-        ],
-    )
-    occ_rows: list[tuple[str, str, Occurrence]] = []
-    streams: set[str] = set()
-    for i, scan in enumerate(parsed.scans):
-        sid = stream_id(scan)
-        streams.add(sid)
-        scan_id = _id(parsed.file_key, str(i))
-        if sid not in known.streams:
-            raw.execute(INSERT_STREAM, [sid, *scan.stream_key])
-            known.pending_streams.add(sid)
-        raw.execute(
-            INSERT_SCAN,
-            [
-                scan_id,
-                parsed.file_key,
-                parsed.sha256,
-                i,
-                list(scan.run_indexes),
-                sid,
-                scan.project,
-                scan.branch,
-                scan.commit,
-                scan.tool,
-                scan.tool_name,
-                scan.tool_version,
-                scan.category,
-                scan.scanned_at,
-                scan.scanned_at_source,
-                scan.results_total,
-                len(scan.occurrences),
-                len(scan.skipped),
-            ],
-        )
-        occ_rows.extend((scan_id, sid, o) for o in scan.occurrences)
-    new_rules = {(r.tool, r.rule_id): r for scan in parsed.scans for r in scan.rules}
-    new_rules = {k: r for k, r in new_rules.items() if known.rules.get(k) != r}
-    known.pending_rules.update(new_rules)
-    if new_rules:
-        raw.register("new_rules", _rules_table(list(new_rules.values())))
-        try:
-            raw.execute(UPSERT_RULES)
-        finally:
-            raw.unregister("new_rules")
-    if occ_rows:
-        raw.register("new_occurrences", _occurrence_table(occ_rows))
-        try:
-            raw.execute(INSERT_OCCURRENCES)
-        finally:
-            raw.unregister("new_occurrences")
-    if defer_lifecycle:
-        mark_dirty(conn, streams)
-    else:
-        recompute_streams(conn, streams)
-    return LoadOutcome(parsed.file_key, False, len(parsed.scans), len(occ_rows), len(streams))
+    with ``defer_lifecycle``, leave them marked dirty for ``lifecycle.recompute_dirty``."""
+    packed = pack(parsed, meta)
+    outcome = write_packed(conn, [packed], known)[0]
+    if not defer_lifecycle and not outcome.already_loaded:
+        recompute_now(conn, packed.stream_ids)
+    return outcome
 
 
 def record_rejection_in(conn: Connection, path: str, sha256: str | None, reason: str) -> None:

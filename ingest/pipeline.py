@@ -1,14 +1,19 @@
 """The ingest job shared by the command line, the manifest backfill and the app's upload form.
 
-Each file is read, normalised and written on its own: a rejected file is reported with its reason
-and recorded in ``rejections``; the others still load.
+Each file is read, normalised and packed on its own (in worker processes for large inputs): a
+rejected file is reported with its reason and recorded in ``rejections``; the others still load.
+Good files are appended in batches — one transaction per batch, so only whole files ever land —
+each batch on a short-lived read-write connection that also recomputes the lifecycle of the
+streams the batch touched before it closes and lets readers in.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -23,8 +28,9 @@ from sqlalchemy.engine import Connection
 
 from ingest.errors import Rejected
 from ingest.lifecycle import recompute_dirty
-from ingest.load import Known, LoadOutcome, record_rejection_in, write_file
-from ingest.models import ParsedFile, ScanMeta
+from ingest.load import Known, LoadOutcome, record_rejection_in, write_packed
+from ingest.models import ScanMeta
+from ingest.pack import Packed, pack
 from ingest.reader import load_log
 from ingest.sarif import Options, normalise
 from store.db import Store, StoreBusy
@@ -93,39 +99,31 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
-# How long one process may hold the database for writing before letting readers in (seconds).
-# 0 = one connection per file. Each file is still its own transaction either way.
-WRITE_LEASE_S = float(os.environ.get("FINDINGS_WRITE_LEASE_S", "0.5"))
-LEASE_PAUSE_S = 0.06
+# A batch: consecutive prepared files appended in one transaction (one statement per table), then
+# their streams' lifecycle recomputed, on one read-write connection that is then closed so that
+# readers get their turn. Bounded by results, so memory and the lock's hold stay bounded too.
+BATCH_RESULTS = int(os.environ.get("FINDINGS_BATCH_RESULTS", "100000") or 100000)
+BATCH_FILES = 400
+LEASE_PAUSE_S = 0.05  # between batches: readers poll every ≤ 30 ms
 
 
 class _Lease:
-    """A read-write connection held for consecutive files for at most ``seconds``; released (after
-    recomputing the lifecycle of the streams its files touched) so that readers get their turn.
-    Opening one first finishes any recompute a crashed run left behind."""
+    """A read-write connection held for one batch, released (after recomputing the lifecycle of
+    the streams its files touched) so that readers get their turn. Opening one first finishes any
+    recompute a crashed run left behind."""
 
-    def __init__(self, store: Store, seconds: float):
+    def __init__(self, store: Store):
         self.store = store
-        self.seconds = seconds
         self._cm: AbstractContextManager[Connection] | None = None
         self._conn: Connection | None = None
-        self._opened = 0.0
         self.known = Known()
 
     def conn(self) -> Connection:
         if self._conn is None:
             self._cm = self.store.connect_rw()
             self._conn = self._cm.__enter__()
-            self._opened = time.monotonic()
             recompute_dirty(self._conn)
         return self._conn
-
-    def maybe_release(self) -> None:
-        """End the lease when its time is up, and pause long enough for waiting readers (which
-        poll every ≤ 30 ms) to get in before the next file takes the lock again."""
-        if self._conn is not None and time.monotonic() - self._opened >= self.seconds:
-            self.release()
-            time.sleep(LEASE_PAUSE_S)
 
     def release(self) -> None:
         if self._conn is None or self._cm is None:
@@ -139,25 +137,29 @@ class _Lease:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A file read and normalised (in this process or a worker), ready to be stored."""
+    """A file read, normalised and packed (in this process or a worker), ready to be stored."""
 
     path: Path
     meta: ScanMeta
-    parsed: ParsedFile | None
+    packed: Packed | None
     sha: str | None
     reason: str | None
+
+    @property
+    def size(self) -> int:
+        return self.packed.occurrence_count if self.packed is not None else 0
 
 
 _DEFECTS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, OSError, MemoryError)
 
 
 def prepare(path: Path, meta: ScanMeta, options: Options | None = None) -> Prepared:
-    """Read and normalise one file; bad input becomes a reason, never an exception."""
+    """Read, normalise and pack one file; bad input becomes a reason, never an exception."""
     sha: str | None = None
     try:
         raw = load_log(path)
         sha = raw.sha256
-        return Prepared(path, meta, normalise(raw, meta, options), sha, None)
+        return Prepared(path, meta, pack(normalise(raw, meta, options), meta), sha, None)
     except Rejected as e:
         reason = str(e)
     except RecursionError:
@@ -169,49 +171,74 @@ def prepare(path: Path, meta: ScanMeta, options: Options | None = None) -> Prepa
     return Prepared(path, meta, None, sha, reason)
 
 
-def store_prepared(lease: _Lease, prep: Prepared) -> FileReport:
-    """Write one prepared file in one transaction (or record its rejection)."""
-    reason = prep.reason
-    if prep.parsed is not None:
-        conn = lease.conn()
-        try:
-            with conn.begin():
-                outcome: LoadOutcome = write_file(conn, prep.parsed, prep.meta, defer_lifecycle=True, known=lease.known)
-        except BaseException:
-            lease.known.rollback()
-            raise
-        lease.known.commit()
-        status = ALREADY if outcome.already_loaded else LOADED
-        return FileReport(str(prep.path), status, outcome.scans, outcome.occurrences, None, prep.parsed.warnings)
+def store_batch(lease: _Lease, batch: Sequence[Prepared]) -> list[FileReport]:
+    """Write a batch of prepared files in one transaction (rejections recorded alongside): all of
+    them land, or none. The streams they touch are recomputed when the lease is released."""
     conn = lease.conn()
-    with conn.begin():
-        record_rejection_in(conn, str(prep.path), prep.sha, reason or "rejected")
-    return FileReport(str(prep.path), REJECTED, reason=reason)
-
-
-def ingest_file(
-    store: Store, path: Path, meta: ScanMeta, options: Options | None = None, lease: _Lease | None = None
-) -> FileReport:
-    """Read, normalise and load one file (one transaction); never raises for bad input."""
-    own = lease is None
-    lease = lease or _Lease(store, 0.0)
     try:
-        return store_prepared(lease, prepare(path, meta, options))
+        with conn.begin():
+            outcomes = iter(write_packed(conn, [p.packed for p in batch if p.packed is not None], lease.known))
+            reports = []
+            for prep in batch:
+                if prep.packed is None:
+                    record_rejection_in(conn, str(prep.path), prep.sha, prep.reason or "rejected")
+                    reports.append(FileReport(str(prep.path), REJECTED, reason=prep.reason))
+                    continue
+                outcome: LoadOutcome = next(outcomes)
+                status = ALREADY if outcome.already_loaded else LOADED
+                reports.append(
+                    FileReport(str(prep.path), status, outcome.scans, outcome.occurrences, None, prep.packed.warnings)
+                )
+    except BaseException:
+        lease.known.rollback()
+        raise
+    lease.known.commit()
+    return reports
+
+
+def ingest_file(store: Store, path: Path, meta: ScanMeta, options: Options | None = None) -> FileReport:
+    """Read, normalise and load one file (one transaction, then its lifecycle); never raises for
+    bad input."""
+    lease = _Lease(store)
+    try:
+        return store_batch(lease, [prepare(path, meta, options)])[0]
     finally:
-        if own:
-            lease.release()
+        lease.release()
 
 
-def _workers(files: int) -> int:
-    """Processes that read and normalise while this one writes, for batches of 16 files or more:
-    $FINDINGS_PARSE_WORKERS (default 0 = all in this process). Opt-in because a ``kill -9`` of
-    this process leaves the pool's processes behind (they hold its stdout), and because at the
-    benchmark's scale the single writer, not normalisation, bounds the speed."""
-    try:
-        wanted = int(os.environ.get("FINDINGS_PARSE_WORKERS", "0") or 0)
-    except ValueError:
-        return 0
-    return max(0, wanted) if files >= 16 else 0
+# Below this many bytes of input, worker start-up (≈ 0.5 s each) costs more than it saves.
+WORKER_MIN_BYTES = 8 << 20
+
+
+def _workers(items: Sequence[tuple[Path, ScanMeta]]) -> int:
+    """Processes that read and normalise while this one writes: $FINDINGS_PARSE_WORKERS when set
+    (0 = everything in this process), else one per CPU (at most 4) for inputs of 8 MB or more."""
+    wanted = os.environ.get("FINDINGS_PARSE_WORKERS", "").strip()
+    if wanted:
+        try:
+            return max(0, int(wanted)) if len(items) > 1 else 0
+        except ValueError:
+            return 0
+    total = 0
+    for path, _ in items:
+        with suppress(OSError):
+            total += path.stat().st_size
+        if total >= WORKER_MIN_BYTES:
+            return min(4, os.cpu_count() or 1)
+    return 0
+
+
+def _die_with(parent: int) -> None:
+    """A worker's start: on Linux, ask the kernel to kill it when the process that started it
+    dies (a ``kill -9`` of the ingest must not leave workers behind)."""
+    with suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _prepared_stream(
@@ -219,18 +246,17 @@ def _prepared_stream(
 ) -> Iterator[Prepared]:
     """Prepared files in input order; with workers, at most 2 per worker in flight (bounded
     memory). A crashed worker pool falls back to this process for the rest."""
-    if workers <= 1:
+    if workers < 1:
         for path, meta in items:
             yield prepare(path, meta, options)
         return
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["ingest.sarif", "ingest.reader"])
+    ctx = multiprocessing.get_context("spawn")  # direct children: the death signal reaches them
     done = 0
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(workers, ctx, initializer=_die_with, initargs=(os.getpid(),)) as pool:
             window: deque[Future[Prepared]] = deque()
             pending = iter(items)
-            for path, meta in islice(pending, 2 * workers):
+            for path, meta in islice(pending, 3 * workers):
                 window.append(pool.submit(prepare, path, meta, options))
             while window:
                 prep = window.popleft().result()
@@ -244,34 +270,51 @@ def _prepared_stream(
             yield prepare(path, meta, options)
 
 
+def _batches(stream: Iterator[Prepared]) -> Iterator[list[Prepared]]:
+    batch: list[Prepared] = []
+    size = 0
+    for prep in stream:
+        batch.append(prep)
+        size += prep.size
+        if size >= BATCH_RESULTS or len(batch) >= BATCH_FILES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
 def ingest_many(
     store: Store,
     items: Sequence[tuple[Path, ScanMeta]],
     options: Options | None = None,
     progress: Progress | None = None,
     missing: Sequence[tuple[str, str]] = (),
-    lease_s: float | None = None,
 ) -> Report:
-    """Load many files, each in its own transaction, sharing one connection per write lease;
-    other processes read and normalise the next files meanwhile (``_workers``)."""
+    """Load many files in batches (one transaction each, whole files only), each batch on its own
+    short write lease; worker processes read and normalise the next files meanwhile."""
     report = Report()
-    lease = _Lease(store, WRITE_LEASE_S if lease_s is None else lease_s)
-    stream = _prepared_stream(items, options, _workers(len(items)))
+    lease = _Lease(store)
+    stream = _prepared_stream(items, options, _workers(items))
     try:
         for arg, problem in missing:
             conn = lease.conn()
             with conn.begin():
                 record_rejection_in(conn, arg, None, problem)
             report.files.append(FileReport(arg, REJECTED, reason=problem))
-        for n, prep in enumerate(stream, start=1):
-            if progress:
-                progress(n, len(items), str(prep.path))
+        for batch in _batches(stream):
             try:
-                report.files.append(store_prepared(lease, prep))
+                reports = store_batch(lease, batch)
+                lease.release()
             except StoreBusy as e:  # another process kept the store: report what is not loaded
-                report.files.extend(FileReport(str(p), BUSY, reason=str(e)) for p, _ in items[n - 1 :])
+                done = len(report.files) - len(missing)
+                report.files.extend(FileReport(str(p), BUSY, reason=str(e)) for p, _ in items[done:])
                 break
-            lease.maybe_release()
+            for n, rep in enumerate(reports, start=len(report.files) - len(missing) + 1):
+                if progress:
+                    progress(n, len(items), rep.path)
+            report.files.extend(reports)
+            if len(report.files) - len(missing) < len(items):
+                time.sleep(LEASE_PAUSE_S)
     finally:
         if hasattr(stream, "close"):
             stream.close()

@@ -75,7 +75,8 @@ def _text(value: Any, limit: int = MAX_TEXT_CHARS) -> str | None:
 
 
 def _int(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int):
+    # bool is an int subclass: not a number here
+    if value.__class__ is not int and (value is None or isinstance(value, bool) or not isinstance(value, int)):
         return None
     return value if 0 <= value < 2**31 else None
 
@@ -142,6 +143,10 @@ class RuleIndex:
     by_id: dict[str, JSON]
     taxonomy_names: list[str]
     cwe_cache: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # (ruleId, ruleIndex) of results without a ``rule`` object → (rule id, rule): results repeat them
+    lookup_cache: dict[tuple[Any, Any], tuple[str, JSON | None]] = field(default_factory=dict)
+    # id(rule) → (default level, security-severity) of the rule
+    facts_cache: dict[int, tuple[str | None, float | None]] = field(default_factory=dict)
 
     @classmethod
     def from_run(cls, run: JSON) -> RuleIndex:
@@ -170,8 +175,32 @@ class RuleIndex:
             found = self.cwe_cache[key] = tuple(rule_cwes(rule, self.taxonomy_names))
         return found
 
+    def facts(self, rule: JSON | None) -> tuple[str | None, float | None]:
+        """The rule's default level and its ``security-severity``, computed once per rule."""
+        if rule is None:
+            return None, None
+        found = self.facts_cache.get(id(rule))
+        if found is None:
+            found = self.facts_cache[id(rule)] = (
+                _level(_obj(rule.get("defaultConfiguration")).get("level")),
+                security_severity(_obj(rule.get("properties")).get("security-severity")),
+            )
+        return found
+
     def lookup(self, result: JSON) -> tuple[str, JSON | None]:
         """(rule id, rule object) by ``ruleId``, ``rule.id`` or ``ruleIndex``/``rule.index``."""
+        if "rule" in result:
+            return self._lookup(result)
+        try:
+            key = (result.get("ruleId"), result.get("ruleIndex"))
+            found = self.lookup_cache.get(key)
+        except TypeError:  # unhashable junk: no memo
+            return self._lookup(result)
+        if found is None:
+            found = self.lookup_cache[key] = self._lookup(result)
+        return found
+
+    def _lookup(self, result: JSON) -> tuple[str, JSON | None]:
         ref = _obj(result.get("rule"))
         rule_id = _str(result.get("ruleId")) or _str(ref.get("id"))
         index = _int(result.get("ruleIndex"))
@@ -278,6 +307,9 @@ def _substitute(template: str, args: list[str], limit: int) -> str:
 def message_text(result: JSON, rule: JSON | None) -> str:
     """SPEC §3 "Message": text, else the rule's messageStrings[id], arguments substituted."""
     message = _obj(result.get("message"))
+    text = message.get("text")
+    if text.__class__ is str and text and "arguments" not in message:  # the common shape
+        return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + " … [truncated]"
     args = [a if isinstance(a, str) else json.dumps(a) for a in _list(message.get("arguments"))]
     text = message.get("text") if isinstance(message.get("text"), str) else None
     if text is None and isinstance(message.get("id"), str) and rule:
@@ -325,27 +357,34 @@ def _resolve(location: Any, ctx: PathContext, cache: PathCache) -> tuple[str | N
 
 def primary_location(result: JSON, ctx: PathContext, cache: PathCache | None = None) -> _Located:
     cache = {} if cache is None else cache
-    locations = _list(result.get("locations"))
-    physical = _obj(_obj(locations[0]).get("physicalLocation")) if locations else {}
+    locations = result.get("locations")
+    first = locations[0] if locations.__class__ is list and locations else None
+    physical = first.get("physicalLocation") if first.__class__ is dict else None
+    if physical.__class__ is not dict:
+        physical = {}
     uri, path = _resolve(physical.get("artifactLocation"), ctx, cache)
-    region = _obj(physical.get("region"))
-    snippet = _text(region.get("snippet"), MAX_SNIPPET_CHARS)
-    start = _int(region.get("startLine"))
+    region = physical.get("region")
+    if region.__class__ is not dict:
+        return _Located(uri, path, None, None, None, None, None)
+    snippet = region.get("snippet")
     return _Located(
         uri=uri,
         path=path,
-        start_line=start if start else None,
+        start_line=_int(region.get("startLine")) or None,
         start_column=_int(region.get("startColumn")) or None,
         end_line=_int(region.get("endLine")) or None,
         end_column=_int(region.get("endColumn")) or None,
-        snippet=snippet,
+        snippet=_text(snippet, MAX_SNIPPET_CHARS) if snippet is not None else None,
     )
 
 
 def suppression(result: JSON) -> tuple[bool, str | None]:
     """Suppressed when a ``suppressions[]`` entry has status ``accepted`` or no status."""
+    entries = result.get("suppressions")
+    if not entries:
+        return False, None
     kinds = []
-    for entry in _list(result.get("suppressions")):
+    for entry in _list(entries):
         if not isinstance(entry, dict):
             continue  # null or junk is not a suppression
         status = entry.get("status")
@@ -381,14 +420,17 @@ def _severity(
     rule_id: str,
     result: JSON,
     rule: JSON | None,
+    rule_score: float | None,
     level: str,
     options: Options,
 ) -> tuple[Severity, SeveritySource, float | None, str | None]:
-    score = security_severity(_obj(result.get("properties")).get("security-severity"))
-    if score is None and rule:
-        score = security_severity(_obj(rule.get("properties")).get("security-severity"))
+    props = result.get("properties")
+    score = security_severity(props.get("security-severity")) if props.__class__ is dict else None
+    if score is None:
+        score = rule_score
     word, mapped = adapter.tool_severity(result, rule)
-    override = options.severity_overrides.get((tool, rule_id)) or options.severity_overrides.get((tool, "*"))
+    overrides = options.severity_overrides
+    override = (overrides.get((tool, rule_id)) or overrides.get((tool, "*"))) if overrides else None
     if override is not None:
         return override, SeveritySource.OVERRIDE, score, word
     if score is not None:
@@ -396,6 +438,21 @@ def _severity(
     if mapped is not None:
         return mapped, SeveritySource.TOOL, score, word
     return Severity.from_level(level), SeveritySource.LEVEL, score, word
+
+
+def _taxa_ids(result: JSON, rules: RuleIndex) -> list[str]:
+    taxa_ids = []
+    for taxon in _list(result.get("taxa")):
+        taxon = _obj(taxon)
+        comp = _obj(taxon.get("toolComponent"))
+        comp_idx = _int(comp.get("index"))
+        name = str(comp.get("name") or "").upper()
+        if not name and comp_idx is not None and comp_idx < len(rules.taxonomy_names):
+            name = rules.taxonomy_names[comp_idx]
+        tid = taxon.get("id")
+        if isinstance(tid, (str, int)) and not isinstance(tid, bool):
+            taxa_ids.append(f"CWE-{tid}" if name == "CWE" and str(tid).isdigit() else str(tid))
+    return taxa_ids
 
 
 def draft_result(
@@ -412,40 +469,34 @@ def draft_result(
     kind = result.get("kind", "fail")
     if kind != "fail":
         return Skipped(index, f"kind {kind!r} is not a finding")
-    baseline = _str(result.get("baselineState"))
-    if baseline == "absent":
-        return Skipped(index, "baselineState 'absent': already gone")
+    baseline = result.get("baselineState")
+    if baseline is not None:
+        baseline = _str(baseline)
+        if baseline == "absent":
+            return Skipped(index, "baselineState 'absent': already gone")
     rule_id, rule = rules.lookup(result)
-    rule_index = _int(result.get("ruleIndex"))
-    level = (
-        _level(result.get("level"))
-        or overrides.get(rule_id)
-        or (overrides.get(f"#{rule_index}") if rule_index is not None else None)
-        or (_level(_obj(_obj(rule).get("defaultConfiguration")).get("level")) if rule else None)
-        or "warning"
-    )
-    severity, source, score, word = _severity(tool, adapter, rule_id, result, rule, level, options)
-    props = _obj(result.get("properties"))
-    taxa_ids = []
-    for taxon in _list(result.get("taxa")):
-        taxon = _obj(taxon)
-        comp = _obj(taxon.get("toolComponent"))
-        comp_idx = _int(comp.get("index"))
-        name = str(comp.get("name") or "").upper()
-        if not name and comp_idx is not None and comp_idx < len(rules.taxonomy_names):
-            name = rules.taxonomy_names[comp_idx]
-        tid = taxon.get("id")
-        if isinstance(tid, (str, int)) and not isinstance(tid, bool):
-            taxa_ids.append(f"CWE-{tid}" if name == "CWE" and str(tid).isdigit() else str(tid))
+    default_level, rule_score = rules.facts(rule)
+    level = _level(result.get("level"))
+    if level is None and overrides:
+        rule_index = _int(result.get("ruleIndex"))
+        level = overrides.get(rule_id) or (overrides.get(f"#{rule_index}") if rule_index is not None else None)
+    level = level or default_level or "warning"
+    severity, source, score, word = _severity(tool, adapter, rule_id, result, rule, rule_score, level, options)
     cwes = list(rules.cwes_of(rule))
-    result_parts = [props.get("cwe"), props.get("CWE"), props.get("tags"), taxa_ids]
+    props = result.get("properties")
+    taxa_ids = _taxa_ids(result, rules) if result.get("taxa") else []
+    result_parts = (
+        [props.get("cwe"), props.get("CWE"), props.get("tags"), taxa_ids] if props.__class__ is dict else [taxa_ids]
+    )
     if any(result_parts):
         for cwe in cwe_ids(result_parts):
             if cwe not in cwes:
                 cwes.append(cwe)
-    for extra in cwe_ids(list(adapter.extra_cwes(result, rule))):
-        if extra not in cwes:
-            cwes.append(extra)
+    extra = adapter.extra_cwes(result, rule)
+    if extra:
+        for cwe in cwe_ids(list(extra)):
+            if cwe not in cwes:
+                cwes.append(cwe)
     suppressed, suppression_kind = suppression(result)
     return _Draft(
         index=index,
@@ -476,8 +527,9 @@ def identify(
         if d.tool_fp is not None and d.tool_fp not in distrusted:
             chosen.append((d.tool_fp.value, d.tool_fp.source))
             continue
-        if d.where.snippet and identity.normalise_snippet(d.where.snippet):
-            context, source = identity.normalise_snippet(d.where.snippet), FingerprintSource.SNIPPET
+        snippet = identity.normalise_snippet(d.where.snippet) if d.where.snippet else ""
+        if snippet:
+            context, source = snippet, FingerprintSource.SNIPPET
         else:
             from_source = sources.context(d.where.path, d.where.start_line)
             if from_source:

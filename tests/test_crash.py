@@ -96,21 +96,41 @@ TRACED_INGEST = """
 import sys
 import ingest.pipeline as pipeline
 from ingest.cli import main
-inner = pipeline.store_prepared  # what ingest_many calls once per file
+inner = pipeline.store_batch  # what ingest_many calls once per batch of files
 def traced(*args, **kwargs):
-    report = inner(*args, **kwargs)
-    print("@done", flush=True)
-    return report
-pipeline.store_prepared = traced
+    reports = inner(*args, **kwargs)
+    for _ in reports:
+        print("@done", flush=True)
+    return reports
+pipeline.store_batch = traced
 sys.exit(main(sys.argv[1:]))
 """
 
 
-def start_and_kill(db: Path, folder: Path, rng: random.Random) -> tuple[bool, int]:
+def _children(pid: int) -> set[int]:
+    """Live processes whose parent is PID."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return False
+
+
+def start_and_kill(
+    db: Path, folder: Path, rng: random.Random, env: dict[str, str] | None = None
+) -> tuple[bool, int, set[int]]:
     """Start the ingest of FOLDER and kill -9 it at a random moment. Returns (killed before it
-    finished, files it had finished)."""
+    finished, files it had finished, its child processes that outlived it by 5 s)."""
     n = sum(1 for _ in folder.iterdir())
-    proc = python("-c", TRACED_INGEST, *ingest_args(db, folder))
+    proc = python("-c", TRACED_INGEST, *ingest_args(db, folder), env=env)
     assert proc.stdout is not None
     done, stamps = 0, [time.monotonic()]
     if rng.random() < 0.2:  # a random time from the start: start-up, migrations, first files
@@ -127,11 +147,17 @@ def start_and_kill(db: Path, folder: Path, rng: random.Random) -> tuple[bool, in
         per_file = statistics.median(b - a for a, b in itertools.pairwise(stamps[1:])) if done > 2 else 0.05
         time.sleep(rng.uniform(0, per_file * 1.5))
     killed = False
+    children: set[int] = set()
     if proc.poll() is None:
+        children = _children(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
         killed = proc.wait(timeout=30) == -signal.SIGKILL
+    deadline = time.monotonic() + 5
+    while children and time.monotonic() < deadline:
+        children = {pid for pid in children if _alive(pid)}
+        time.sleep(0.05)
     proc.communicate(timeout=30)
-    return killed, done
+    return killed, done, children
 
 
 def rerun(db: Path, folder: Path) -> subprocess.CompletedProcess[str]:
@@ -171,11 +197,15 @@ def test_kill_9_at_random_moments_leaves_only_whole_files(tmp_path: Path) -> Non
     db = tmp_path / "crash.duckdb"
     rounds = int(os.environ.get("CRASH_ROUNDS", "5"))
     killed = 0
-    sizes = [12 if i % 2 == 0 else 20 for i in range(rounds)]  # 20 files: a batch over the worker threshold
+    sizes = [12 if i % 2 == 0 else 20 for i in range(rounds)]
+    # Odd rounds: two normalising worker processes, and batches of 3 files (15 results), so that
+    # kills land between batches, inside one, and while workers are busy; none may outlive the kill.
+    workers = {"FINDINGS_PARSE_WORKERS": "2", "FINDINGS_BATCH_RESULTS": str(3 * RESULTS_PER_FILE)}
     for i in range(rounds):
         folder = tmp_path / f"round{i}"
         make_sarif_files(folder, sizes[i], f"k{i}")
-        was_killed, _ = start_and_kill(db, folder, rng)
+        was_killed, _, left = start_and_kill(db, folder, rng, workers if i % 2 else None)
+        assert not left, f"seed {seed}, round {i}: worker processes {left} outlived the killed ingest"
         killed += was_killed
         assert not whole_file_problems(db), f"seed {seed}, round {i}"
         check_after_rerun(db, folder, rerun(db, folder))

@@ -37,10 +37,10 @@ def no_cwes(result: JSON, rule: JSON | None) -> Iterable[str]:
 
 def prop(obj: JSON | None, *names: str) -> Any:
     """The first of ``properties[name]`` that is present and not empty, else None."""
-    if not isinstance(obj, dict):
+    if obj.__class__ is not dict and not isinstance(obj, dict):
         return None
     props = obj.get("properties")
-    if not isinstance(props, dict):
+    if props.__class__ is not dict and not isinstance(props, dict):
         return None
     for name in names:
         value = props.get(name)
