@@ -18,6 +18,7 @@ import pandas as pd
 
 from analytics.calendar import periods
 from analytics.filters import Filters, QueryError, group_exprs
+from analytics.frames import run_wide
 from ingest.models import Severity
 from store.db import Store, query_df
 from store.settings import Settings
@@ -542,7 +543,7 @@ def overdue(store: Store, filters: Filters, settings: Settings | None = None) ->
     settings = settings or Settings()
     cte, params = _base(filters, settings)
     params |= {"at": filters.window_end()}
-    return _run(store, OVERDUE_SQL.format(cte=cte), params)
+    return run_wide(store, OVERDUE_SQL.format(cte=cte), params)
 
 
 # -------------------------------------------------------------------------------------- capacity
