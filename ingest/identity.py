@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,6 +136,20 @@ class SourceLines:
 def finding_id(project: str, branch: str, tool: str, category: str, rule_id: str, fingerprint: str) -> str:
     key = "\x1f".join((project, branch, tool, category, rule_id, fingerprint))
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def finding_ids(project: str, branch: str, tool: str, category: str) -> Callable[[str, str], str]:
+    """``finding_id`` for one stream, as a function of (rule id, fingerprint): the stream's part of
+    the key is encoded once per scan instead of once per result."""
+    prefix = "\x1f".join((project, branch, tool, category, "")).encode("utf-8", "surrogatepass")
+    sha256 = hashlib.sha256
+
+    def of(rule_id: str, fingerprint: str) -> str:
+        digest = sha256(prefix)
+        digest.update(f"{rule_id}\x1f{fingerprint}".encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()[:32]
+
+    return of
 
 
 def disambiguate(keys: Iterable[tuple[str, str]]) -> list[str]:

@@ -228,4 +228,3 @@ def rules_table(values: list[Rule]) -> pa.Table:
         for r in values
     ]  # fmt: skip
     return rows_table(rows, RULE_SCHEMA)
-

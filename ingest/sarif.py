@@ -520,8 +520,12 @@ def identify(
     drafts: list[_Draft], project: str, branch: str, tool: str, category: str, sources: identity.SourceLines
 ) -> list[Occurrence]:
     """SPEC §4 over one scan: pick each result's fingerprint, then make them unique."""
-    places = [(d.rule_id, d.where.path, d.where.start_line) for d in drafts]
-    distrusted = identity.untrusted_values([d.tool_fp for d in drafts], places)
+    tool_fps = [d.tool_fp for d in drafts]
+    distrusted = (
+        identity.untrusted_values(tool_fps, [(d.rule_id, d.where.path, d.where.start_line) for d in drafts])
+        if any(fp is not None for fp in tool_fps)
+        else set()
+    )
     chosen: list[tuple[str, FingerprintSource]] = []
     for d in drafts:
         if d.tool_fp is not None and d.tool_fp not in distrusted:
@@ -538,33 +542,17 @@ def identify(
                 context, source = identity.normalise_message(d.message), FingerprintSource.MESSAGE
         chosen.append((identity.computed_fingerprint(d.rule_id, d.where.path, context), source))
     unique = identity.disambiguate((d.rule_id, fp) for d, (fp, _) in zip(drafts, chosen, strict=True))
-    return [
-        Occurrence(
-            result_index=d.index,
-            finding_id=identity.finding_id(project, branch, tool, category, d.rule_id, fp),
-            rule_id=d.rule_id,
-            fingerprint=fp,
-            fingerprint_source=source,
-            level=d.level,
-            severity=d.severity,
-            severity_source=d.severity_source,
-            security_severity=d.security_severity,
-            tool_severity=d.tool_severity,
-            cwes=d.cwes,
-            message=d.message,
-            path=d.where.path,
-            uri=d.where.uri,
-            start_line=d.where.start_line,
-            start_column=d.where.start_column,
-            end_line=d.where.end_line,
-            end_column=d.where.end_column,
-            snippet=d.where.snippet,
-            suppressed=d.suppressed,
-            suppression_kind=d.suppression_kind,
-            baseline_state=d.baseline_state,
-        )
-        for d, (_, source), fp in zip(drafts, chosen, unique, strict=True)
-    ]
+    finding_id = identity.finding_ids(project, branch, tool, category)
+    out = []
+    for d, (_, source), fp in zip(drafts, chosen, unique, strict=True):
+        w = d.where
+        occurrence = Occurrence(  # positional, in field order: measurably faster per result
+            d.index, finding_id(d.rule_id, fp), d.rule_id, fp, source, d.level, d.severity, d.severity_source,
+            d.security_severity, d.tool_severity, d.cwes, d.message, w.path, w.uri, w.start_line, w.start_column,
+            w.end_line, w.end_column, w.snippet, d.suppressed, d.suppression_kind, d.baseline_state,
+        )  # fmt: skip
+        out.append(occurrence)
+    return out
 
 
 # ----------------------------------------------------------------------------------- scan level
