@@ -9,30 +9,105 @@ import pandas as pd
 
 from analytics import remediation
 from analytics.filters import Filters
+from analytics.periods import period_start_sql
 from analytics.remediation import _base, _calendar, _run, window
 from store.db import Store
 from store.settings import Settings
 
-TOP_SQL = """
+# One statement for every sprint number (the metric functions it replaces took ten scans of the
+# episodes × findings join, half of them range joins of every sprint with every episode).
+# ``{sprint_of}`` is the start of the sprint holding a timestamp (``periods.period_start_sql``, the
+# SQL twin of the calendar's ``align``), so each timestamp finds its sprint by a hash lookup; the
+# calendar's sprints are consecutive and the last one is cut at the window's end ($until).
+# Per sprint [period_start, period_end), as ``remediation`` defines them:
+# - new / reopened / fixed / suppressed / MTTR of the episodes opened or closed in it; MTTR keeps
+#   ``remediation.mttr``'s window condition (closed_at ≥ since);
+# - a breach: an episode whose SLA due date fell in the sprint while it was still open;
+# - still_open / overdue_open at the sprint's end: an episode enters the backlog when it opens and
+#   leaves it when it closes (the overdue list: enters once opened and past due, leaves when it
+#   closes); a move before the end of a sprint counts for it and every later one, so each stock is
+#   a running sum over the sprints of the moves in them (moves before the first sprint in the first);
+# - top_rules / top_cwes: the three most frequent among the episodes opened in the sprint.
+SPRINT_SQL = """
 WITH {cte}, {cal},
+e AS MATERIALIZED (SELECT opened_at, closed_at, due_at, status, seq, days, rule_id, cwe FROM ep),
+opened AS (
+    SELECT {sprint_of_opened} AS period_start, seq, rule_id, cwe FROM e WHERE opened_at < $until
+),
+flow_in AS (
+    SELECT period_start, count(*) AS opened, count(*) FILTER (WHERE seq > 1) AS reopened FROM opened GROUP BY ALL
+),
+flow_out AS (
+    SELECT {sprint_of_closed} AS period_start,
+           count(*) FILTER (WHERE status = 'fixed') AS fixed,
+           count(*) FILTER (WHERE status = 'suppressed') AS suppressed,
+           avg(days) FILTER (WHERE status = 'fixed' AND closed_at >= $since) AS fixed_mean_days,
+           median(days) FILTER (WHERE status = 'fixed' AND closed_at >= $since) AS fixed_median_days
+    FROM e WHERE closed_at < $until
+    GROUP BY ALL
+),
+breaches AS (
+    SELECT {sprint_of_due} AS period_start, count(*) AS sla_breaches
+    FROM e WHERE due_at < $until AND opened_at <= due_at AND (closed_at IS NULL OR closed_at > due_at)
+    GROUP BY ALL
+),
+moves AS (
+    SELECT opened_at AS t, 1 AS open, 0 AS overdue FROM e
+    UNION ALL SELECT greatest(opened_at, closed_at), -1, 0 FROM e WHERE closed_at IS NOT NULL
+    UNION ALL SELECT greatest(opened_at, due_at), 0, 1 FROM e WHERE due_at IS NOT NULL
+    UNION ALL SELECT greatest(opened_at, due_at, closed_at), 0, -1 FROM e
+              WHERE due_at IS NOT NULL AND closed_at IS NOT NULL
+),
+stock AS (
+    SELECT greatest({sprint_of_t}, $first_start) AS period_start, sum(open) AS open, sum(overdue) AS overdue
+    FROM moves WHERE t < $until
+    GROUP BY ALL
+),
 counted AS (
-    SELECT cal.period_start, {col} AS item, count(*) AS n
-    FROM cal JOIN ep ON ep.opened_at >= cal.period_start AND ep.opened_at < cal.period_end
-    WHERE {col} IS NOT NULL
-    GROUP BY cal.period_start, {col}
+    SELECT period_start, 'rule' AS kind, rule_id AS item, count(*) AS n FROM opened
+    WHERE rule_id IS NOT NULL GROUP BY ALL
+    UNION ALL
+    SELECT period_start, 'cwe' AS kind, cwe AS item, count(*) AS n FROM opened
+    WHERE cwe IS NOT NULL GROUP BY ALL
+),
+top3 AS (
+    SELECT period_start, kind, item || ' (' || n || ')' AS text, n, item FROM counted
+    QUALIFY row_number() OVER (PARTITION BY period_start, kind ORDER BY n DESC, item) <= 3
+),
+tops AS (
+    SELECT period_start,
+           string_agg(text, '; ' ORDER BY n DESC, item) FILTER (WHERE kind = 'rule') AS top_rules,
+           string_agg(text, '; ' ORDER BY n DESC, item) FILTER (WHERE kind = 'cwe') AS top_cwes
+    FROM top3 GROUP BY period_start
 )
-SELECT * FROM counted
-QUALIFY row_number() OVER (PARTITION BY period_start ORDER BY n DESC, item) <= 3
-ORDER BY period_start, n DESC, item
+SELECT cal.period AS sprint, cal.period_start AS start, cal.period_end AS end,
+       coalesce(i.opened, 0) - coalesce(i.reopened, 0) AS new,
+       coalesce(i.reopened, 0) AS reopened,
+       coalesce(o.fixed, 0) AS fixed,
+       coalesce(o.suppressed, 0) AS suppressed,
+       CAST(sum(coalesce(s.open, 0)) OVER (ORDER BY cal.period_start) AS BIGINT) AS still_open,
+       o.fixed_mean_days, o.fixed_median_days,
+       coalesce(b.sla_breaches, 0) AS sla_breaches,
+       CAST(sum(coalesce(s.overdue, 0)) OVER (ORDER BY cal.period_start) AS BIGINT) AS overdue_open,
+       coalesce(t.top_rules, '') AS top_rules,
+       coalesce(t.top_cwes, '') AS top_cwes
+FROM cal
+LEFT JOIN flow_in i USING (period_start)
+LEFT JOIN flow_out o USING (period_start)
+LEFT JOIN breaches b USING (period_start)
+LEFT JOIN stock s USING (period_start)
+LEFT JOIN tops t USING (period_start)
+ORDER BY cal.period_start
 """
 
-BREACH_SQL = """
-WITH {cte}, {cal}
-SELECT cal.period_start, count(*) AS sla_breaches
-FROM cal JOIN ep ON ep.due_at >= cal.period_start AND ep.due_at < cal.period_end
-                 AND ep.opened_at <= ep.due_at AND (ep.closed_at IS NULL OR ep.closed_at > ep.due_at)
-GROUP BY ALL
-"""
+
+def _sprint_of(settings: Settings) -> tuple[str, dict[str, Any]]:
+    """``({col} template, named params)``: the start of the sprint holding ``{col}``."""
+    sql, values = period_start_sql("sprint", "{col}", settings)
+    first, *rest = sql.split("?")
+    named = first + "".join(f"$sprint{i}{piece}" for i, piece in enumerate(rest))
+    return named, {f"sprint{i}": v for i, v in enumerate(values)}
+
 
 COLUMNS = [
     "sprint", "start", "end", "new", "reopened", "fixed", "suppressed", "still_open",
@@ -41,47 +116,23 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def _top(store: Store, cte: str, params: dict[str, Any], col: str) -> pd.Series:
-    df = _run(store, TOP_SQL.format(cte=cte, cal=remediation.CALENDAR_CTE, col=col), params)
-    if df.empty:
-        return pd.Series(dtype="object")
-    df["text"] = df["item"].astype(str) + " (" + df["n"].astype(str) + ")"
-    return df.groupby("period_start")["text"].agg("; ".join)
-
-
 def sprint_report(store: Store, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
     """One row per sprint of the window. A breach is an episode whose SLA due date fell inside the
     sprint while it was still open; ``overdue_open`` counts those still open past due at its end."""
     settings = settings or Settings()
-    flow = remediation.flow(store, filters, (), "sprint", settings)
-    mttr = remediation.mttr(store, filters, (), "sprint", settings).drop(columns=["open", "closed"])
-    sla = remediation.sla(store, filters, (), "sprint", settings)
-    backlog = remediation.backlog(store, filters, (), "sprint", settings)
     w = window(store, filters, settings)
     cte, params = _base(filters, settings)
-    params |= _calendar(w, "sprint", settings)
-    breaches = _run(store, BREACH_SQL.format(cte=cte, cal=remediation.CALENDAR_CTE), params)
-    rules = _top(store, cte, params, "ep.rule_id")
-    cwes = _top(store, cte, params, "ep.cwe")
-    out = pd.DataFrame({"period_start": params["cal_start"], "end": params["cal_end"], "sprint": params["cal_label"]})
-    out["period_start"] = pd.to_datetime(out["period_start"])
-    for frame in (flow, mttr, sla, backlog, breaches):
-        frame = frame.copy()
-        frame["period_start"] = pd.to_datetime(frame["period_start"])
-        out = out.merge(frame.drop(columns=[c for c in ("period", "at") if c in frame]), on="period_start", how="left")
-    out = out.rename(
-        columns={
-            "period_start": "start",
-            "inflow": "opened",
-            "open": "still_open",
-            "mean_days": "fixed_mean_days",
-            "median_days": "fixed_median_days",
-        }
+    cal = _calendar(w, "sprint", settings)
+    sprint_of, sprint_params = _sprint_of(settings)
+    first_start = cal["cal_start"][0] if cal["cal_start"] else None
+    params |= cal | sprint_params | {"since": w.since, "until": w.until, "first_start": first_start}
+    columns = {"opened": "opened_at", "closed": "closed_at", "due": "due_at", "t": "t"}
+    sql = SPRINT_SQL.format(
+        cte=cte,
+        cal=remediation.CALENDAR_CTE,
+        **{f"sprint_of_{name}": sprint_of.replace("{col}", col) for name, col in columns.items()},
     )
-    out["new"] = out["opened"] - out["reopened"]
-    out["top_rules"] = out["start"].map(rules).fillna("")
-    out["top_cwes"] = out["start"].map(cwes).fillna("")
-    out["sla_breaches"] = out["sla_breaches"].fillna(0).astype("int64")
+    out = _run(store, sql, params)
     out = _with_dora(store, filters, settings, out)
     out["end"] = pd.to_datetime(out["end"])
     return out.reindex(columns=COLUMNS).reset_index(drop=True)
