@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -154,12 +155,20 @@ class Scan:
     scanned_at_source: str
     results_total: int
     rules: tuple[Rule, ...]
-    occurrences: tuple[Occurrence, ...]
+    # One tuple per occurrence, values in ``Occurrence`` field order: a scan of a big history holds
+    # hundreds of thousands, and the store takes them column-wise (``ingest.pack``), so building
+    # an object per result only to take it apart again is left to ``occurrences``.
+    occurrence_rows: tuple[tuple[Any, ...], ...]
     skipped: tuple[Skipped, ...] = field(default=())
 
     @property
     def stream_key(self) -> tuple[str, str, str, str]:
         return (self.project, self.branch, self.tool, self.category)
+
+    @property
+    def occurrences(self) -> tuple[Occurrence, ...]:
+        """The scan's occurrences as records (built on each call)."""
+        return tuple(Occurrence(*row) for row in self.occurrence_rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,4 +193,4 @@ class ParsedFile:
 
     @property
     def occurrence_count(self) -> int:
-        return sum(len(s.occurrences) for s in self.scans)
+        return sum(len(s.occurrence_rows) for s in self.scans)

@@ -23,7 +23,6 @@ from ingest.adapters import Adapter, adapter_for, canonical_tool_key
 from ingest.models import (
     LEVELS,
     FingerprintSource,
-    Occurrence,
     ParsedFile,
     Rule,
     Scan,
@@ -518,8 +517,9 @@ def draft_result(
 
 def identify(
     drafts: list[_Draft], project: str, branch: str, tool: str, category: str, sources: identity.SourceLines
-) -> list[Occurrence]:
-    """SPEC §4 over one scan: pick each result's fingerprint, then make them unique."""
+) -> list[tuple[Any, ...]]:
+    """SPEC §4 over one scan: pick each result's fingerprint, then make them unique. One row per
+    draft, in ``Occurrence`` field order."""
     tool_fps = [d.tool_fp for d in drafts]
     distrusted = (
         identity.untrusted_values(tool_fps, [(d.rule_id, d.where.path, d.where.start_line) for d in drafts])
@@ -546,12 +546,12 @@ def identify(
     out = []
     for d, (_, source), fp in zip(drafts, chosen, unique, strict=True):
         w = d.where
-        occurrence = Occurrence(  # positional, in field order: measurably faster per result
+        row = (  # Occurrence field order (Scan.occurrence_rows)
             d.index, finding_id(d.rule_id, fp), d.rule_id, fp, source, d.level, d.severity, d.severity_source,
             d.security_severity, d.tool_severity, d.cwes, d.message, w.path, w.uri, w.start_line, w.start_column,
             w.end_line, w.end_column, w.snippet, d.suppressed, d.suppression_kind, d.baseline_state,
         )  # fmt: skip
-        out.append(occurrence)
+        out.append(row)
     return out
 
 
@@ -717,7 +717,7 @@ def _scan(
             if outcome.rule_id not in rules:
                 _, rule_obj = index.lookup(result)
                 rules[outcome.rule_id] = make_rule(header.tool, outcome.rule_id, rule_obj, index.taxonomy_names)
-    occurrences = identify(drafts, first.project, first.branch, first.tool, first.category, sources)
+    rows = identify(drafts, first.project, first.branch, first.tool, first.category, sources)
     return Scan(
         run_indexes=tuple(h.run_index for h, _ in members),
         project=first.project,
@@ -731,6 +731,6 @@ def _scan(
         scanned_at_source=first.scanned_at_source,
         results_total=total,
         rules=tuple(rules.values()),
-        occurrences=tuple(occurrences),
+        occurrence_rows=tuple(rows),
         skipped=tuple(skipped),
     )
