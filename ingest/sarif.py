@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ingest import identity
@@ -323,8 +323,7 @@ def message_text(result: JSON, rule: JSON | None) -> str:
     return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + " … [truncated]"
 
 
-@dataclass(frozen=True, slots=True)
-class _Located:
+class _Located(NamedTuple):  # internal and per result: a tuple is cheaper to build than a dataclass
     uri: str | None
     path: str
     start_line: int | None
@@ -393,11 +392,10 @@ def suppression(result: JSON) -> tuple[bool, str | None]:
     return False, None
 
 
-@dataclass(slots=True)
-class _Draft:
+class _Draft(NamedTuple):
     """A result on its way to an Occurrence, waiting for the scan-wide fingerprint decision."""
 
-    index: int
+    result_index: int
     rule_id: str
     level: str
     severity: Severity
@@ -498,7 +496,7 @@ def draft_result(
                 cwes.append(cwe)
     suppressed, suppression_kind = suppression(result)
     return _Draft(
-        index=index,
+        result_index=index,
         rule_id=rule_id,
         level=level,
         severity=severity,
@@ -547,7 +545,7 @@ def identify(
     for d, (_, source), fp in zip(drafts, chosen, unique, strict=True):
         w = d.where
         row = (  # Occurrence field order (Scan.occurrence_rows)
-            d.index, finding_id(d.rule_id, fp), d.rule_id, fp, source, d.level, d.severity, d.severity_source,
+            d.result_index, finding_id(d.rule_id, fp), d.rule_id, fp, source, d.level, d.severity, d.severity_source,
             d.security_severity, d.tool_severity, d.cwes, d.message, w.path, w.uri, w.start_line, w.start_column,
             w.end_line, w.end_column, w.snippet, d.suppressed, d.suppression_kind, d.baseline_state,
         )  # fmt: skip
