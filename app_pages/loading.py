@@ -20,11 +20,12 @@ def load_demo_history(store: Store, progress: Callable[[int, int, str], None] | 
     """The demo generator's history (seed 1, scale 1): written under data/demo/, then loaded
     through the normal ingest path, with its commits, deployments and incidents."""
     from ingest.demo.build import default_out, write_demo
+    from ingest.demo.cli import default_end
     from ingest.demo.generate import make_plan
     from ingest.demo.load import load_demo
 
     out = default_out(1, 1.0)
-    generated = write_demo(make_plan(1, 1.0), out)
+    generated = write_demo(make_plan(1, 1.0, default_end()), out)
     return load_demo(store, out, generated.sarif_files, progress).report
 
 

@@ -270,6 +270,15 @@ def _prepared_stream(
             yield prepare(path, meta, options)
 
 
+def _announced(stream: Iterator[Prepared], total: int, progress: Progress | None) -> Iterator[Prepared]:
+    """The stream, calling ``progress`` as each file is read and normalised (the long part; its
+    batch is written soon after)."""
+    for n, prep in enumerate(stream, start=1):
+        if progress:
+            progress(n, total, str(prep.path))
+        yield prep
+
+
 def _batches(stream: Iterator[Prepared]) -> Iterator[list[Prepared]]:
     batch: list[Prepared] = []
     size = 0
@@ -301,7 +310,7 @@ def ingest_many(
             with conn.begin():
                 record_rejection_in(conn, arg, None, problem)
             report.files.append(FileReport(arg, REJECTED, reason=problem))
-        for batch in _batches(stream):
+        for batch in _batches(_announced(stream, len(items), progress)):
             try:
                 reports = store_batch(lease, batch)
                 lease.release()
@@ -309,9 +318,6 @@ def ingest_many(
                 done = len(report.files) - len(missing)
                 report.files.extend(FileReport(str(p), BUSY, reason=str(e)) for p, _ in items[done:])
                 break
-            for n, rep in enumerate(reports, start=len(report.files) - len(missing) + 1):
-                if progress:
-                    progress(n, len(items), rep.path)
             report.files.extend(reports)
             if len(report.files) - len(missing) < len(items):
                 time.sleep(LEASE_PAUSE_S)

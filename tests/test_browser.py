@@ -6,6 +6,7 @@ SARIF text shown as literal text, and a screenshot of every page (tests/screensh
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from ingest.cli import main as ingest_main
+from store.db import Store, query_rows
 from tests.conftest import result, sarif_log, seed_samples_with_deployments
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,22 +52,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("browser")
-    db = tmp / "b.duckdb"
-    seed_samples_with_deployments(db, tmp)
-    hostile = tmp / "hostile.sarif"
-    hostile.write_text(json.dumps(sarif_log([result("XSS-1", "web/<b>evil</b>.html", 3, message=XSS)], tool="evil")))
-    assert ingest_main(["sarif", str(hostile), "--db", str(db), "--project", "sample-shop",
-                        "--scanned-at", "2026-08-01T00:00:00Z"]) == 0  # fmt: skip
-    os.environ["BROWSER_TEST_DB"] = str(db)
+@contextlib.contextmanager
+def _streamlit(db: Path, cwd: Path = ROOT) -> Iterator[str]:
+    """``streamlit run app.py`` on DB from CWD, until healthy; its base URL."""
     port = _free_port()
     env = {**os.environ, "FINDINGS_DB": str(db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -85,6 +80,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("browser")
+    db = tmp / "b.duckdb"
+    seed_samples_with_deployments(db, tmp)
+    hostile = tmp / "hostile.sarif"
+    hostile.write_text(json.dumps(sarif_log([result("XSS-1", "web/<b>evil</b>.html", 3, message=XSS)], tool="evil")))
+    assert ingest_main(["sarif", str(hostile), "--db", str(db), "--project", "sample-shop",
+                        "--scanned-at", "2026-08-01T00:00:00Z"]) == 0  # fmt: skip
+    os.environ["BROWSER_TEST_DB"] = str(db)
+    with _streamlit(db) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -194,3 +203,27 @@ def test_cli_ingest_while_the_app_is_open(browser: object, server: str, tmp_path
         page.get_by_role("button", name="Download scans.csv").click()  # type: ignore[attr-defined]
     assert "cli/project" in Path(dl.value.path()).read_text()
     page.close()  # type: ignore[attr-defined]
+
+
+def test_first_run_demo_button_fills_the_dashboard(browser: object, tmp_path: Path) -> None:
+    """An empty database offers the demo; its button generates and loads it from inside the app
+    (the load is big enough to use worker processes, started from the Streamlit server) and the
+    Overview then shows a year of history."""
+    db = tmp_path / "first-run.duckdb"
+    with _streamlit(db, cwd=tmp_path) as base:  # the demo's files go under tmp_path/data/demo/
+        page = _open(browser, base)
+        page.get_by_role("button", name="Load the demo history").click()  # type: ignore[attr-defined]
+        page.wait_for_selector('[data-testid="stVegaLiteChart"]', timeout=240_000)  # type: ignore[attr-defined]
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')  # type: ignore[attr-defined]
+        assert page.locator('[data-testid="stException"]').count() == 0  # type: ignore[attr-defined]
+        assert page.locator("h1", has_text="Overview").count() == 1  # type: ignore[attr-defined]
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / "first-run-demo.png"), full_page=True)  # type: ignore[attr-defined]
+        page.close()  # type: ignore[attr-defined]
+    sarif = sorted((tmp_path / "data" / "demo").rglob("*.sarif"))
+    with Store(db).read() as conn:
+        (scans, open_findings, projects), = query_rows(
+            conn, "select (select count(*) from scans), (select count(*) from findings where status = 'open'),"
+            " (select count(distinct project) from scans)"
+        )  # fmt: skip
+    assert scans == len(sarif) > 300 and open_findings > 0 and projects == 8

@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -39,6 +39,14 @@ def _scale(text: str) -> float:
     return value
 
 
+def default_end(now: datetime | None = None) -> datetime:
+    """Yesterday (UTC) at the model's end-of-day hour: by default the history is the year up to
+    the last full day, so that "until now" metrics (this week, DORA's last 90 days…) describe it.
+    Only this default reads the clock; the same ``--end`` always gives the same files."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    return datetime.combine(now.date() - timedelta(days=1), END.time())
+
+
 def _end(text: str) -> datetime:
     try:
         day = datetime.strptime(text, "%Y-%m-%d")
@@ -55,7 +63,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--scale", type=_scale, default=1.0, help="size: 1 ≈ 100k occurrences, 10 ≈ 1M (default 1)")
     p.add_argument("--out", type=Path, help="directory for the files (default data/demo/seed-<N>-scale-<S>)")
     p.add_argument(
-        "--end", type=_end, default=END, metavar="YYYY-MM-DD", help=f"last day of the history (default {END:%Y-%m-%d})"
+        "--end", type=_end, metavar="YYYY-MM-DD", help="last day of the history (default yesterday, UTC)"
     )
     p.add_argument("--no-load", action="store_true", help="only write the files")
     p.add_argument("--if-empty", action="store_true", help="do nothing when the database already holds scans")
@@ -82,6 +90,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     """Run ``demo`` with parsed arguments; returns the exit code."""
     out = out or sys.stdout
     err = err or sys.stderr
+    args.end = args.end or default_end()
     target = args.out or default_out(args.seed, args.scale)
     result: dict[str, Any] = {"seed": args.seed, "scale": args.scale, "end": args.end.date().isoformat()}
     if args.end > datetime.now(UTC).replace(tzinfo=None):  # ingest would distrust scan times in the future

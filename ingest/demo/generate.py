@@ -2,9 +2,10 @@
 """The deterministic demo model: projects, teams, commits, findings and the scans that see them.
 
 Everything comes from ``random.Random`` instances seeded with the seed and a name (the project,
-the stream), never from the clock, so that the same seed and scale give byte-identical files. The
-history ends at a fixed date (``END``) and runs ``HISTORY_DAYS`` before it, a little over a year,
-so that the oldest open findings are security debt (> 365 days) at the end.
+the stream), never from the clock, so that the same seed, scale and end give byte-identical files.
+The history ends at the plan's ``end`` (``END`` unless given; the command line passes yesterday)
+and runs ``HISTORY_DAYS`` before it, a little over a year, so that the oldest open findings are
+security debt (> 365 days) at the end.
 
 The model, per project: a team (how fast it fixes, how much it leaves open, suppresses and
 regresses), a DORA profile (how often it deploys, how often a deployment fails or causes an
