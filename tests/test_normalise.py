@@ -179,3 +179,46 @@ def test_tool_name_drift_lands_on_one_key(tmp_path: Path) -> None:
     keys = {parse(sarif_log([], tool=name), tmp_path).scans[0].tool for name in ("Grype", "grype", " grype ")}
     assert keys == {"grype"}
     assert parse(sarif_log([], tool="Semgrep OSS"), tmp_path).scans[0].tool == "semgrep"
+
+
+# --- the draft memo: a result repeated from an earlier scan reuses its draft only in the same context
+def _rows(log: dict[str, Any], tmp_path: Path, fresh: bool = False) -> list[tuple[Any, ...]]:
+    import ingest.sarif as sarif
+
+    if fresh:
+        sarif._MEMO = sarif.DraftMemo()
+    return [row for s in parse(log, tmp_path).scans for row in s.occurrence_rows]
+
+
+def test_a_repeated_result_gives_the_same_occurrence_as_a_fresh_normalisation(tmp_path: Path) -> None:
+    rules = [rule("R1", properties={"security-severity": "7.5", "tags": ["external/cwe/cwe-89"]})]
+    first = sarif_log([result("R1", "a.py", 3), result("R2", "b.py", 4)], tool="t1")
+    first["runs"][0]["tool"]["driver"]["rules"] = rules
+    again = sarif_log([result("R2", "b.py", 4), result("R1", "a.py", 3), result("R3", "c.py", 1)], tool="t1")
+    again["runs"][0]["tool"]["driver"]["rules"] = rules
+    _rows(first, tmp_path, fresh=True)
+    memoised = _rows(again, tmp_path)  # R1 and R2 come from the memo (with their new indexes)
+    assert memoised == _rows(again, tmp_path, fresh=True)
+    assert [(r[0], r[2], r[6]) for r in memoised] == [(0, "R2", Severity.MEDIUM), (1, "R1", Severity.HIGH),
+                                                      (2, "R3", Severity.MEDIUM)]  # fmt: skip
+
+
+def test_the_memo_never_crosses_a_change_of_context(tmp_path: Path) -> None:
+    """Same result JSON; a different rule score, base URI or level override must show."""
+    base = sarif_log([result("R1", "src/a.py", 3)], tool="t2")
+    base["runs"][0]["tool"]["driver"]["rules"] = [rule("R1", properties={"security-severity": "9.5"})]
+    assert _rows(base, tmp_path, fresh=True)[0][6] == Severity.CRITICAL
+    rescored = sarif_log([result("R1", "src/a.py", 3)], tool="t2")
+    rescored["runs"][0]["tool"]["driver"]["rules"] = [rule("R1", properties={"security-severity": "2.0"})]
+    assert _rows(rescored, tmp_path)[0][6] == Severity.LOW
+    based = sarif_log([result("R1", "a.py", 3)], tool="t2")
+    based["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] = "SRC"
+    _rows(based, tmp_path)
+    based["runs"][0]["originalUriBaseIds"] = {"SRC": {"uri": "file:///work/lib/"}}
+    assert _rows(based, tmp_path)[0][12] == "/work/lib/a.py"
+    overridden = sarif_log([result("R9", "x.py", 1)], tool="t3")
+    assert _rows(overridden, tmp_path)[0][5] == "warning"
+    overridden["runs"][0]["invocations"] = [
+        {"ruleConfigurationOverrides": [{"descriptor": {"id": "R9"}, "configuration": {"level": "error"}}]}
+    ]
+    assert _rows(overridden, tmp_path)[0][5] == "error"

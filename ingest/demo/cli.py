@@ -60,11 +60,9 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(COMMAND, help="write and load a deterministic demo history (SARIF + DevOps)")
     p.add_argument("--db", help="database path or SQLAlchemy URL (default $FINDINGS_DB or data/findings.duckdb)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    p.add_argument("--scale", type=_scale, default=1.0, help="size: 1 ≈ 100k occurrences, 10 ≈ 1M (default 1)")
+    p.add_argument("--scale", type=_scale, default=1.0, help="size: 1 ≈ 75k results, 16 ≈ 1M (default 1)")
     p.add_argument("--out", type=Path, help="directory for the files (default data/demo/seed-<N>-scale-<S>)")
-    p.add_argument(
-        "--end", type=_end, metavar="YYYY-MM-DD", help="last day of the history (default yesterday, UTC)"
-    )
+    p.add_argument("--end", type=_end, metavar="YYYY-MM-DD", help="last day of the history (default yesterday, UTC)")
     p.add_argument("--no-load", action="store_true", help="only write the files")
     p.add_argument("--if-empty", action="store_true", help="do nothing when the database already holds scans")
     p.add_argument("--json", action="store_true", help="print a machine-readable report instead of lines")
