@@ -8,7 +8,6 @@ never lost because one of its optional parts is broken.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -18,8 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
-
-import orjson
 
 from ingest import identity
 from ingest.adapters import Adapter, adapter_for, canonical_tool_key
@@ -149,8 +146,6 @@ class RuleIndex:
     lookup_cache: dict[tuple[Any, Any], tuple[str, JSON | None]] = field(default_factory=dict)
     # id(rule) → (default level, security-severity) of the rule
     facts_cache: dict[int, tuple[str | None, float | None]] = field(default_factory=dict)
-    # id(rule) → a digest of the rule's content (DraftMemo keys)
-    digest_cache: dict[int, bytes] = field(default_factory=dict)
 
     @classmethod
     def from_run(cls, run: JSON) -> RuleIndex:
@@ -189,16 +184,6 @@ class RuleIndex:
                 _level(_obj(rule.get("defaultConfiguration")).get("level")),
                 security_severity(_obj(rule.get("properties")).get("security-severity")),
             )
-        return found
-
-    def digest(self, rule: JSON | None) -> bytes:
-        """The rule's content as a short digest, computed once per rule (raises TypeError for
-        content orjson cannot write, e.g. lone surrogates)."""
-        if rule is None:
-            return b""
-        found = self.digest_cache.get(id(rule))
-        if found is None:
-            found = self.digest_cache[id(rule)] = hashlib.blake2b(orjson.dumps(rule), digest_size=16).digest()
         return found
 
     def lookup(self, result: JSON) -> tuple[str, JSON | None]:
@@ -703,55 +688,6 @@ def normalise(raw: RawLog, meta: ScanMeta, options: Options | None = None) -> Pa
     )
 
 
-class DraftMemo:
-    """The drafts of the latest run seen in each context (the run-level inputs of ``draft_result``:
-    tool, level overrides, path context, taxonomies, options), keyed by each result's exact JSON
-    and its rule's content. A stream's scans repeat most results scan after scan (~88% between
-    consecutive demo scans), and a draft is a pure function of exactly those inputs, so a repeated
-    result takes a lookup instead of a normalisation. Bounded: a few dozen contexts, one run each."""
-
-    MAX_CONTEXTS = 64
-    MAX_PER_RUN = 50_000
-
-    def __init__(self) -> None:
-        self._runs: dict[bytes, dict[tuple[bytes, bytes], _Draft]] = {}
-
-    @staticmethod
-    def context_key(
-        tool: str, overrides: dict[str, str], ctx: PathContext, taxonomy_names: list[str], options: Options
-    ) -> bytes | None:
-        parts = [
-            tool, overrides, ctx.original_uri_base_ids, list(ctx.artifacts), ctx.source_root,
-            list(ctx.extra_prefixes), list(ctx.working_dirs), taxonomy_names,
-            sorted([t, r, str(v)] for (t, r), v in options.severity_overrides.items()),
-        ]  # fmt: skip
-        try:
-            return hashlib.blake2b(orjson.dumps(parts), digest_size=16).digest()
-        except TypeError:  # content orjson cannot write: no memo for this run
-            return None
-
-    def previous(self, key: bytes | None) -> dict[tuple[bytes, bytes], _Draft]:
-        return self._runs.get(key, {}) if key is not None else {}
-
-    def remember(self, key: bytes | None, drafts: dict[tuple[bytes, bytes], _Draft]) -> None:
-        if key is None:
-            return
-        self._runs.pop(key, None)
-        self._runs[key] = drafts
-        while len(self._runs) > self.MAX_CONTEXTS:
-            del self._runs[next(iter(self._runs))]  # the least recently used context
-
-
-_MEMO = DraftMemo()
-
-
-def _result_key(result: JSON, rules: RuleIndex) -> tuple[bytes, bytes] | None:
-    try:
-        return rules.digest(rules.lookup(result)[1]), orjson.dumps(result)
-    except TypeError:
-        return None
-
-
 def _scan(
     members: list[tuple[_RunHeader, JSON]],
     sources: identity.SourceLines,
@@ -769,18 +705,8 @@ def _scan(
         overrides = level_overrides(run)
         ctx = PathContext.from_run(run, source_root, options.extra_prefixes)
         path_cache: PathCache = {}
-        memo_key = DraftMemo.context_key(header.tool, overrides, ctx, index.taxonomy_names, options)
-        previous = _MEMO.previous(memo_key)
-        seen: dict[tuple[bytes, bytes], _Draft] = {}
         for result in run["results"]:
-            key = _result_key(result, index) if memo_key is not None else None
-            known = (previous.get(key) or seen.get(key)) if key is not None else None
-            if known is not None:
-                outcome: _Draft | Skipped = known._replace(result_index=total)
-            else:
-                outcome = draft_result(total, result, header.tool, adapter, index, overrides, ctx, options, path_cache)
-            if key is not None and isinstance(outcome, _Draft) and len(seen) < DraftMemo.MAX_PER_RUN:
-                seen[key] = outcome
+            outcome = draft_result(total, result, header.tool, adapter, index, overrides, ctx, options, path_cache)
             total += 1
             if isinstance(outcome, Skipped):
                 skipped.append(outcome)
@@ -789,7 +715,6 @@ def _scan(
             if outcome.rule_id not in rules:
                 _, rule_obj = index.lookup(result)
                 rules[outcome.rule_id] = make_rule(header.tool, outcome.rule_id, rule_obj, index.taxonomy_names)
-        _MEMO.remember(memo_key, seen)
     rows = identify(drafts, first.project, first.branch, first.tool, first.category, sources)
     return Scan(
         run_indexes=tuple(h.run_index for h, _ in members),
