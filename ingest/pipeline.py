@@ -102,7 +102,22 @@ def printable(text: str) -> str:
 # A batch: consecutive prepared files appended in one transaction (one statement per table), then
 # their streams' lifecycle recomputed, on one read-write connection that is then closed so that
 # readers get their turn. Bounded by results, so memory and the lock's hold stay bounded too.
-BATCH_RESULTS = int(os.environ.get("FINDINGS_BATCH_RESULTS", "100000") or 100000)
+def _env_int(name: str, default: int) -> int:
+    """A positive integer from the environment; the default when unset or not one (with a warning)."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        log.warning("%s=%r is not a positive integer; using %d", name, text, default)
+        return default
+    return value
+
+
+BATCH_RESULTS = _env_int("FINDINGS_BATCH_RESULTS", 100_000)
 BATCH_FILES = 400
 LEASE_PAUSE_S = 0.05  # between batches: readers poll every ≤ 30 ms
 
