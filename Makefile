@@ -15,7 +15,7 @@ setup: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 
 # The main job on the embedded default: when the database is empty, generate and load the demo
-# history (a year of 8 projects, ~74k results, ~20 s) through the normal ingest; then summarise.
+# history (a year of 8 projects, ~74k results, ~10 s) through the normal ingest; then summarise.
 run: demo
 
 demo: setup
@@ -47,7 +47,7 @@ types: setup
 
 check: lint types test
 
-# Figures, not assertions: prints a table and writes bench/results.json (~10 min on 2 cores).
+# Figures, not assertions: prints a table and writes bench/results.json (~5 min on 2 cores).
 bench: setup
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/bench.py
