@@ -23,7 +23,6 @@ GLOBAL_PLACEHOLDERS = frozenset({"", "requires login", "null", "none", "n/a", "u
 _VERSION_RE = re.compile(r"^(.*?)/v(\d+)$")
 _QUOTED_RE = re.compile(r"\"[^\"]*\"|'[^']*'|`[^`]*`|“[^”]*”|‘[^’]*’")
 _DIGITS_RE = re.compile(r"\d+")
-_WS_RE = re.compile(r"\s+")
 SOURCE_CONTEXT_LINES = 1  # lines each side of the result's line used with --source-root
 
 
@@ -83,11 +82,14 @@ def untrusted_values(
 
 
 def normalise_snippet(text: str) -> str:
-    return _WS_RE.sub("", text)
+    """All whitespace removed. ``str.split()`` splits on exactly the characters ``\\s`` matches
+    (``str.isspace``; checked over every code point) and is ~5× faster than ``re.sub``."""
+    return "".join(text.split())
 
 
 def normalise_message(text: str) -> str:
-    return _WS_RE.sub(" ", _DIGITS_RE.sub("", _QUOTED_RE.sub("", text))).strip()
+    """Quoted parts and digits removed, whitespace runs collapsed to one space, ends trimmed."""
+    return " ".join(_DIGITS_RE.sub("", _QUOTED_RE.sub("", text)).split())
 
 
 def computed_fingerprint(rule_id: str, path: str, context: str) -> str:

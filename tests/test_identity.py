@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 
+from ingest import identity
 from ingest.identity import GLOBAL_PLACEHOLDERS, tool_fingerprint
 from ingest.models import FingerprintSource, ScanMeta
 from ingest.paths import PathContext, artifact_uri, to_repo_path
@@ -164,3 +167,15 @@ def test_uri_base_id_chain_and_artifact_index() -> None:
     # a cycle does not hang
     loop = PathContext(original_uri_base_ids={"A": {"uri": "a/", "uriBaseId": "A"}})
     assert to_repo_path(artifact_uri({"uri": "x.py", "uriBaseId": "A"}, loop), loop).endswith("a/x.py")
+
+
+@hypothesis.given(
+    hypothesis.strategies.text(
+        alphabet=hypothesis.strategies.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2000\u2028\u3000ab1'\"é"))
+    )
+)
+def test_whitespace_normalisation_is_the_spec_regex(text: str) -> None:
+    """The split-based normalisers equal the regex definitions (``\\s+`` removed / collapsed)."""
+    assert identity.normalise_snippet(text) == re.sub(r"\s+", "", text)
+    stripped = identity._DIGITS_RE.sub("", identity._QUOTED_RE.sub("", text))
+    assert identity.normalise_message(text) == re.sub(r"\s+", " ", stripped).strip()
