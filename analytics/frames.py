@@ -6,7 +6,7 @@ query itself. Arrow hands text columns to pandas in C (0.2 s) and gives the same
 Every other column still goes through DuckDB's own conversion, so that dtypes (nullable ``Int32``,
 ``boolean``, dates, lists) and the ``object`` dtype of an all-NULL or empty text column are exactly
 what ``store.db.query_df`` gives: callers and CSV exports cannot tell the difference. (It could
-become ``query_df`` itself; it lives here while ``store`` belongs to the ingest rewrite.)
+become ``query_df`` itself; so far only the row-level tables and exports use it.)
 """
 
 from __future__ import annotations
