@@ -45,10 +45,13 @@ def _scalar(value: Any) -> str | None:
     return None  # objects/lists are schema violations (Black Duck's sample): not usable
 
 
-def tool_fingerprint(result: Mapping[str, Any], placeholders: frozenset[str]) -> ToolFingerprint | None:
-    """SPEC §4 rules 1–2 for one result, ignoring placeholder values."""
+def tool_fingerprint(
+    result: Mapping[str, Any], placeholders: frozenset[str], use_partial: bool = True
+) -> ToolFingerprint | None:
+    """SPEC §4 rules 1–2 for one result, ignoring placeholder values (and ``partialFingerprints``
+    when the tool's adapter says they do not identify findings)."""
     fps = result.get("fingerprints")
-    if fps is None and "partialFingerprints" not in result:
+    if fps is None and (not use_partial or "partialFingerprints" not in result):
         return None
     if isinstance(fps, dict):
         usable = {k: v for k, v in ((k, _scalar(v)) for k, v in fps.items()) if v is not None}
@@ -56,7 +59,7 @@ def tool_fingerprint(result: Mapping[str, Any], placeholders: frozenset[str]) ->
         if usable:
             best = max(sorted(usable), key=_version_key)
             return ToolFingerprint(usable[best], FingerprintSource.FINGERPRINTS)
-    partial = result.get("partialFingerprints")
+    partial = result.get("partialFingerprints") if use_partial else None
     if isinstance(partial, dict):
         pairs = [(k, v) for k, v in ((k, _scalar(v)) for k, v in sorted(partial.items())) if v is not None]
         # all keys joined (SPEC §4); the whole value is a placeholder only when every part is one

@@ -509,7 +509,9 @@ def draft_result(
         suppressed=suppressed,
         suppression_kind=suppression_kind,
         baseline_state=baseline,
-        tool_fp=identity.tool_fingerprint(result, adapter.fingerprint_placeholders),
+        tool_fp=identity.tool_fingerprint(
+            result, adapter.fingerprint_placeholders, adapter.partial_fingerprints_identify
+        ),
     )
 
 

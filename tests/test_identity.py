@@ -179,3 +179,23 @@ def test_whitespace_normalisation_is_the_spec_regex(text: str) -> None:
     assert identity.normalise_snippet(text) == re.sub(r"\s+", "", text)
     stripped = identity._DIGITS_RE.sub("", identity._QUOTED_RE.sub("", text))
     assert identity.normalise_message(text) == re.sub(r"\s+", " ", stripped).strip()
+
+
+def _leak(path: str, line: int, secret: str) -> dict[str, Any]:
+    commit = {"commitSha": "9f3c2a1", "email": "ana@example.com", "author": "Ana", "date": "2026-03-02T10:00:00Z",
+              "commitMessage": "add config"}  # fmt: skip
+    region = {"startLine": line, "snippet": {"text": secret}}
+    return result("generic-api-key", path, line, partialFingerprints=commit,
+                  locations=[{"physicalLocation": {"artifactLocation": {"uri": path}, "region": region}}])  # fmt: skip
+
+
+def test_gitleaks_sibling_leaks_keep_their_identity_when_one_is_fixed(tmp_path: Path) -> None:
+    """gitleaks' partialFingerprints are the commit's metadata: two leaks of one commit share them.
+    They must not decide identity, or the survivor's id flips when its sibling is fixed (its value
+    stops repeating) and it looks fixed and new again."""
+    both = occurrences(sarif_log([_leak("a.env", 3, "KEY=abc123"), _leak("b.env", 7, "KEY=zzz999")],
+                                 tool="gitleaks"), tmp_path)  # fmt: skip
+    one = occurrences(sarif_log([_leak("b.env", 7, "KEY=zzz999")], tool="gitleaks"), tmp_path)
+    assert len({o.finding_id for o in both}) == 2
+    assert one[0].finding_id == both[1].finding_id
+    assert one[0].fingerprint_source is FingerprintSource.SNIPPET

@@ -78,6 +78,9 @@ class Adapter:
     severity_word: WordHook = no_word
     extra_cwes: CweHook = no_cwes
     fingerprint_placeholders: frozenset[str] = frozenset()
+    # False when the tool's partialFingerprints describe something wider than one finding (gitleaks:
+    # the commit), so they never identify a result (SPEC §4: known non-identity values are ignored)
+    partial_fingerprints_identify: bool = True
 
     def tool_severity(self, result: JSON, rule: JSON | None) -> tuple[str | None, Severity | None]:
         """The tool's raw severity word and its mapped severity (None when not in the table)."""

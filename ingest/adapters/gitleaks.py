@@ -18,8 +18,12 @@ high by default, like DefectDojo's gitleaks parser. The word is therefore:
 | info     | info     |
 | secret   | high (synthetic default) |
 
-CWE: none emitted. Fingerprints: gitleaks writes empty strings for the commit fields when it
-scans a directory rather than git history; ``""`` is listed as a placeholder.
+CWE: none emitted. Fingerprints: gitleaks' ``partialFingerprints`` are the commit's sha, author,
+e-mail, date and message — the same for every leak of one commit, and empty strings when it scans
+a directory. They are not used for identity: were they, two leaks of one commit would repeat the
+value and get computed fingerprints, and when one was fixed the other's value would stop repeating,
+switch back to the tool value and make the leak look fixed and new again. Every gitleaks result
+therefore gets the computed fingerprint (rule | path | the matched text).
 """
 
 from __future__ import annotations
@@ -51,4 +55,5 @@ ADAPTER = Adapter(
     severity_table=SEVERITY_TABLE,
     severity_word=severity_word,
     fingerprint_placeholders=frozenset({""}),
+    partial_fingerprints_identify=False,
 )
