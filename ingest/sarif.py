@@ -8,6 +8,7 @@ never lost because one of its optional parts is broken.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -39,6 +40,10 @@ MAX_MESSAGE_CHARS = 32_768
 MAX_SNIPPET_CHARS = 4_096
 MAX_TEXT_CHARS = 65_536
 NO_RULE = "(no rule)"
+# Identifiers and names from the SARIF are stored and shown everywhere: a hostile or broken file
+# must not put megabytes into a rule id, a path or a stream key.
+MAX_ID_CHARS = 512
+MAX_PATH_CHARS = 4_096
 _CWE_RE = re.compile(r"\bcwe[-_/: ]?0*(\d{1,6})\b", re.IGNORECASE)
 _ARG_RE = re.compile(r"\{(\d+)\}")
 
@@ -71,6 +76,15 @@ def _text(value: Any, limit: int = MAX_TEXT_CHARS) -> str | None:
     if not isinstance(text, str) or not text.strip():
         return None
     return text if len(text) <= limit else text[:limit] + " … [truncated]"
+
+
+def capped(text: str, limit: int = MAX_ID_CHARS) -> str:
+    """``text``, or when longer than ``limit`` its start, ``…`` and 16 hex digits of its sha256:
+    ``limit`` characters that still tell different long values apart (they are identity)."""
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return text[: limit - 17] + "…" + digest
 
 
 def _int(value: Any) -> int | None:
@@ -219,7 +233,7 @@ class RuleIndex:
             rule = self.by_id.get(rule_id) or self.by_id.get(rule_id.split("/")[0])
         if rule_id is None and rule is not None:
             rule_id = _str(rule.get("id"))
-        return rule_id or NO_RULE, rule
+        return capped(rule_id) if rule_id else NO_RULE, rule
 
 
 def rule_cwes(rule: JSON | None, taxonomy_names: list[str]) -> list[str]:
@@ -345,12 +359,15 @@ def _resolve(location: Any, ctx: PathContext, cache: PathCache) -> tuple[str | N
         key = (uri, base, index)
         hit = cache.get(key)
     except TypeError:  # unhashable junk in the JSON: resolve without the cache
-        resolved = artifact_uri(location, ctx)
-        return resolved, to_repo_path(resolved, ctx)
+        return _capped_location(artifact_uri(location, ctx), ctx)
     if hit is None:
-        resolved = artifact_uri(location, ctx)
-        hit = cache[key] = (resolved, to_repo_path(resolved, ctx))
+        hit = cache[key] = _capped_location(artifact_uri(location, ctx), ctx)
     return hit
+
+
+def _capped_location(uri: str | None, ctx: PathContext) -> tuple[str | None, str]:
+    path = to_repo_path(uri, ctx)
+    return (capped(uri, MAX_PATH_CHARS) if uri else uri), capped(path, MAX_PATH_CHARS)
 
 
 def primary_location(result: JSON, ctx: PathContext, cache: PathCache | None = None) -> _Located:
@@ -611,12 +628,14 @@ def run_header(
     driver = _obj(_obj(run.get("tool")).get("driver"))
     vcp = _obj(_list(run.get("versionControlProvenance"))[0]) if _list(run.get("versionControlProvenance")) else {}
     project = meta.project or repo_name(vcp.get("repositoryUri"))
+    project = capped(project) if project else project
     if not project:
         project = path.resolve().parent.name or "default"
         warnings.append(f"run {run_index}: no project given or in the SARIF; using the folder name {project!r}")
     branch = meta.branch or _str(vcp.get("branch")) or "default"
-    branch = branch.removeprefix("refs/heads/")
+    branch = capped(branch.removeprefix("refs/heads/"))
     commit = meta.commit or _str(vcp.get("revisionId"))
+    commit = capped(commit) if commit else commit
     scanned_at, source = meta.scanned_at, "given"
     if scanned_at is None:
         scanned_at, source = scan_time(run), "sarif"
@@ -630,16 +649,18 @@ def run_header(
             f"run {run_index}: no usable scan time given or in the SARIF; using the file's modification time "
             f"{mtime.isoformat(timespec='seconds')}Z"
         )
-    name = driver["name"] if isinstance(driver.get("name"), str) else ""
+    name = capped(driver["name"]) if isinstance(driver.get("name"), str) else ""
+    full_name = capped(driver["fullName"]) if isinstance(driver.get("fullName"), str) else None
+    version = _str(driver.get("semanticVersion")) or _str(driver.get("version"))
     return _RunHeader(
         run_index=run_index,
         project=project,
         branch=branch,
         commit=commit,
-        tool=canonical_tool_key(name, driver.get("fullName") if isinstance(driver.get("fullName"), str) else None),
-        tool_name=name.strip() or _str(driver.get("fullName")) or "unknown",
-        tool_version=_str(driver.get("semanticVersion")) or _str(driver.get("version")),
-        category=meta.category if meta.category is not None else category_of(run),
+        tool=capped(canonical_tool_key(name, full_name)),
+        tool_name=name.strip() or _str(full_name) or "unknown",
+        tool_version=capped(version) if version else None,
+        category=meta.category if meta.category is not None else capped(category_of(run)),
         scanned_at=scanned_at,
         scanned_at_source=source,
     )
@@ -647,8 +668,6 @@ def run_header(
 
 def file_key(sha256: str, meta: ScanMeta, fallback_project: str | None) -> str:
     """SPEC §1: the same bytes with the same given metadata are the same file."""
-    import hashlib
-
     parts = (
         sha256,
         meta.project or fallback_project or "",

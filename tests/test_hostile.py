@@ -630,14 +630,17 @@ def test_50mb_message_is_truncated_and_bounded(
 def test_huge_rule_id_and_uri_load_safely(
     run_ingest: Ingest, sql: Sql, write_sarif: Write, caplog: pytest.LogCaptureFixture, good: Path
 ) -> None:
-    """A 2 MB rule id and URI are kept (they are identity); the load stays safe and whole."""
+    """A 2 MB rule id and URI load safely and whole, stored cut to 512 / 4096 characters that end
+    in a digest of the full value (they are identity: two long ids sharing a start stay apart)."""
     doc = _hostile_log()
     _res(doc)["ruleId"] = "X" * (2 * 1024 * 1024)
+    _res(doc, 1)["ruleId"] = "X" * (2 * 1024 * 1024 - 1) + "Y"
     _phys(doc)["artifactLocation"]["uri"] = "src/" + "u" * (2 * 1024 * 1024) + ".py"
     path = write_sarif("huge/ids.sarif", doc)
     rows = assert_loaded_beside_good(run_ingest, sql, caplog, good, path, 3)
-    assert len(rows[0]["rule_id"]) == 2 * 1024 * 1024
-    assert rows[0]["path"].startswith("src/uuu")
+    assert len(rows[0]["rule_id"]) == len(rows[1]["rule_id"]) == 512
+    assert rows[0]["rule_id"] != rows[1]["rule_id"] and rows[0]["rule_id"].startswith("XXX")
+    assert rows[0]["path"].startswith("src/uuu") and len(rows[0]["path"]) == 4096
 
 
 # ------------------------------------------------------------------------------------------ gzip bomb

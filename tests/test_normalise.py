@@ -179,3 +179,22 @@ def test_tool_name_drift_lands_on_one_key(tmp_path: Path) -> None:
     keys = {parse(sarif_log([], tool=name), tmp_path).scans[0].tool for name in ("Grype", "grype", " grype ")}
     assert keys == {"grype"}
     assert parse(sarif_log([], tool="Semgrep OSS"), tmp_path).scans[0].tool == "semgrep"
+
+
+def test_huge_identifiers_are_capped(tmp_path: Path) -> None:
+    """A 100k-character rule id, URI, tool name, branch or category is stored cut (and marked)."""
+    big = "x" * 100_000
+    log = sarif_log([result(big, f"src/{big}.py")], tool=f"tool-{big}")
+    run = log["runs"][0]
+    run["versionControlProvenance"] = [{"repositoryUri": f"https://example.com/o/{big}", "branch": big}]
+    run["automationDetails"] = {"id": f"{big}/run-1"}
+    path = tmp_path / "x.sarif"
+    path.write_text("{}")
+    parsed = normalise(RawLog(path, "0" * 64, 2, log), ScanMeta())
+    scan = parsed.scans[0]
+    o = scan.occurrences[0]
+    assert len(o.rule_id) == 512 and o.rule_id[-17] == "…"
+    assert len(o.path) == 4096 and len(o.uri or "") == 4096 and o.path[-17] == "…"
+    for value in (scan.project, scan.branch, scan.tool, scan.tool_name, scan.category):
+        assert len(value) <= 512, value[:40]
+    assert scan.rules[0].rule_id == o.rule_id
