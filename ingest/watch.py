@@ -17,6 +17,7 @@ longer than the writer's longest pause.
 1. a sidecar ``NAME.meta.json`` beside the file, where NAME is the file name (``scan.sarif.meta.json``)
    or the name without its SARIF suffix (``scan.meta.json``): a JSON object with any of
    ``project, branch, commit, scanned_at, category, source_root``. Write it *before* the SARIF file.
+   A ``source_root`` must lie inside a folder given with ``--source-roots`` (else the file is rejected).
 2. the file name pattern ``PROJECT__BRANCH__COMMIT__YYYYMMDDTHHMMSSZ[__CATEGORY].sarif[.gz]``:
    parts separated by two underscores, ``/`` written as ``+`` (``acme+web__feature+login__3f2a1b9__
    20260301T120000Z.sarif``), an empty part means "not given";
@@ -158,6 +159,18 @@ def meta_from_name(name: str) -> ScanMeta | None:
     )
 
 
+def source_root_allowed(root: str, allowed: tuple[Path, ...]) -> bool:
+    """True when ROOT (a path or file: URI) resolves inside one of the allowed folders."""
+    from urllib.parse import unquote, urlsplit
+
+    text = unquote(urlsplit(root).path) if root.lower().startswith("file:") else root
+    try:
+        resolved = Path(text).expanduser().resolve()
+    except (OSError, ValueError, RuntimeError):
+        return False
+    return any(resolved == a or resolved.is_relative_to(a) for a in allowed)
+
+
 def meta_for(path: Path) -> ScanMeta:
     sidecar = sidecar_of(path)
     if sidecar is not None:
@@ -228,9 +241,21 @@ class Watcher:
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
     clock: Callable[[], float] = time.monotonic
+    # Folders a sidecar's source_root may point into (``--source-roots``); none: no source_root.
+    # Whoever can drop files must not make this process read (and hash) any folder it can see.
+    source_roots: tuple[Path, ...] = ()
     _seen: dict[Path, tuple[Signature, float]] = field(default_factory=dict)
     _stuck: dict[Path, Signature] = field(default_factory=dict)
     busy: bool = False
+
+    def _checked(self, meta: ScanMeta) -> ScanMeta:
+        if meta.source_root and not source_root_allowed(meta.source_root, self.source_roots):
+            where = ", ".join(str(a) for a in self.source_roots) or "none given"
+            raise Rejected(
+                f"sidecar source_root {printable(meta.source_root)[:200]!r} is not inside a folder given with "
+                f"--source-roots ({where})"
+            )
+        return meta
 
     def ready(self) -> list[Path]:
         """Files whose signature has not changed for ``settle_s`` (first sight starts the clock)."""
@@ -265,7 +290,7 @@ class Watcher:
         rel = path.relative_to(self.root)
         try:
             try:
-                meta = meta_for(path)
+                meta = self._checked(meta_for(path))
             except Rejected as e:
                 report = FileReport(str(path), REJECTED, reason=str(e))
                 record_rejection(self.store, str(path), None, str(e))
@@ -350,6 +375,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--settle", type=float, default=DEFAULT_SETTLE_S, metavar="S", help="seconds a file must stay unchanged"
     )
+    p.add_argument(
+        "--source-roots",
+        nargs="+",
+        default=[],
+        metavar="DIR",
+        help="folders a sidecar's source_root may point into (checkouts for line-shift-stable identity); "
+        "without it, a sidecar with a source_root is rejected",
+    )
     return p
 
 
@@ -397,7 +430,12 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return ExitCode.USAGE
     stop = stop or threading.Event()
-    watcher = Watcher(root.resolve(), store, options, args.settle)
+    allowed = tuple(Path(d).expanduser().resolve() for d in args.source_roots)
+    missing = [str(d) for d in allowed if not d.is_dir()]
+    if missing:
+        print(f"error: --source-roots: not a directory: {', '.join(missing)}", file=sys.stderr)
+        return ExitCode.USAGE
+    watcher = Watcher(root.resolve(), store, options, args.settle, source_roots=allowed)
     if not args.once:
         print(f"watching {printable(str(root))} every {args.interval:g} s (settle {args.settle:g} s)", file=sys.stderr)
     previous = {}

@@ -361,3 +361,25 @@ def test_usage_errors(tmp_path: Path) -> None:
     with contextlib.redirect_stderr(err):
         assert watch.main([str(tmp_path / "missing"), "--once"]) == 2
     assert "not a directory" in err.getvalue()
+
+
+# ------------------------------------------------------------------------------ sidecar source_root
+def test_a_sidecar_source_root_must_be_inside_an_allowed_folder(inbox: Path, db: Path, tmp_path: Path) -> None:
+    """Whoever drops files must not make the watcher read any folder it can see: a source_root
+    outside ``--source-roots`` rejects the file (with the reason); inside, the file loads."""
+    checkouts = tmp_path / "checkouts"
+    (checkouts / "web").mkdir(parents=True)
+    (inbox / "a.sarif").write_bytes(scan("tool-a"))
+    (inbox / "a.sarif.meta.json").write_text(json.dumps({"project": "acme/a", "source_root": "/etc"}))
+    (inbox / "b.sarif").write_bytes(scan("tool-b"))
+    (inbox / "b.sarif.meta.json").write_text(json.dumps({"project": "acme/b", "source_root": str(checkouts / "web")}))
+    code, _, _ = run_once(inbox, db, "--source-roots", str(checkouts))
+    assert code == 3  # some file was rejected
+    assert (inbox / "archive" / "b.sarif").exists()
+    reason = (inbox / "rejected" / "a.sarif.reason.txt").read_text()
+    assert "source_root '/etc' is not inside a folder given with --source-roots" in reason
+    assert rows(db, "select project from scans") == [("acme/b",)]
+    (inbox / "c.sarif").write_bytes(scan("tool-c"))
+    (inbox / "c.sarif.meta.json").write_text(json.dumps({"project": "acme/c", "source_root": str(checkouts)}))
+    code, _, _ = run_once(inbox, db)  # no --source-roots: no source_root is accepted
+    assert code == 3 and (inbox / "rejected" / "c.sarif").exists()
