@@ -156,6 +156,15 @@ def options_from_settings(settings: Settings) -> Options:
     return Options(extra_prefixes=settings.strip_prefixes, severity_overrides=dict(settings.severity_overrides))
 
 
+def _interrupted() -> int:
+    print(
+        "interrupted: the files loaded so far are kept (whole files only); run the same command again to "
+        "load the rest (files already loaded are skipped)",
+        file=sys.stderr,
+    )
+    return ExitCode.INTERRUPTED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -181,6 +190,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, StoreError, ConfigError) as e:
         print(f"error: {e}", file=sys.stderr)
         return ExitCode.USAGE
+    except KeyboardInterrupt:
+        return _interrupted()
+    except RuntimeError as e:  # DuckDB turns Ctrl-C during a statement into this
+        if "interrupted" not in str(e).lower():
+            raise
+        return _interrupted()
     print_report(report, args.json, sys.stdout, sys.stderr)
     if report.busy:
         return ExitCode.BUSY

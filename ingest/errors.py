@@ -29,3 +29,4 @@ class ExitCode(IntEnum):
     USAGE = 2
     REJECTED = 3  # at least one input was rejected; the others were still loaded
     BUSY = 4  # the store stayed locked by another process past FINDINGS_DB_TIMEOUT; rerun later
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it); whole files only were kept

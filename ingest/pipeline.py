@@ -15,12 +15,13 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import AbstractContextManager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -256,6 +257,7 @@ def _worker_start(parent: int) -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it died before the request took effect
         os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's to handle: it stops the pool
     gc.disable()
 
 
@@ -285,6 +287,21 @@ def _size(path: Path) -> int:
         return 0
 
 
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored meanwhile (main thread only: elsewhere signals cannot be set). Processes
+    started inside keep ignoring it, so a Ctrl-C during their start-up prints no traceback from
+    them; the ingest itself handles it and stops the pool."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _prepared_stream(
     items: Sequence[tuple[Path, ScanMeta]], options: Options | None, workers: int
 ) -> Iterator[Prepared]:
@@ -296,34 +313,41 @@ def _prepared_stream(
         return
     ctx = multiprocessing.get_context("spawn")  # direct children: the death signal reaches them
     done = 0
+    pool = ProcessPoolExecutor(workers, ctx, initializer=_worker_start, initargs=(os.getpid(),))
+    finished = False
     try:
-        with ProcessPoolExecutor(workers, ctx, initializer=_worker_start, initargs=(os.getpid(),)) as pool:
-            window: deque[tuple[Future[Prepared], int]] = deque()
-            in_flight = 0
-            pending = iter(items)
+        window: deque[tuple[Future[Prepared], int]] = deque()
+        in_flight = 0
+        pending = iter(items)
 
-            def fill() -> None:
-                nonlocal in_flight
-                while len(window) < 2 * workers or in_flight < IN_FLIGHT_BYTES:
-                    item = next(pending, None)
-                    if item is None:
-                        return
-                    size = _size(item[0])
-                    window.append((pool.submit(_prepare_in_worker, item[0], item[1], options), size))
-                    in_flight += size
+        def fill() -> None:
+            nonlocal in_flight
+            while len(window) < 2 * workers or in_flight < IN_FLIGHT_BYTES:
+                item = next(pending, None)
+                if item is None:
+                    return
+                size = _size(item[0])
+                window.append((pool.submit(_prepare_in_worker, item[0], item[1], options), size))
+                in_flight += size
 
+        with _sigint_ignored():  # the workers start now: they inherit "ignore Ctrl-C" from birth
             fill()
-            while window:
-                future, size = window.popleft()
-                prep = future.result()
-                in_flight -= size
-                fill()
-                done += 1
-                yield prep
+        while window:
+            future, size = window.popleft()
+            prep = future.result()
+            in_flight -= size
+            fill()
+            done += 1
+            yield prep
+        finished = True
     except BrokenProcessPool:
         log.warning("a normalising worker died; continuing in this process")
         for path, meta in items[done:]:
             yield prepare(path, meta, options)
+    finally:
+        # Stopped early (Ctrl-C, an error, a busy store): drop the queued files instead of waiting
+        # for the workers to normalise every one of them; each finishes at most its current file.
+        pool.shutdown(wait=finished, cancel_futures=True)
 
 
 def _announced(stream: Iterator[Prepared], total: int, progress: Progress | None) -> Iterator[Prepared]:

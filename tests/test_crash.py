@@ -216,3 +216,33 @@ def test_kill_9_at_random_moments_leaves_only_whole_files(tmp_path: Path) -> Non
         assert query_rows(conn, "select count(*), sum(occurrences) from files") == [
             (sum(sizes), sum(sizes) * RESULTS_PER_FILE)
         ]
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_only_whole_files(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) at random moments of an
+    ingest with worker processes: exit 130 with one line and no traceback, no worker left behind,
+    only whole files stored; the same command then completes the job."""
+    rng = random.Random(int(os.environ.get("CRASH_SEED", random.randrange(1 << 30))))
+    db = tmp_path / "ctrl-c.duckdb"
+    env = {"FINDINGS_PARSE_WORKERS": "2", "FINDINGS_BATCH_RESULTS": str(3 * RESULTS_PER_FILE)}
+    for i in range(3):
+        folder = tmp_path / f"round{i}"
+        make_sarif_files(folder, 20, f"c{i}")
+        proc = python("-m", "ingest", "sarif", str(folder), "--db", str(db), env=env, start_new_session=True)
+        time.sleep(rng.uniform(0.3, 2.0))
+        children = _children(proc.pid)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode in (0, 130), err[-2000:]
+        assert "Traceback" not in err, err[-2000:]
+        if proc.returncode == 130:
+            assert "interrupted: the files loaded so far are kept" in err
+        deadline = time.monotonic() + 5
+        while children and time.monotonic() < deadline:
+            children = {pid for pid in children if _alive(pid)}
+            time.sleep(0.05)
+        assert not children, f"round {i}: {children} outlived the interrupted ingest"
+        assert not whole_file_problems(db), f"round {i}"
+        check_after_rerun(db, folder, rerun(db, folder))
+        assert not whole_file_problems(db, all_streams_clean=True), f"round {i}"
