@@ -100,9 +100,6 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
-# A batch: consecutive prepared files appended in one transaction (one statement per table), then
-# their streams' lifecycle recomputed, on one read-write connection that is then closed so that
-# readers get their turn. Bounded by results, so memory and the lock's hold stay bounded too.
 def _env_int(name: str, default: int) -> int:
     """A positive integer from the environment; the default when unset or not one (with a warning)."""
     text = os.environ.get(name, "").strip()
@@ -118,6 +115,9 @@ def _env_int(name: str, default: int) -> int:
     return value
 
 
+# A batch: consecutive prepared files appended in one transaction (one statement per table), then
+# their streams' lifecycle recomputed, on one read-write connection that is then closed so that
+# readers get their turn. Bounded by results, so memory and the lock's hold stay bounded too.
 BATCH_RESULTS = _env_int("FINDINGS_BATCH_RESULTS", 100_000)
 BATCH_FILES = 400
 LEASE_PAUSE_S = 0.05  # between batches: readers poll every ≤ 30 ms
