@@ -1,5 +1,13 @@
 import sys
 
-from ingest.cli import main
+from ingest import interrupt
 
-sys.exit(main())
+interrupt.install()  # before the heavy imports: a Ctrl-C from now on is a request to stop
+try:
+    from ingest.cli import main
+
+    code = main(stop=interrupt.STOP)
+except KeyboardInterrupt:  # the second Ctrl-C
+    print("interrupted: whole files only were kept; run the same command again to finish", file=sys.stderr)
+    code = 130
+sys.exit(code)

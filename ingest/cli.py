@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +22,7 @@ from ingest import devops_cli, watch
 from ingest.demo import cli as demo_cli
 from ingest.errors import ExitCode, UsageError
 from ingest.models import ScanMeta
-from ingest.pipeline import Report, ingest_many, printable
+from ingest.pipeline import BUSY, INTERRUPTED, REJECTED, Report, ingest_many, printable
 from ingest.reader import expand_paths
 from ingest.sarif import Options, parse_time
 from store.db import Store, StoreBusy, StoreError
@@ -139,7 +141,7 @@ def print_report(report: Report, as_json: bool, out: TextIO, err: TextIO) -> Non
         out.write(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
         return
     for f in report.files:
-        (err if f.status in ("rejected", "not loaded (store busy)") else out).write(f.line() + "\n")
+        (err if f.status in (REJECTED, BUSY, INTERRUPTED) else out).write(f.line() + "\n")
         for w in f.warnings:
             err.write(f"{printable(f.path)}: warning: {printable(w)}\n")
     t = report.totals()
@@ -147,6 +149,7 @@ def print_report(report: Report, as_json: bool, out: TextIO, err: TextIO) -> Non
         f"{t['files']} file(s): {t['loaded']} loaded, {t['already_loaded']} already loaded, "
         f"{t['rejected']} rejected; {t['scans']} scan(s), {t['occurrences']} occurrence(s) added"
         + (f"; {t['warnings']} warning(s)" if t["warnings"] else "")
+        + (f"; {t['interrupted']} not loaded (interrupted)" if t["interrupted"] else "")
         + "\n"
     )
 
@@ -165,9 +168,15 @@ def _interrupted() -> int:
     return ExitCode.INTERRUPTED
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None) -> int:
+    """The command line. ``stop``, when given (``python -m ingest`` routes Ctrl-C to it), ends a
+    load after the files at hand: exit 130, the rest reported as not loaded."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if stop is not None and stop.is_set():  # Ctrl-C during start-up
+        return _interrupted()
+    if args.command not in ("sarif", "manifest") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the others stop on Ctrl-C as usual
     if args.command in devops_cli.COMMANDS:
         return devops_cli.run(args)
     if args.command == demo_cli.COMMAND:
@@ -183,20 +192,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             items, missing = read_manifest(Path(args.manifest))
         progress = _progress_printer(sys.stderr) if sys.stderr.isatty() and len(items) > 1 and not args.json else None
-        report = ingest_many(store, items, options_from_settings(load_settings(args.config)), progress, missing)
+        if stop is not None and stop.is_set():
+            return _interrupted()
+        report = ingest_many(
+            store, items, options_from_settings(load_settings(args.config)), progress, missing, stop=stop
+        )
     except StoreBusy as e:
         print(f"error: {e}", file=sys.stderr)
         return ExitCode.BUSY
     except (UsageError, StoreError, ConfigError) as e:
         print(f"error: {e}", file=sys.stderr)
         return ExitCode.USAGE
-    except KeyboardInterrupt:
-        return _interrupted()
-    except RuntimeError as e:  # DuckDB turns Ctrl-C during a statement into this
-        if "interrupted" not in str(e).lower():
-            raise
-        return _interrupted()
     print_report(report, args.json, sys.stdout, sys.stderr)
+    if stop is not None and stop.is_set():
+        return _interrupted()
     if report.busy:
         return ExitCode.BUSY
     return ExitCode.REJECTED if report.rejected else ExitCode.OK

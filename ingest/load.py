@@ -8,9 +8,11 @@ whose key is already stored is a no-op.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import duckdb
 import pyarrow as pa
 from sqlalchemy.engine import Connection
 
@@ -68,7 +70,8 @@ def _append(conn: Connection, name: str, table: pa.Table, sql: str, params: list
     try:
         raw.execute(sql, params or [])
     finally:
-        raw.unregister(name)
+        with suppress(duckdb.Error):  # after a failed statement (Ctrl-C…) it fails too: keep the first error
+            raw.unregister(name)
 
 
 def write_packed(conn: Connection, packs: Sequence[Packed], known: Known | None = None) -> list[LoadOutcome]:

@@ -39,6 +39,7 @@ from store.db import Store, StoreBusy, native
 log = logging.getLogger(__name__)
 
 LOADED, ALREADY, REJECTED, BUSY = "loaded", "already loaded", "rejected", "not loaded (store busy)"
+INTERRUPTED = "not loaded (interrupted)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,7 @@ class FileReport:
             return f"{path}: loaded {self.scans} scan(s), {self.occurrences} occurrence(s)"
         if self.status == ALREADY:
             return f"{path}: already loaded"
-        if self.status == BUSY:
+        if self.status in (BUSY, INTERRUPTED):
             return f"{path}: not loaded: {printable(self.reason or '')}"
         return f"{path}: rejected: {printable(self.reason or '')}"
 
@@ -81,6 +82,7 @@ class Report:
             "already_loaded": sum(f.status == ALREADY for f in self.files),
             "rejected": self.rejected,
             "busy": self.busy,
+            "interrupted": sum(f.status == INTERRUPTED for f in self.files),
             "scans": sum(f.scans for f in self.files),
             "occurrences": sum(f.occurrences for f in self.files),
             "warnings": sum(len(f.warnings) for f in self.files),
@@ -350,13 +352,17 @@ def _prepared_stream(
         pool.shutdown(wait=finished, cancel_futures=True)
 
 
-def _announced(stream: Iterator[Prepared], total: int, progress: Progress | None) -> Iterator[Prepared]:
+def _announced(
+    stream: Iterator[Prepared], total: int, progress: Progress | None, stop: threading.Event | None
+) -> Iterator[Prepared]:
     """The stream, calling ``progress`` as each file is read and normalised (the long part; its
-    batch is written soon after)."""
+    batch is written soon after), and ending early once ``stop`` is set."""
     for n, prep in enumerate(stream, start=1):
         if progress:
             progress(n, total, str(prep.path))
         yield prep
+        if stop is not None and stop.is_set():
+            return
 
 
 def _batches(stream: Iterator[Prepared]) -> Iterator[list[Prepared]]:
@@ -378,6 +384,7 @@ def ingest_many(
     options: Options | None = None,
     progress: Progress | None = None,
     missing: Sequence[tuple[str, str]] = (),
+    stop: threading.Event | None = None,
 ) -> Report:
     """Load many files in batches (one transaction each, whole files only), each batch on its own
     short write lease; worker processes read and normalise the next files meanwhile."""
@@ -393,7 +400,7 @@ def ingest_many(
             with conn.begin():
                 record_rejection_in(conn, arg, None, problem)
             report.files.append(FileReport(arg, REJECTED, reason=problem))
-        for batch in _batches(_announced(stream, len(items), progress)):
+        for batch in _batches(_announced(stream, len(items), progress, stop)):
             try:
                 reports = store_batch(lease, batch)
                 lease.release()
@@ -404,6 +411,10 @@ def ingest_many(
             report.files.extend(reports)
             if len(report.files) - len(missing) < len(items):
                 time.sleep(LEASE_PAUSE_S)
+        done = len(report.files) - len(missing)
+        if stop is not None and stop.is_set() and done < len(items):
+            reason = "interrupted (Ctrl-C) before this file; run the same command again"
+            report.files.extend(FileReport(str(p), INTERRUPTED, reason=reason) for p, _ in items[done:])
     finally:
         if hasattr(stream, "close"):
             stream.close()
