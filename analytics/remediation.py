@@ -93,7 +93,10 @@ def _run(store: Store, sql: str, params: dict[str, Any]) -> pd.DataFrame:
         return query_df(conn, sql, used)
 
 
-def _calendar(w: Window, period: str, settings: Settings) -> dict[str, Any]:
+def _calendar(w: Window, period: str | None, settings: Settings) -> dict[str, Any]:
+    """The calendar parameters: the window's periods, or without a period the window as one."""
+    if not period:
+        return {"cal_start": [w.since], "cal_end": [w.until], "cal_label": ["window"]}
     cal = periods(w.since, w.until, period, settings)
     return {
         "cal_start": [c[0] for c in cal],
@@ -337,10 +340,7 @@ def backlog(
     names, select, _ = _groups(by)
     w = window(store, filters, settings)
     cte, params = _base(filters, settings)
-    if period:
-        params |= _calendar(w, period, settings)
-    else:
-        params |= {"cal_start": [w.since], "cal_end": [w.until], "cal_label": ["window"]}
+    params |= _calendar(w, period, settings)
     df = _run(store, BACKLOG_SQL.format(cte=cte, cal=CALENDAR_CTE, select=select), params)
     if names:  # a LEFT JOIN of an empty period yields a NULL group with 0: keep the period, drop the NULL
         df = df[~(df[names].isna().all(axis=1) & (df["open"] == 0))] if len(df) else df
@@ -365,10 +365,7 @@ def _per_period(
     names, select, _ = _groups(by)
     w = window(store, filters, settings)
     cte, params = _base(filters, settings)
-    if period:
-        params |= _calendar(w, period, settings)
-    else:
-        params |= {"cal_start": [w.since], "cal_end": [w.until], "cal_label": ["window"]}
+    params |= _calendar(w, period, settings)
     using = "".join(f", {n}" for n in names)
     df = _run(store, template.format(cte=cte, cal=CALENDAR_CTE, select=select, using=using), params)
     labels = dict(zip(params["cal_start"], params["cal_label"], strict=True))
