@@ -102,17 +102,18 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
-def _env_int(name: str, default: int) -> int:
-    """A positive integer from the environment; the default when unset or not one (with a warning)."""
+def _env_int(name: str, default: int, minimum: int = 1) -> int:
+    """An integer ≥ ``minimum`` from the environment; the default when unset or not one (with a
+    warning)."""
     text = os.environ.get(name, "").strip()
     if not text:
         return default
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if value < 1:
-        log.warning("%s=%r is not a positive integer; using %d", name, text, default)
+        value = minimum - 1
+    if value < minimum:
+        log.warning("%s=%r is not an integer ≥ %d; using %d", name, text, minimum, default)
         return default
     return value
 
@@ -234,12 +235,8 @@ WORKER_MIN_BYTES = 8 << 20
 def _workers(items: Sequence[tuple[Path, ScanMeta]]) -> int:
     """Processes that read and normalise while this one writes: $FINDINGS_PARSE_WORKERS when set
     (0 = everything in this process), else one per CPU (at most 4) for inputs of 8 MB or more."""
-    wanted = os.environ.get("FINDINGS_PARSE_WORKERS", "").strip()
-    if wanted:
-        try:
-            return max(0, int(wanted)) if len(items) > 1 else 0
-        except ValueError:
-            return 0
+    if os.environ.get("FINDINGS_PARSE_WORKERS", "").strip():
+        return _env_int("FINDINGS_PARSE_WORKERS", 0, minimum=0) if len(items) > 1 else 0
     total = 0
     for path, _ in items:
         with suppress(OSError):
