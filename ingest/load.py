@@ -18,7 +18,16 @@ from sqlalchemy.engine import Connection
 
 from ingest.lifecycle import mark_dirty, recompute_now
 from ingest.models import ParsedFile, Rule, ScanMeta
-from ingest.pack import FILE_SCHEMA, SCAN_SCHEMA, STREAM_SCHEMA, Packed, pack, rows_table, rules_table
+from ingest.pack import (
+    FILE_SCHEMA,
+    SCAN_SCHEMA,
+    STREAM_SCHEMA,
+    Packed,
+    occurrence_tables,
+    pack,
+    rows_table,
+    rules_table,
+)
 from store.db import Store, native
 
 ALREADY_LOADED = "SELECT file_key FROM files WHERE file_key IN (SELECT unnest(?::VARCHAR[]))"
@@ -105,7 +114,7 @@ def write_packed(conn: Connection, packs: Sequence[Packed], known: Known | None 
     if changed:
         _append(conn, "new_rules", rules_table(changed), UPSERT_RULES)
         known.pending_rules.update(((r.tool, r.rule_id), r) for r in changed)
-    tables = [p.occurrences for p in fresh if p.occurrences.num_rows]
+    tables = occurrence_tables(fresh)
     if tables:
         _append(conn, "new_occurrences", pa.concat_tables(tables), INSERT_OCCURRENCES)
     mark_dirty(conn, streams)

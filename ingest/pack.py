@@ -8,6 +8,7 @@ the writer can append the files of a whole batch with one statement per table.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,7 +132,11 @@ def scan_id(file_key: str, index: int) -> str:
 @dataclass(frozen=True, slots=True)
 class Packed:
     """One normalised file, ready to append: its row in ``files`` (without ``loaded_at``), its
-    streams, scans and rules, and its occurrences as one Arrow table."""
+    streams, scans and rules, and its occurrences: ``rows`` rows of ``table`` from ``offset``.
+
+    Files packed together share one occurrence table (``pack_many``): building a table, and
+    pickling one to send it from a worker, has a fixed cost that small files would otherwise pay
+    each (~0.8 ms of ~2 ms per 50-result file). Pickled in one list, they carry the table once."""
 
     path: str
     file_key: str
@@ -139,8 +144,15 @@ class Packed:
     streams: tuple[Row, ...]
     scans: tuple[Row, ...]
     rules: tuple[Rule, ...]
-    occurrences: pa.Table
+    table: pa.Table
+    offset: int
+    rows: int
     warnings: tuple[str, ...]
+
+    @property
+    def occurrences(self) -> pa.Table:
+        """This file's occurrences (a zero-copy slice)."""
+        return self.table.slice(self.offset, self.rows)
 
     @property
     def scan_count(self) -> int:
@@ -148,7 +160,7 @@ class Packed:
 
     @property
     def occurrence_count(self) -> int:
-        return self.occurrences.num_rows
+        return self.rows
 
     @property
     def stream_ids(self) -> tuple[str, ...]:
@@ -158,8 +170,10 @@ class Packed:
 # Occurrence fields in order (the layout of Scan.occurrence_rows).
 _FIELDS = tuple(Occurrence.__dataclass_fields__)
 
+Part = tuple[str, str, tuple[tuple[Any, ...], ...]]  # (scan id, stream id, occurrence rows)
 
-def occurrence_table(parts: list[tuple[str, str, tuple[tuple[Any, ...], ...]]]) -> pa.Table:
+
+def occurrence_table(parts: list[Part]) -> pa.Table:
     """(scan id, stream id, occurrence rows) parts → one table, transposed in C (``zip``) rather
     than read attribute by attribute."""
     rows = [row for _, _, group in parts for row in group]
@@ -175,10 +189,28 @@ def occurrence_table(parts: list[tuple[str, str, tuple[tuple[Any, ...], ...]]]) 
 
 def pack(parsed: ParsedFile, meta: ScanMeta) -> Packed:
     """The columnar form of one parsed file."""
+    return pack_many([(parsed, meta)])[0]
+
+
+def pack_many(files: Sequence[tuple[ParsedFile, ScanMeta]]) -> list[Packed]:
+    """The columnar form of several parsed files, their occurrences in one shared table."""
+    heads = [_head(parsed, meta) for parsed, meta in files]
+    table = occurrence_table([part for _, parts in heads for part in parts])
+    out: list[Packed] = []
+    offset = 0
+    for (parsed, _), (fields, parts) in zip(files, heads, strict=True):
+        rows = sum(len(group) for _, _, group in parts)
+        out.append(Packed(*fields, table=table, offset=offset, rows=rows, warnings=parsed.warnings))
+        offset += rows
+    return out
+
+
+def _head(parsed: ParsedFile, meta: ScanMeta) -> tuple[tuple[Any, ...], list[Part]]:
+    """A file's ``Packed`` fields up to ``rules``, and its occurrence parts."""
     key = parsed.file_key
     streams: dict[str, Row] = {}
     scans: list[Row] = []
-    parts: list[tuple[str, str, tuple[tuple[Any, ...], ...]]] = []
+    parts: list[Part] = []
     rules: dict[tuple[str, str], Rule] = {}
     for i, scan in enumerate(parsed.scans):
         sid = stream_id(scan)
@@ -196,16 +228,23 @@ def pack(parsed: ParsedFile, meta: ScanMeta) -> Packed:
         key, parsed.sha256, parsed.path, parsed.size_bytes, parsed.sarif_version, meta.project, meta.branch,
         meta.commit, meta.scanned_at, meta.category, len(parsed.scans), parsed.occurrence_count, list(parsed.warnings),
     )  # fmt: skip
-    return Packed(
-        path=parsed.path,
-        file_key=key,
-        file_row=file_row,
-        streams=tuple(streams.values()),
-        scans=tuple(scans),
-        rules=tuple(rules.values()),
-        occurrences=occurrence_table(parts),
-        warnings=parsed.warnings,
-    )
+    fields = (parsed.path, key, file_row, tuple(streams.values()), tuple(scans), tuple(rules.values()))
+    return fields, parts
+
+
+def occurrence_tables(packs: Sequence[Packed]) -> list[pa.Table]:
+    """The packs' occurrences as few tables: adjacent slices of one shared table are merged back,
+    so that a batch reaches the store as a few large chunks rather than one per file."""
+    spans: list[tuple[pa.Table, int, int]] = []
+    for p in packs:
+        if not p.rows:
+            continue
+        if spans and spans[-1][0] is p.table and spans[-1][1] + spans[-1][2] == p.offset:
+            table, offset, rows = spans[-1]
+            spans[-1] = (table, offset, rows + p.rows)
+        else:
+            spans.append((p.table, p.offset, p.rows))
+    return [table.slice(offset, rows) for table, offset, rows in spans]
 
 
 def rows_table(rows: list[Row], schema: pa.Schema) -> pa.Table:

@@ -30,8 +30,8 @@ from sqlalchemy.engine import Connection
 from ingest.errors import Rejected
 from ingest.lifecycle import recompute_dirty
 from ingest.load import Known, LoadOutcome, record_rejection_in, write_packed
-from ingest.models import ScanMeta
-from ingest.pack import Packed, pack
+from ingest.models import ParsedFile, ScanMeta
+from ingest.pack import Packed, pack_many
 from ingest.reader import load_log
 from ingest.sarif import Options, normalise
 from store.db import Store, StoreBusy, native
@@ -122,7 +122,7 @@ def _env_int(name: str, default: int, minimum: int = 1) -> int:
 # their streams' lifecycle recomputed, on one read-write connection that is then closed so that
 # readers get their turn. Bounded by results, so memory and the lock's hold stay bounded too.
 BATCH_RESULTS = _env_int("FINDINGS_BATCH_RESULTS", 100_000)
-BATCH_FILES = 400
+BATCH_FILES = 2000
 LEASE_PAUSE_S = 0.05  # between batches: readers poll every ≤ 30 ms
 
 
@@ -177,11 +177,37 @@ _DEFECTS = (ValueError, TypeError, KeyError, IndexError, AttributeError, Overflo
 
 def prepare(path: Path, meta: ScanMeta, options: Options | None = None) -> Prepared:
     """Read, normalise and pack one file; bad input becomes a reason, never an exception."""
+    return prepare_many([(path, meta)], options)[0]
+
+
+def prepare_many(items: Sequence[tuple[Path, ScanMeta]], options: Options | None = None) -> list[Prepared]:
+    """Read and normalise each file on its own (bad input becomes that file's reason, never an
+    exception), then pack the good ones together: one shared occurrence table."""
+    read = [_normalised(path, meta, options) for path, meta in items]
+    good = [(parsed, meta) for (parsed, _, _), (_, meta) in zip(read, items, strict=True) if parsed is not None]
+    try:
+        packs = iter(pack_many(good))
+    except _DEFECTS as e:
+        if len(items) > 1:  # pack them one by one: only the file it came from is rejected
+            return [prepare(path, meta, options) for path, meta in items]
+        log.exception("unexpected error on %s", items[0][0])
+        reason = f"could not be normalised ({type(e).__name__}: {e})"
+        return [Prepared(items[0][0], items[0][1], None, read[0][1], reason)]
+    return [
+        Prepared(path, meta, next(packs) if parsed is not None else None, sha, reason)
+        for (path, meta), (parsed, sha, reason) in zip(items, read, strict=True)
+    ]
+
+
+def _normalised(
+    path: Path, meta: ScanMeta, options: Options | None
+) -> tuple[ParsedFile | None, str | None, str | None]:
+    """(the parsed file, its sha256, None), or (None, sha256 if it was read, the reason)."""
     sha: str | None = None
     try:
         raw = load_log(path)
         sha = raw.sha256
-        return Prepared(path, meta, pack(normalise(raw, meta, options), meta), sha, None)
+        return normalise(raw, meta, options), sha, None
     except Rejected as e:
         reason = str(e)
     except RecursionError:
@@ -190,7 +216,7 @@ def prepare(path: Path, meta: ScanMeta, options: Options | None = None) -> Prepa
         # A defect of ours or an input shape we did not foresee: reject the file, keep going.
         log.exception("unexpected error on %s", path)
         reason = f"could not be normalised ({type(e).__name__}: {e})"
-    return Prepared(path, meta, None, sha, reason)
+    return None, sha, reason
 
 
 def store_batch(lease: _Lease, batch: Sequence[Prepared]) -> list[FileReport]:
@@ -263,19 +289,19 @@ def _worker_start(parent: int) -> None:
 _prepared_here = 0
 
 
-def _prepare_in_worker(path: Path, meta: ScanMeta, options: Options | None) -> Prepared:
+def _prepare_in_worker(chunk: list[tuple[Path, ScanMeta]], options: Options | None) -> list[Prepared]:
     global _prepared_here
-    _prepared_here += 1
-    if _prepared_here % 256 == 0:
+    if _prepared_here // 256 != (_prepared_here + len(chunk)) // 256:
         gc.collect()
-    return prepare(path, meta, options)
+    _prepared_here += len(chunk)
+    return prepare_many(chunk, options)
 
 
 _PR_SET_PDEATHSIG = 1
 
 
 # Input bytes handed to workers and not yet taken back: enough for them to stay busy while this
-# process writes a batch (~1 s), small enough to bound memory (at least two files per worker).
+# process writes a batch (~1 s), small enough to bound memory (at least two chunks per worker).
 IN_FLIGHT_BYTES = 96 << 20
 
 
@@ -284,6 +310,28 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
+
+
+# The files one task reads, normalises and packs (in a worker or here): consecutive files of up to
+# 2 MB together (a larger file alone), so that small files share a task's fixed costs — its
+# occurrence table, its pickling, its round trip — while memory stays bounded by the largest file.
+CHUNK_BYTES = 2 << 20
+CHUNK_FILES = 256
+
+
+def _chunks(items: Sequence[tuple[Path, ScanMeta]]) -> Iterator[tuple[list[tuple[Path, ScanMeta]], int]]:
+    """(consecutive items, their bytes)."""
+    chunk: list[tuple[Path, ScanMeta]] = []
+    size = 0
+    for item in items:
+        n = _size(item[0])
+        if chunk and (size + n > CHUNK_BYTES or len(chunk) >= CHUNK_FILES):
+            yield chunk, size
+            chunk, size = [], 0
+        chunk.append(item)
+        size += n
+    if chunk:
+        yield chunk, size
 
 
 @contextmanager
@@ -304,40 +352,41 @@ def _sigint_ignored() -> Iterator[None]:
 def _prepared_stream(
     items: Sequence[tuple[Path, ScanMeta]], options: Options | None, workers: int
 ) -> Iterator[Prepared]:
-    """Prepared files in input order; with workers, up to ``IN_FLIGHT_BYTES`` of input (at least
-    two files per worker) in flight. A crashed worker pool falls back to this process for the rest."""
+    """Prepared files in input order, prepared a chunk at a time; with workers, up to
+    ``IN_FLIGHT_BYTES`` of input (at least two chunks per worker) in flight. A crashed worker
+    pool falls back to this process for the rest."""
     if workers < 1:
-        for path, meta in items:
-            yield prepare(path, meta, options)
+        for chunk, _ in _chunks(items):
+            yield from prepare_many(chunk, options)
         return
     ctx = multiprocessing.get_context("spawn")  # direct children: the death signal reaches them
     done = 0
     pool = ProcessPoolExecutor(workers, ctx, initializer=_worker_start, initargs=(os.getpid(),))
     finished = False
     try:
-        window: deque[tuple[Future[Prepared], int]] = deque()
+        window: deque[tuple[Future[list[Prepared]], int]] = deque()
         in_flight = 0
-        pending = iter(items)
+        pending = _chunks(items)
 
         def fill() -> None:
             nonlocal in_flight
             while len(window) < 2 * workers or in_flight < IN_FLIGHT_BYTES:
-                item = next(pending, None)
-                if item is None:
+                chunk, size = next(pending, ([], 0))
+                if not chunk:
                     return
-                size = _size(item[0])
-                window.append((pool.submit(_prepare_in_worker, item[0], item[1], options), size))
+                window.append((pool.submit(_prepare_in_worker, chunk, options), size))
                 in_flight += size
 
         with _sigint_ignored():  # the workers start now: they inherit "ignore Ctrl-C" from birth
             fill()
         while window:
             future, size = window.popleft()
-            prep = future.result()
+            preps = future.result()
             in_flight -= size
             fill()
-            done += 1
-            yield prep
+            for prep in preps:
+                done += 1
+                yield prep
         finished = True
     except BrokenProcessPool:
         log.warning("a normalising worker died; continuing in this process")
@@ -345,7 +394,7 @@ def _prepared_stream(
             yield prepare(path, meta, options)
     finally:
         # Stopped early (Ctrl-C, an error, a busy store): drop the queued files instead of waiting
-        # for the workers to normalise every one of them; each finishes at most its current file.
+        # for the workers to normalise every one of them; each finishes at most its current chunk.
         pool.shutdown(wait=finished, cancel_futures=True)
 
 
