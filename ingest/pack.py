@@ -205,7 +205,10 @@ def pack_many(files: Sequence[tuple[ParsedFile, ScanMeta]]) -> list[Packed]:
     return out
 
 
-def _head(parsed: ParsedFile, meta: ScanMeta) -> tuple[tuple[Any, ...], list[Part]]:
+_Head = tuple[str, str, Row, tuple[Row, ...], tuple[Row, ...], tuple[Rule, ...]]
+
+
+def _head(parsed: ParsedFile, meta: ScanMeta) -> tuple[_Head, list[Part]]:
     """A file's ``Packed`` fields up to ``rules``, and its occurrence parts."""
     key = parsed.file_key
     streams: dict[str, Row] = {}
@@ -228,8 +231,8 @@ def _head(parsed: ParsedFile, meta: ScanMeta) -> tuple[tuple[Any, ...], list[Par
         key, parsed.sha256, parsed.path, parsed.size_bytes, parsed.sarif_version, meta.project, meta.branch,
         meta.commit, meta.scanned_at, meta.category, len(parsed.scans), parsed.occurrence_count, list(parsed.warnings),
     )  # fmt: skip
-    fields = (parsed.path, key, file_row, tuple(streams.values()), tuple(scans), tuple(rules.values()))
-    return fields, parts
+    head: _Head = (parsed.path, key, file_row, tuple(streams.values()), tuple(scans), tuple(rules.values()))
+    return head, parts
 
 
 def occurrence_tables(packs: Sequence[Packed]) -> list[pa.Table]:
