@@ -238,8 +238,8 @@ def no_data(store: Store) -> bool:
     st.code("python -m ingest sarif results/ --project acme/shop --branch main --commit $GIT_SHA", language="sh")
     st.markdown(
         "…or load a demo history: a year of 8 projects scanned by CodeQL, Semgrep, Bandit, Trivy, "
-        "gitleaks and Checkov, with commits, deployments and incidents (about 10 seconds; the same as "
-        "`python -m ingest demo`):"
+        "gitleaks and Checkov on most working days, with commits, deployments and incidents (about "
+        "10 seconds; the same as `python -m ingest demo`):"
     )
     if st.button("Load the demo history", key="load_demo", type="primary"):
         from app_pages.loading import load_demo_history

@@ -3,10 +3,10 @@ peers on the same files, incremental ingest into 1M- and 10M-occurrence stores, 
 every analytics function the dashboard calls and of every CSV export, and each page's render
 time. Prints a table and writes bench/results.json.
 
-    python bench/bench.py [--scale 16] [--skip-10m] [--skip-peers]
+    python bench/bench.py [--scale 5] [--skip-10m] [--skip-peers]
 
 Everything is measured in this run on the same files: the demo generator's SARIF at ``--scale``
-(≈ 1M results at 16). The 10M store is the 1M store replicated ten times under other project
+(≈ 1M results at 5). The 10M store is the 1M store replicated ten times under other project
 names in SQL (its scans, occurrences, findings and episodes are copies, so its lifecycle is
 already right); only the incremental load into it runs the real ingest.
 """
@@ -286,7 +286,7 @@ def page_times(db: Path) -> dict[str, float]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", type=float, default=16.0)
+    ap.add_argument("--scale", type=float, default=5.0)
     ap.add_argument("--copies", type=int, default=10, help="replicas for the large store (10 → ~10M)")
     ap.add_argument("--skip-10m", action="store_true")
     ap.add_argument("--skip-peers", action="store_true")

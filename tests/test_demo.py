@@ -1,8 +1,8 @@
 """The demo generator (``python -m ingest demo``): deterministic files, a ground truth that ingest +
 lifecycle reconstruct exactly from the SARIF alone, and a history rich enough for every page.
 
-One small demo (seed 1, scale 0.2: 4 projects, 18 scanner streams, ~110 files) is generated and
-loaded once per module; summaries are asked with ``--until`` the day after the history ends so
+One small demo (seed 1, scale 0.2: 4 projects, 18 scanner streams scanned about weekly, ~920
+files) is generated and loaded once per module; summaries are asked with ``--until`` the day after the history ends so
 that the answers do not depend on today's date.
 """
 
@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import pytest
 from analytics.cli import main as analytics_main
 from ingest.demo import cli as demo_cli
 from ingest.demo.build import TRUTH, write_demo
-from ingest.demo.generate import END, make_plan
+from ingest.demo.generate import END, days, make_plan, scan_days
 from ingest.errors import ExitCode
 from store.db import Store, query_rows
 
@@ -71,6 +72,19 @@ def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
     other = write_demo(make_plan(8, 0.2), tmp_path / "c")
     assert tree_digest(tmp_path / "c") != tree_digest(tmp_path / "a")
     assert other.occurrences != first.occurrences
+
+
+def test_scale_one_scans_every_stream_on_most_working_days() -> None:
+    """At scale 1 (the first run's demo) each stream is scanned on most working days and never at
+    a weekend, so fix times are measured to the day rather than to the next monthly scan."""
+    plan = make_plan(1, 1.0)
+    working = [d for d in days(plan.start + timedelta(days=1), plan.end) if d.weekday() < 5]
+    assert len(working) > 250
+    for project in plan.projects:
+        for tool in project.tools:
+            scanned = scan_days(plan, project, tool)
+            assert all(d.weekday() < 5 for d in scanned), (project.name, tool)
+            assert 0.75 < len(scanned) / len(working) < 0.95, (project.name, tool, len(scanned))
 
 
 def test_report_counts_what_was_written_and_loaded(demo: dict[str, Any]) -> None:

@@ -35,8 +35,9 @@ TRUTH = "truth.json"
 SARIF_DIR, DEVOPS_DIR = "sarif", "devops"
 COMMITS_CSV, DEPLOYMENTS_CSV, INCIDENTS_CSV = "commits.csv", "deployments.csv", "incidents.csv"
 # Mean results per scan of a stream at volume 1, measured over seeds 1–3 at scale 1 (the teams'
-# speeds average out); for the up-front estimate of a plan's occurrences.
-RESULTS_PER_SCAN = {"codeql": 70, "semgrep": 353, "bandit": 876, "trivy": 24, "gitleaks": 4, "checkov": 144}
+# speeds average out); for the up-front estimate of a plan's occurrences (streams' findings, so
+# their results per scan, grow with the plan's volume).
+RESULTS_PER_SCAN = {"codeql": 14, "semgrep": 39, "bandit": 64, "trivy": 13, "gitleaks": 2, "checkov": 43}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,8 @@ class Generated:
 def estimate_occurrences(plan: Plan) -> int:
     """About how many results the plan writes (within ~15 % for seeds 1–3), before writing any."""
     scans = 1.5 + HISTORY_DAYS / 7.0 * plan.scans_per_week
-    return round(sum(scans * RESULTS_PER_SCAN[t] * p.volume for p in plan.projects for t in p.tools))
+    per_scan = sum(RESULTS_PER_SCAN[t] * p.volume for p in plan.projects for t in p.tools)
+    return round(scans * per_scan * plan.volume)
 
 
 def default_out(seed: int, scale: float) -> Path:

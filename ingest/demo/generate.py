@@ -37,11 +37,11 @@ from ingest.demo.writers import ResultDoc, ScanDoc
 END = datetime(2026, 11, 20, 18, 0, 0)
 HISTORY_DAYS = 400
 
-# Scans per week of one scanner stream at scale 1. Loading costs ~0.1 s per file today (each file
-# opens the store and recomputes its stream), so scale 1 scans each stream about every 5 weeks to
-# load in well under a minute; the cadence grows with √scale up to every working day.
-BASE_SCANS_PER_WEEK = 0.15
-MAX_SCANS_PER_WEEK = 5.0
+# Scans per week of one scanner stream: CI scans the default branch on most working days (each
+# working day with probability 4.3 / 5). Above scale 1 the scale goes into more projects and more
+# findings per stream (each × √scale), so files grow with √scale and occurrences about linearly;
+# below scale 1 (tests, quick looks) the scans thin out too.
+SCANS_PER_WEEK = 4.3
 BASE_PROJECTS_COUNT = 8
 
 OPEN, GONE, SUPPRESSED = "open", "gone", "suppressed"
@@ -120,8 +120,8 @@ BASE_PROJECTS: tuple[ProjectSpec, ...] = (
 )
 
 # Findings per stream at volume 1: the backlog present at the first scan, and arrivals per year.
-BACKLOG = {"codeql": 110, "semgrep": 380, "bandit": 900, "trivy": 40, "gitleaks": 6, "checkov": 420}
-ARRIVALS = {"codeql": 170, "semgrep": 380, "bandit": 600, "trivy": 50, "gitleaks": 10, "checkov": 200}
+BACKLOG = {"codeql": 18, "semgrep": 30, "bandit": 40, "trivy": 12, "gitleaks": 3, "checkov": 60}
+ARRIVALS = {"codeql": 50, "semgrep": 70, "bandit": 90, "trivy": 36, "gitleaks": 6, "checkov": 50}
 # Share of fixes that are in-source suppressions instead (before the team factor).
 SUPPRESS = {"codeql": 0.03, "semgrep": 0.12, "bandit": 0.10, "trivy": 0.0, "gitleaks": 0.08, "checkov": 0.15}
 SCAN_MINUTE = {"codeql": 10, "semgrep": 25, "bandit": 40, "trivy": 65, "gitleaks": 80, "checkov": 95}
@@ -185,6 +185,7 @@ class Plan:
     end: datetime
     projects: tuple[ProjectSpec, ...]
     scans_per_week: float
+    volume: float  # multiplies every stream's findings (backlog and arrivals)
 
     @property
     def start(self) -> datetime:
@@ -192,15 +193,12 @@ class Plan:
 
 
 def make_plan(seed: int, scale: float, end: datetime = END) -> Plan:
-    """Projects grow and scans get denser with √scale, so occurrences grow about linearly."""
+    """Projects and findings per stream grow with √scale, so occurrences grow about linearly."""
     if not (scale > 0 and math.isfinite(scale)):
         raise ValueError("scale must be a positive number")
     root = math.sqrt(scale)
     n_projects = max(4, round(BASE_PROJECTS_COUNT * root))
-    cadence = BASE_SCANS_PER_WEEK * root
-    if cadence > MAX_SCANS_PER_WEEK:  # denser than every working day: put the rest into projects
-        n_projects = max(n_projects, round(n_projects * cadence / MAX_SCANS_PER_WEEK))
-        cadence = MAX_SCANS_PER_WEEK
+    cadence = SCANS_PER_WEEK * min(1.0, scale)
     rng = random.Random(f"{seed}:projects")
     projects = []
     for i in range(n_projects):
@@ -218,7 +216,7 @@ def make_plan(seed: int, scale: float, end: datetime = END) -> Plan:
                 round(base.volume * rng.uniform(0.8, 1.2), 3),
             )
         )
-    return Plan(seed, scale, end, tuple(projects), cadence)
+    return Plan(seed, scale, end, tuple(projects), cadence, round(root, 3))
 
 
 # --- commits ----------------------------------------------------------------------------------------
@@ -423,8 +421,8 @@ def make_stream(plan: Plan, project: ProjectSpec, tool: str, commits: Sequence[C
     bumps = sorted(rng.sample(range(1, n), min(n - 1, max(1, n // 60)))) if tool == "trivy" else []
     life = _Life(rng, commits, team, tool, bumps)
     years = HISTORY_DAYS / 365.25
-    backlog = _poisson(rng, BACKLOG[tool] * project.volume)
-    arrivals = _poisson(rng, ARRIVALS[tool] * project.volume * years)
+    backlog = _poisson(rng, BACKLOG[tool] * project.volume * plan.volume)
+    arrivals = _poisson(rng, ARRIVALS[tool] * project.volume * plan.volume * years)
     intros = [0] * backlog + sorted(rng.randrange(1, n) for _ in range(arrivals))
     used: set[tuple[str, str]] = set()
     leak_commits: set[int] = set()
