@@ -29,7 +29,7 @@ DEBT_DAYS = 365
 # Episodes with the attributes of their finding, restricted by the finding filters.
 EPISODES_CTE = """
 ep AS (
-    SELECT e.finding_id, e.seq, e.opened_at, e.closed_at, e.status, e.first_seen_at,
+    SELECT e.finding_id, e.stream_id, e.seq, e.opened_at, e.closed_at, e.status, e.first_seen_at,
            e.opened_scan_id, e.closed_scan_id,
            f.project, f.branch, f.tool, f.category, f.severity, f.cwe, f.rule_id, f.path, f.start_line, f.message,
            date_diff('second', e.opened_at, e.closed_at) / 86400.0 AS days,
@@ -378,10 +378,13 @@ def _per_period(
 
 FLOW_SQL = """
 WITH {cte}, {cal},
+first_scan AS (SELECT stream_id, min(scanned_at) AS at FROM scans GROUP BY stream_id),
 opened AS (
     SELECT cal.period_start, {select}
-           count(*) AS inflow, count(*) FILTER (WHERE ep.seq > 1) AS reopened
+           count(*) AS inflow, count(*) FILTER (WHERE ep.seq > 1) AS reopened,
+           count(*) FILTER (WHERE ep.seq = 1 AND ep.opened_at = fs.at) AS first_scan
     FROM cal JOIN ep ON ep.opened_at >= cal.period_start AND ep.opened_at < cal.period_end
+    JOIN first_scan fs USING (stream_id)
     GROUP BY ALL
 ),
 closed AS (
@@ -404,15 +407,23 @@ def flow(
     settings: Settings | None = None,
 ) -> pd.DataFrame:
     """Inflow (episodes opened), outflow (episodes closed: fixed + suppressed), net and reopen rate
-    (reopened episodes opened in the period / episodes closed in it) per period.
+    (reopened episodes opened in the period / episodes closed in it) per period. ``first_scan``
+    counts the part of the inflow that is the backlog found by its stream's first scan: already
+    there before anyone looked, so not new work of the period (part of ``inflow`` all the same).
 
-    Columns: period_start, period, grouping columns, inflow, outflow, net, fixed, suppressed,
-    reopened, reopen_rate.
+    Columns: period_start, period, grouping columns, inflow, first_scan, outflow, net, fixed,
+    suppressed, reopened, reopen_rate.
     """
     settings = settings or Settings()
     names = [n for n, _ in group_exprs(by)]
     df = _per_period(
-        store, filters, by, period, settings, FLOW_SQL, ("inflow", "outflow", "fixed", "suppressed", "reopened")
+        store,
+        filters,
+        by,
+        period,
+        settings,
+        FLOW_SQL,
+        ("inflow", "first_scan", "outflow", "fixed", "suppressed", "reopened"),
     )
     df["net"] = df["inflow"] - df["outflow"]
     df["reopen_rate"] = (df["reopened"] / df["outflow"]).where(df["outflow"] > 0)
@@ -421,6 +432,7 @@ def flow(
         "period",
         *names,
         "inflow",
+        "first_scan",
         "outflow",
         "net",
         "fixed",

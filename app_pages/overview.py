@@ -94,7 +94,24 @@ st.subheader("Inflow and outflow")
 if flow.empty or (flow["inflow"].sum() + flow["outflow"].sum()) == 0:
     ui.empty()
 else:
-    long = flow.melt(
+    baseline = int(flow["first_scan"].sum())
+    shown = flow
+    if baseline:
+        with_baseline = st.checkbox(
+            "Count the backlog found by each stream's first scan as inflow",
+            key="flow_first_scans",
+            help="A first scan finds what was already there before anyone looked; it is not new work of "
+            "that period, and one first scan can dwarf a year of weekly inflow.",
+        )
+        if not with_baseline:
+            shown = flow.assign(inflow=flow["inflow"] - flow["first_scan"])
+            first = flow.loc[flow["first_scan"] > 0, "period"]
+            where = first.iloc[0] if len(first) == 1 else f"{first.iloc[0]} – {first.iloc[-1]}"
+            st.caption(
+                f"Inflow leaves out {baseline:,} finding(s) already present at their stream's first scan "
+                f"({where}). The CSV has both: `inflow` counts them, `first_scan` says how many."
+            )
+    long = shown.melt(
         id_vars=["period_start", "period"], value_vars=["inflow", "outflow"], var_name="flow", value_name="episodes"
     )
     bars = (

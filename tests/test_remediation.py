@@ -172,6 +172,31 @@ def test_flow_per_week(five: Store) -> None:
     assert whole[["inflow", "outflow", "net"]].values.tolist() == [[5, 4, 1]]
 
 
+def test_flow_tells_the_first_scans_backlog_from_new_findings(tmp_path: Path) -> None:
+    """Stream demo: A, B at its first scan (01-05, W02); C new on 01-13 (W03); B fixed on 01-20 and
+    back on 01-27 (W05, a reopening). Stream other: X at its first scan on 01-20 (W04), Y new on
+    01-27. First-scan backlog: A, B in W02 and X in W04; everything else is new inflow."""
+    db = tmp_path / "flow.duckdb"
+    scans = [
+        ("demo", "2026-01-05T00:00:00Z", "AB"),
+        ("demo", "2026-01-13T00:00:00Z", "ABC"),
+        ("demo", "2026-01-20T00:00:00Z", "AC"),
+        ("other", "2026-01-20T00:00:00Z", "X"),
+        ("demo", "2026-01-27T00:00:00Z", "ABC"),
+        ("other", "2026-01-27T00:00:00Z", "XY"),
+    ]
+    for i, (tool, when, names) in enumerate(scans):
+        path = tmp_path / f"{i}.sarif"
+        path.write_text(json.dumps(sarif_log([_finding(n) for n in names], tool=tool)))
+        assert ingest_main(["sarif", str(path), "--db", str(db), "--project", "p", "--scanned-at", when]) == 0
+    store = Store(db)
+    df = rem.flow(store, WINDOW, period="week").set_index("period")
+    got = df.loc[["2026-W02", "2026-W03", "2026-W04", "2026-W05"], ["inflow", "first_scan", "reopened"]]
+    assert got.values.tolist() == [[2, 2, 0], [1, 0, 0], [1, 1, 0], [2, 0, 1]]
+    whole = rem.flow(store, WINDOW, period=None)
+    assert whole[["inflow", "first_scan"]].values.tolist() == [[6, 3]]
+
+
 def test_aging_and_debt(five: Store) -> None:
     """At 02-01 only E is open, aged 31 days → bucket 31–60; no security debt."""
     df = rem.aging(five, WINDOW)
