@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import altair as alt
@@ -23,9 +24,15 @@ if report.empty:
 labels = report["sprint"].tolist()
 chosen = st.selectbox("Sprint", labels[::-1], key="sprint_pick")
 row = report[report["sprint"] == chosen].iloc[0]
+in_window = math.ceil((row["end"] - row["start"]) / pd.Timedelta(days=1))
+length = (
+    f"{view.settings.sprint_days} days"
+    if in_window >= view.settings.sprint_days
+    else f"{in_window} of its {view.settings.sprint_days} days in this window"
+)
 st.caption(
     f"{row['start']:%Y-%m-%d} – {(row['end'] - pd.Timedelta(seconds=1)):%Y-%m-%d} "
-    f"({view.settings.sprint_days} days; calendar from config `[sprints]`)"
+    f"({length}; calendar from config `[sprints]`)"
 )
 
 cols = st.columns(4)
@@ -65,5 +72,19 @@ for col, field, title in ((left, "rule_id", "Top rules"), (right, "cwe", "Top CW
             )
 
 st.subheader("All sprints")
-st.dataframe(report, hide_index=True, width="stretch", key="sprint_table")
+days = st.column_config.NumberColumn
+st.dataframe(
+    report,
+    hide_index=True,
+    width="stretch",
+    key="sprint_table",
+    column_config={
+        "start": st.column_config.DatetimeColumn("start", format="YYYY-MM-DD"),
+        "end": st.column_config.DatetimeColumn("end (exclusive)", format="YYYY-MM-DD"),
+        "fixed_mean_days": days("MTTR mean (d)", format="%.1f"),
+        "fixed_median_days": days("MTTR median (d)", format="%.1f"),
+        "lead_time_median_days": days("lead time median (d)", format="%.1f"),
+        "change_failure_rate": days("change failure rate", format="percent"),
+    },
+)
 ui.download(report, "sprint-report", "dl_sprint")  # = python -m analytics export sprint-report

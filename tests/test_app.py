@@ -63,6 +63,12 @@ def test_overview(seeded: Path) -> None:
     assert metric(at, "Open findings") == f"{head.open_total.current:,.0f}"
     assert metric(at, "Fixed this period") == f"{head.fixed.current:,.0f}"
     assert len(at.get("vega_lite_chart")) >= 2  # backlog and flow
+    # the flow chart leaves the first scans' backlog out of the inflow until asked, and says so
+    baseline = int(remediation.flow(store, Filters(until=FILTER_UNTIL), (), "month", Settings())["first_scan"].sum())
+    assert baseline > 0
+    assert any(f"Inflow leaves out {baseline:,} finding(s)" in c.value for c in at.caption)
+    at.checkbox(key="flow_first_scans").check().run()
+    assert not at.exception and not any("Inflow leaves out" in c.value for c in at.caption)
     # a filter changes the numbers: bandit only
     at.multiselect(key="f_tool").set_value(["bandit"]).run()
     assert not at.exception
@@ -113,9 +119,12 @@ def test_sprint_review(seeded: Path) -> None:
     row = report[report["sprint"] == chosen].iloc[0]
     assert metric(at, "New") == str(int(row["new"]))
     assert metric(at, "Fixed") == str(int(row["fixed"]))
+    # the window (until 2026-08-31, that whole day) ends on the first day of the latest sprint
+    assert at.caption[0].value.startswith("2026-08-31 – 2026-08-31 (1 of its 14 days in this window;")
     busiest = report.sort_values("new").iloc[-1]["sprint"]
     at.selectbox(key="sprint_pick").set_value(busiest).run()
     assert metric(at, "New") == str(int(report[report["sprint"] == busiest].iloc[0]["new"]))
+    assert "(14 days;" in at.caption[0].value
 
 
 def test_scans_and_upload(seeded: Path) -> None:
