@@ -1,4 +1,5 @@
-"""A first look at the store: counts, lifecycle states and time to remediate, total and per tool."""
+"""A first look at the store: counts, lifecycle states and time to remediate, total, per tool and
+per project."""
 
 from __future__ import annotations
 
@@ -32,16 +33,16 @@ SELECT (SELECT count(*) FROM files fl
        (SELECT count(*) FROM findings f WHERE {where} AND f.first_seen_at < $until AND f.last_seen_at >= $since)
 """
 
-# Per tool (NULL tool = the grand total, via GROUPING SETS).
-PER_TOOL_SQL = """
+# Per tool or per project ({col}; NULL = the grand total, via GROUPING SETS).
+PER_GROUP_SQL = """
 WITH sel_scans AS (SELECT * FROM scans s WHERE {scan_where} AND s.scanned_at >= $since AND s.scanned_at < $until),
-sc AS (SELECT tool, count(*) AS scans FROM sel_scans GROUP BY GROUPING SETS ((tool), ())),
-oc AS (SELECT s.tool, count(*) AS occurrences FROM occurrences o JOIN sel_scans s USING (scan_id)
-       WHERE {occ_where} GROUP BY GROUPING SETS ((s.tool), ())),
-fi AS (SELECT tool, count(*) AS findings FROM findings f
-       WHERE {where} AND f.first_seen_at < $until AND f.last_seen_at >= $since GROUP BY GROUPING SETS ((tool), ())),
+sc AS (SELECT {col}, count(*) AS scans FROM sel_scans GROUP BY GROUPING SETS (({col}), ())),
+oc AS (SELECT s.{col}, count(*) AS occurrences FROM occurrences o JOIN sel_scans s USING (scan_id)
+       WHERE {occ_where} GROUP BY GROUPING SETS ((s.{col}), ())),
+fi AS (SELECT {col}, count(*) AS findings FROM findings f
+       WHERE {where} AND f.first_seen_at < $until AND f.last_seen_at >= $since GROUP BY GROUPING SETS (({col}), ())),
 ep AS (
-    SELECT f.tool,
+    SELECT f.{col},
            count(*) FILTER (WHERE e.status = 'open') AS open,
            count(*) FILTER (WHERE e.status = 'fixed') AS fixed,
            count(*) FILTER (WHERE e.status = 'suppressed') AS suppressed,
@@ -52,17 +53,18 @@ ep AS (
           WHERE opened_at < $until AND (closed_at IS NULL OR closed_at >= $since)) e
     JOIN findings f USING (finding_id)
     WHERE {where}
-    GROUP BY GROUPING SETS ((f.tool), ())
+    GROUP BY GROUPING SETS ((f.{col}), ())
 )
-SELECT sc.tool, sc.scans, coalesce(oc.occurrences, 0), coalesce(fi.findings, 0),
+SELECT sc.{col}, sc.scans, coalesce(oc.occurrences, 0), coalesce(fi.findings, 0),
        coalesce(ep.open, 0), coalesce(ep.fixed, 0), coalesce(ep.suppressed, 0), coalesce(ep.reopened, 0),
        ep.mean_days, ep.median_days
 FROM sc
-LEFT JOIN oc ON oc.tool IS NOT DISTINCT FROM sc.tool
-LEFT JOIN fi ON fi.tool IS NOT DISTINCT FROM sc.tool
-LEFT JOIN ep ON ep.tool IS NOT DISTINCT FROM sc.tool
-ORDER BY sc.tool NULLS FIRST
+LEFT JOIN oc ON oc.{col} IS NOT DISTINCT FROM sc.{col}
+LEFT JOIN fi ON fi.{col} IS NOT DISTINCT FROM sc.{col}
+LEFT JOIN ep ON ep.{col} IS NOT DISTINCT FROM sc.{col}
+ORDER BY sc.{col} NULLS FIRST
 """
+GROUPS = ("tool", "project")  # the only values {col} takes
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +95,24 @@ class Summary:
     mttr_mean_days: float | None
     mttr_median_days: float | None
     per_tool: dict[str, ToolSummary] = field(default_factory=dict)
+    per_project: dict[str, ToolSummary] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         def ep(e: EpisodeCounts) -> dict[str, int]:
             return {"open": e.open, "fixed": e.fixed, "suppressed": e.suppressed, "reopened": e.reopened}
+
+        def groups(items: dict[str, ToolSummary]) -> dict[str, dict[str, Any]]:
+            return {
+                name: {
+                    "scans": t.scans,
+                    "occurrences": t.occurrences,
+                    "findings": t.findings,
+                    "episodes": ep(t.episodes),
+                    "mttr_mean_days": t.mttr_mean_days,
+                    "mttr_median_days": t.mttr_median_days,
+                }
+                for name, t in items.items()
+            }
 
         return {
             "files": self.files,
@@ -106,17 +122,8 @@ class Summary:
             "episodes": ep(self.episodes),
             "mttr_mean_days": self.mttr_mean_days,
             "mttr_median_days": self.mttr_median_days,
-            "per_tool": {
-                tool: {
-                    "scans": t.scans,
-                    "occurrences": t.occurrences,
-                    "findings": t.findings,
-                    "episodes": ep(t.episodes),
-                    "mttr_mean_days": t.mttr_mean_days,
-                    "mttr_median_days": t.mttr_median_days,
-                }
-                for tool, t in self.per_tool.items()
-            },
+            "per_tool": groups(self.per_tool),
+            "per_project": groups(self.per_project),
         }
 
 
@@ -127,12 +134,14 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(f) else round(f, 6)
 
 
-def _sql(template: str, filters: Filters) -> tuple[str, dict[str, Any]]:
+def _sql(template: str, filters: Filters, col: str = "tool") -> tuple[str, dict[str, Any]]:
     where, params = filters.finding_where("f")
     scan_only = Filters(projects=filters.projects, branches=filters.branches, tools=filters.tools)
     scan_where, _ = scan_only.finding_where("s")
     occ_where, _ = Filters(severities=filters.severities, cwes=filters.cwes, rules=filters.rules).finding_where("o")
-    sql = template.format(where=where, scan_where=scan_where, occ_where=occ_where)
+    if col not in GROUPS:
+        raise ValueError(f"no summary per {col!r}")
+    sql = template.format(where=where, scan_where=scan_where, occ_where=occ_where, col=col)
     params = params | {
         "since": filters.since or datetime(1, 1, 1),
         "until": filters.until or datetime(9999, 1, 1),
@@ -145,15 +154,8 @@ def summary(store: Store, filters: Filters | None = None) -> Summary:
     filters = filters or Filters()
     with store.read() as conn:
         files, scans, occurrences, findings = query_df_row(conn, *_sql(TOTALS_SQL, filters))
-        rows = query_rows_named(conn, *_sql(PER_TOOL_SQL, filters))
-    total = ToolSummary(0, 0, 0, EpisodeCounts(), None, None)
-    per_tool: dict[str, ToolSummary] = {}
-    for tool, n_scans, n_occ, n_find, op, fx, sup, reo, mean, median in rows:
-        item = ToolSummary(n_scans, n_occ, n_find, EpisodeCounts(op, fx, sup, reo), _num(mean), _num(median))
-        if tool is None:
-            total = item
-        else:
-            per_tool[tool] = item
+        total, per_tool = _per_group(query_rows_named(conn, *_sql(PER_GROUP_SQL, filters, "tool")))
+        _, per_project = _per_group(query_rows_named(conn, *_sql(PER_GROUP_SQL, filters, "project")))
     return Summary(
         files=files,
         scans=scans,
@@ -163,7 +165,21 @@ def summary(store: Store, filters: Filters | None = None) -> Summary:
         mttr_mean_days=total.mttr_mean_days,
         mttr_median_days=total.mttr_median_days,
         per_tool=per_tool,
+        per_project=per_project,
     )
+
+
+def _per_group(rows: list[tuple[Any, ...]]) -> tuple[ToolSummary, dict[str, ToolSummary]]:
+    """(the grand total, each group's) from ``PER_GROUP_SQL`` rows."""
+    total = ToolSummary(0, 0, 0, EpisodeCounts(), None, None)
+    out: dict[str, ToolSummary] = {}
+    for name, n_scans, n_occ, n_find, op, fx, sup, reo, mean, median in rows:
+        item = ToolSummary(n_scans, n_occ, n_find, EpisodeCounts(op, fx, sup, reo), _num(mean), _num(median))
+        if name is None:
+            total = item
+        else:
+            out[name] = item
+    return total, out
 
 
 def summary_with_extras(
@@ -202,18 +218,19 @@ def render_text(d: dict[str, Any]) -> str:
             f"SLA: {'—' if comp is None else f'{100 * comp:.0f}%'} of fixes within SLA; "
             f"{d['sla']['overdue_open']} open finding(s) overdue"
         )
-    lines += [
-        "",
-        f"{'tool':<28} {'scans':>6} {'occurr.':>8} {'findings':>8} {'open':>6} {'fixed':>6} {'suppr.':>6} "
-        f"{'reopen':>6} {'mean d':>7} {'median d':>8}",
-    ]
-    for tool, t in d["per_tool"].items():
-        te = t["episodes"]
-        lines.append(
-            f"{tool[:28]:<28} {t['scans']:>6} {t['occurrences']:>8} {t['findings']:>8} {te['open']:>6} "
-            f"{te['fixed']:>6} {te['suppressed']:>6} {te['reopened']:>6} {fmt(t['mttr_mean_days']):>7} "
-            f"{fmt(t['mttr_median_days']):>8}"
-        )
+    for key, label in (("per_tool", "tool"), ("per_project", "project")):
+        lines += [
+            "",
+            f"{label:<28} {'scans':>6} {'occurr.':>8} {'findings':>8} {'open':>6} {'fixed':>6} {'suppr.':>6} "
+            f"{'reopen':>6} {'mean d':>7} {'median d':>8}",
+        ]
+        for name, t in d.get(key, {}).items():
+            te = t["episodes"]
+            lines.append(
+                f"{name[:28]:<28} {t['scans']:>6} {t['occurrences']:>8} {t['findings']:>8} {te['open']:>6} "
+                f"{te['fixed']:>6} {te['suppressed']:>6} {te['reopened']:>6} {fmt(t['mttr_mean_days']):>7} "
+                f"{fmt(t['mttr_median_days']):>8}"
+            )
     if d.get("dora"):
         lines += ["", f"{'project':<28} {'deploys':>7} {'lead time d':>11} {'CFR':>6} {'recovery h':>10}  frequency"]
         for project, x in d["dora"].items():

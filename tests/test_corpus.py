@@ -179,3 +179,7 @@ def test_corpus_summary_cli(corpus: Corpus) -> None:
     assert summary["findings"] == corpus.sql("select count(*) from findings")[0][0]
     assert isinstance(summary["per_tool"], dict) and summary["per_tool"]
     assert sum(t["occurrences"] for t in summary["per_tool"].values()) == summary["occurrences"]
+    assert sum(p["occurrences"] for p in summary["per_project"].values()) == summary["occurrences"]
+    for status in ("open", "fixed", "suppressed", "reopened"):
+        per_project = sum(p["episodes"][status] for p in summary["per_project"].values())
+        assert per_project == summary["episodes"][status], status

@@ -142,10 +142,11 @@ def test_summary_shows_a_living_history(demo: dict[str, Any], capsys: pytest.Cap
     assert episodes["reopened"] > 0 and episodes["suppressed"] > 0
     assert whole["mttr_median_days"] is not None
     projects = sorted(whole["dora"])
-    assert len(projects) == 4
+    assert len(projects) == 4 and sorted(whole["per_project"]) == projects
     for project in projects:
-        own = summary(demo["db"], capsys, "--project", project)["episodes"]
+        own = whole["per_project"][project]["episodes"]
         assert own["open"] > 0 and own["fixed"] > 0, project
+        assert own == summary(demo["db"], capsys, "--project", project)["episodes"], project
     frequency = {d["deployment_frequency_class"] for d in whole["dora"].values()}
     assert len(frequency) >= 3, whole["dora"]
     assert all(d["lead_time_median_days"] is not None for d in whole["dora"].values())
