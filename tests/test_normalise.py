@@ -198,3 +198,21 @@ def test_huge_identifiers_are_capped(tmp_path: Path) -> None:
     for value in (scan.project, scan.branch, scan.tool, scan.tool_name, scan.category):
         assert len(value) <= 512, value[:40]
     assert scan.rules[0].rule_id == o.rule_id
+
+
+def test_paths_resolve_afresh_when_base_ids_or_source_root_differ(tmp_path: Path) -> None:
+    """Resolved paths are memoised across files of a process: the same URI and base id must still
+    resolve by each run's own ``originalUriBaseIds`` and source root."""
+    src = tmp_path / "two"
+    src.mkdir()
+    located = result("A", "lib/x.py")
+    located["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] = "SRC"
+
+    def path_of(base_uri: str, **meta: Any) -> str:
+        log = sarif_log([located], originalUriBaseIds={"SRC": {"uri": base_uri}})
+        return str(parse(log, tmp_path, **meta).scans[0].occurrences[0].path)
+
+    assert path_of("file:///opt/one/") == "/opt/one/lib/x.py"
+    assert path_of(f"{src.as_uri()}/") == f"{src.as_posix()}/lib/x.py"
+    assert path_of(f"{src.as_uri()}/", source_root=str(src)) == "lib/x.py"
+    assert path_of("file:///opt/one/") == "/opt/one/lib/x.py"
