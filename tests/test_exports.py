@@ -182,3 +182,18 @@ def test_columnwise_csv_edge_values() -> None:
         }
     )
     assert to_csv(df) == to_csv_cellwise(df)
+
+
+def test_readme_lists_each_exports_columns_in_order(nasty_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """SPEC §9: a stable column order, documented in the README — the table there must match what
+    every kind of export writes (with its default grouping and period)."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    documented = {}
+    for line in readme.splitlines():
+        if line.startswith("| `") and line.count("|") == 3:
+            kind, columns = (part.strip() for part in line.strip("|").split("|"))
+            documented[kind.strip("`")] = [c.strip().split(" ")[0] for c in columns.split(",")]
+    assert set(KINDS) <= set(documented), set(KINDS) - set(documented)
+    for kind in KINDS:
+        header = next(csv.reader(io.StringIO(_export(nasty_db, kind, capsys=capsys).decode())))
+        assert header == documented[kind], kind
