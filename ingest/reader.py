@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -69,10 +70,9 @@ def expand_paths(args: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]]
     """
     files: list[Path] = []
     problems: list[tuple[str, str]] = []
-    seen: set[Path] = set()
+    seen: set[tuple[int, int]] = set()
 
-    def add(path: Path) -> None:
-        key = path.resolve()
+    def add(path: Path, key: tuple[int, int]) -> None:
         if key not in seen:
             seen.add(key)
             files.append(path)
@@ -80,23 +80,33 @@ def expand_paths(args: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]]
     for arg in args:
         path = Path(arg)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and is_sarif_name(p.name))
+            found = sorted((p, key) for p in path.rglob("*") if is_sarif_name(p.name) and (key := _file_key(p)))
             if not found:
                 problems.append((arg, "directory holds no .sarif/.json/.sarif.json(.gz) files"))
-            for p in found:
-                add(p)
-        elif path.is_file():
-            add(path)
+            for p, key in found:
+                add(p, key)
+        elif key := _file_key(path):
+            add(path, key)
         elif glob.has_magic(arg):
             matches = sorted(Path(m) for m in glob.glob(arg, recursive=True))
-            matched_files = [m for m in matches if m.is_file()]
-            if not matched_files:
+            matched = [(m, key) for m in matches if (key := _file_key(m))]
+            if not matched:
                 problems.append((arg, "pattern matches no file"))
-            for m in matched_files:
-                add(m)
+            for m, key in matched:
+                add(m, key)
         else:
             problems.append((arg, "no such file or directory"))
     return files, problems
+
+
+def _file_key(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of a regular file (through symlinks), else None: one ``stat`` that both
+    checks the file and tells the same file under two names apart from two files."""
+    try:
+        st = path.stat()
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
 
 
 def _gunzip(data: bytes, limit: int) -> bytes:

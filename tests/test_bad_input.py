@@ -470,6 +470,23 @@ def test_same_file_twice_is_already_loaded(run_ingest: Ingest, sql: Sql, good: P
     assert total_occurrences(sql) == GOOD_RESULTS
 
 
+def test_one_file_named_twice_is_listed_once(
+    run_ingest: Ingest, sql: Sql, write_sarif: Write, tmp_path: Path, good: Path
+) -> None:
+    """The same file as an argument, inside a directory argument and through a symlink is one file
+    to load (one report line); a dangling symlink is no file at all."""
+    other = write_sarif("d/other.sarif", sarif_log([result("O1")], tool="tool-o"))
+    (tmp_path / "d" / "alias.sarif").symlink_to(other)
+    (tmp_path / "d" / "dangling.sarif").symlink_to(tmp_path / "nowhere.sarif")
+    code, out, err = run_ingest("sarif", other, tmp_path / "d", tmp_path / "d" / "alias.sarif", *META)
+    assert code == 0, err
+    assert "1 file(s): 1 loaded" in out and f"{other}: loaded 1 scan(s)" in out
+    assert "alias" not in out + err and "dangling" not in out + err
+    code, _, err = run_ingest("sarif", tmp_path / "d" / "dangling.sarif", *META)
+    assert code == 3 and "dangling.sarif: rejected: no such file or directory" in err
+    assert sql("select count(*) from files") == [(1,)]
+
+
 def test_same_bytes_for_another_project_are_another_file(run_ingest: Ingest, sql: Sql, good: Path) -> None:
     code, _, _ = run_ingest("sarif", good, *META)
     assert code == 0
