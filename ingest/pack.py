@@ -2,7 +2,8 @@
 
 Packing happens where the file was normalised (this process or a worker), so that what travels
 to the writing process is a few Arrow buffers rather than thousands of Python objects, and so that
-the writer can append the files of a whole batch with one statement per table.
+the writer can append the files of a whole batch with one statement per table. Files normalised
+together share one occurrence table (``pack_many``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The ingest job shared by the command line, the manifest backfill and the app's upload form.
 
-Each file is read, normalised and packed on its own (in worker processes for large inputs): a
-rejected file is reported with its reason and recorded in ``rejections``; the others still load.
+Each file is read and normalised on its own (in worker processes for large inputs, a chunk of
+consecutive small files per task, packed together): a rejected file is reported with its reason
+and recorded in ``rejections``; the others still load.
 Good files are appended in batches — one transaction per batch, so only whole files ever land —
 each batch on a short-lived read-write connection that also recomputes the lifecycle of the
 streams the batch touched before it closes and lets readers in.
