@@ -245,9 +245,12 @@ def no_data(store: Store) -> bool:
         from app_pages.loading import load_demo_history
 
         bar = st.progress(0.0, text="Generating and loading…")
-        report = load_demo_history(
-            store, lambda n, total, _: bar.progress(n / total, text=f"Loading {n}/{total} files")
-        )
+
+        def show(n: int, total: int, _: str) -> None:  # ~7,600 files: redraw once per percent
+            if n == total or (100 * n) // total != (100 * (n - 1)) // total:
+                bar.progress(n / total, text=f"Loading {n:,}/{total:,} files")
+
+        report = load_demo_history(store, show)
         st.success(f"Loaded {report.totals()['scans']:,} scans.")
         st.rerun()
     if st.button("Load the small sample history instead", key="load_samples"):
