@@ -21,7 +21,8 @@ from store.settings import Settings
 # calendar's sprints are consecutive and the last one is cut at the window's end ($until).
 # Per sprint [period_start, period_end), as ``remediation`` defines them:
 # - new / reopened / fixed / suppressed / MTTR of the episodes opened or closed in it; MTTR keeps
-#   ``remediation.mttr``'s window condition (closed_at ≥ since);
+#   ``remediation.mttr``'s window condition (closed_at ≥ since); first_scan: the part of new that
+#   was already there at its stream's first scan (``remediation.flow``'s first_scan);
 # - a breach: an episode whose SLA due date fell in the sprint while it was still open;
 # - still_open / overdue_open at the sprint's end: an episode enters the backlog when it opens and
 #   leaves it when it closes (the overdue list: enters once opened and past due, leaves when it
@@ -30,12 +31,19 @@ from store.settings import Settings
 # - top_rules / top_cwes: the three most frequent among the episodes opened in the sprint.
 SPRINT_SQL = """
 WITH {cte}, {cal},
-e AS MATERIALIZED (SELECT opened_at, closed_at, due_at, status, seq, days, rule_id, cwe FROM ep),
+first_scan AS (SELECT stream_id, min(scanned_at) AS at FROM scans GROUP BY stream_id),
+e AS MATERIALIZED (
+    SELECT ep.opened_at, closed_at, due_at, status, seq, days, rule_id, cwe,
+           (seq = 1 AND ep.opened_at = fs.at) AS at_first_scan
+    FROM ep JOIN first_scan fs USING (stream_id)
+),
 opened AS (
-    SELECT {sprint_of_opened} AS period_start, seq, rule_id, cwe FROM e WHERE opened_at < $until
+    SELECT {sprint_of_opened} AS period_start, seq, rule_id, cwe, at_first_scan FROM e WHERE opened_at < $until
 ),
 flow_in AS (
-    SELECT period_start, count(*) AS opened, count(*) FILTER (WHERE seq > 1) AS reopened FROM opened GROUP BY ALL
+    SELECT period_start, count(*) AS opened, count(*) FILTER (WHERE seq > 1) AS reopened,
+           count(*) FILTER (WHERE at_first_scan) AS first_scan
+    FROM opened GROUP BY ALL
 ),
 flow_out AS (
     SELECT {sprint_of_closed} AS period_start,
@@ -82,6 +90,7 @@ tops AS (
 )
 SELECT cal.period AS sprint, cal.period_start AS start, cal.period_end AS end,
        coalesce(i.opened, 0) - coalesce(i.reopened, 0) AS new,
+       coalesce(i.first_scan, 0) AS first_scan,
        coalesce(i.reopened, 0) AS reopened,
        coalesce(o.fixed, 0) AS fixed,
        coalesce(o.suppressed, 0) AS suppressed,
@@ -110,7 +119,7 @@ def _sprint_of(settings: Settings) -> tuple[str, dict[str, Any]]:
 
 
 COLUMNS = [
-    "sprint", "start", "end", "new", "reopened", "fixed", "suppressed", "still_open",
+    "sprint", "start", "end", "new", "first_scan", "reopened", "fixed", "suppressed", "still_open",
     "fixed_mean_days", "fixed_median_days", "sla_breaches", "overdue_open", "top_rules", "top_cwes",
     "deployments", "lead_time_median_days", "change_failure_rate",
 ]  # fmt: skip

@@ -36,7 +36,15 @@ st.caption(
 )
 
 cols = st.columns(4)
-cols[0].metric("New", int(row["new"]))
+first = int(row["first_scan"])
+cols[0].metric(
+    "New",
+    int(row["new"]),
+    help=f"{first:,} of them were already there at their stream's first scan (a scanner or repository "
+    "added in this sprint): found, not introduced"
+    if first
+    else "Findings that appeared in this sprint (reopened ones are counted apart)",
+)
 cols[1].metric("Fixed", int(row["fixed"]))
 cols[2].metric("Reopened", int(row["reopened"]))
 cols[3].metric("Still open at the end", int(row["still_open"]))
@@ -79,6 +87,7 @@ st.dataframe(
     width="stretch",
     key="sprint_table",
     column_config={
+        "first_scan": days("of new: first scan", format="%d"),
         "start": st.column_config.DatetimeColumn("start", format="YYYY-MM-DD"),
         "end": st.column_config.DatetimeColumn("end (exclusive)", format="YYYY-MM-DD"),
         "fixed_mean_days": days("MTTR mean (d)", format="%.1f"),

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from analytics import remediation as rem
+from analytics import sprints
 from analytics.filters import Filters, QueryError
 from ingest.cli import main as ingest_main
 from store.db import Store
@@ -195,6 +196,12 @@ def test_flow_tells_the_first_scans_backlog_from_new_findings(tmp_path: Path) ->
     assert got.values.tolist() == [[2, 2, 0], [1, 0, 0], [1, 1, 0], [2, 0, 1]]
     whole = rem.flow(store, WINDOW, period=None)
     assert whole[["inflow", "first_scan"]].values.tolist() == [[6, 3]]
+    # the sprint report (sprint 1 = 01-05..01-19, sprint 2 = 01-19..02-02): sprint 1 new A, B, C of
+    # which A, B first-scan; sprint 2 new X, Y (B is a reopening, not new) of which X first-scan
+    report = sprints.sprint_report(store, Filters(since=datetime(2026, 1, 5), until=datetime(2026, 2, 2)), Settings())
+    assert report[["sprint", "new", "first_scan", "reopened"]].values.tolist() == [
+        ["sprint 1", 3, 2, 0], ["sprint 2", 2, 1, 1]
+    ]  # fmt: skip
 
 
 def test_aging_and_debt(five: Store) -> None:
