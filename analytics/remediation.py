@@ -376,13 +376,17 @@ def _per_period(
     return df
 
 
+# Each stream's first scan, and whether an episode (of ``ep``, joined to it as ``fs``) was already
+# there then: the backlog a first scan finds, not new work (flow's and the sprint report's first_scan).
+FIRST_SCAN_CTE = "first_scan AS (SELECT stream_id, min(scanned_at) AS at FROM scans GROUP BY stream_id)"
+AT_FIRST_SCAN = "(ep.seq = 1 AND ep.opened_at = fs.at)"
+
 FLOW_SQL = """
-WITH {cte}, {cal},
-first_scan AS (SELECT stream_id, min(scanned_at) AS at FROM scans GROUP BY stream_id),
+WITH {cte}, {cal}, {first_scan},
 opened AS (
     SELECT cal.period_start, {select}
            count(*) AS inflow, count(*) FILTER (WHERE ep.seq > 1) AS reopened,
-           count(*) FILTER (WHERE ep.seq = 1 AND ep.opened_at = fs.at) AS first_scan
+           count(*) FILTER (WHERE {at_first_scan}) AS first_scan
     FROM cal JOIN ep ON ep.opened_at >= cal.period_start AND ep.opened_at < cal.period_end
     JOIN first_scan fs USING (stream_id)
     GROUP BY ALL
@@ -396,7 +400,7 @@ closed AS (
     GROUP BY ALL
 )
 SELECT * FROM opened FULL OUTER JOIN closed USING (period_start {using})
-"""
+""".replace("{first_scan}", FIRST_SCAN_CTE).replace("{at_first_scan}", AT_FIRST_SCAN)
 
 
 def flow(

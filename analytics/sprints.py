@@ -31,10 +31,9 @@ from store.settings import Settings
 # - top_rules / top_cwes: the three most frequent among the episodes opened in the sprint.
 SPRINT_SQL = """
 WITH {cte}, {cal},
-first_scan AS (SELECT stream_id, min(scanned_at) AS at FROM scans GROUP BY stream_id),
+{first_scan},
 e AS MATERIALIZED (
-    SELECT ep.opened_at, closed_at, due_at, status, seq, days, rule_id, cwe,
-           (seq = 1 AND ep.opened_at = fs.at) AS at_first_scan
+    SELECT ep.opened_at, closed_at, due_at, status, seq, days, rule_id, cwe, {at_first_scan} AS at_first_scan
     FROM ep JOIN first_scan fs USING (stream_id)
 ),
 opened AS (
@@ -139,6 +138,8 @@ def sprint_report(store: Store, filters: Filters, settings: Settings | None = No
     sql = SPRINT_SQL.format(
         cte=cte,
         cal=remediation.CALENDAR_CTE,
+        first_scan=remediation.FIRST_SCAN_CTE,
+        at_first_scan=remediation.AT_FIRST_SCAN,
         **{f"sprint_of_{name}": sprint_of.replace("{col}", col) for name, col in columns.items()},
     )
     out = _run(store, sql, params)
