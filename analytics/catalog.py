@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 
@@ -23,8 +25,15 @@ SELECT s.scanned_at, s.project, s.branch, s.tool, s.tool_name, s.tool_version, s
 FROM scans s JOIN files fl USING (file_key)
 WHERE {where}
 ORDER BY s.scanned_at DESC, s.tool, s.scan_id
-LIMIT $limit
+LIMIT $limit OFFSET $offset
 """
+
+KNOWN_SQL = """
+SELECT 'cwe' AS kind, unnest(cwes) AS value FROM findings
+UNION SELECT 'rule', rule_id FROM findings
+"""
+
+LAST_SCAN_SQL = "SELECT max(s.scanned_at) AS t FROM scans s WHERE {where}"
 
 REJECTIONS_SQL = "SELECT rejected_at, path, reason, sha256 FROM rejections ORDER BY rejected_at DESC LIMIT $limit"
 COUNTS_SQL = "SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM scans), (SELECT count(*) FROM findings)"
@@ -49,6 +58,50 @@ def options(store: Store) -> Options:
     return Options(by.get("project", ()), by.get("branch", ()), by.get("tool", ()), sev)
 
 
+def unmatched(store: Store, filters: Filters) -> list[str]:
+    """One warning per filter value that matches nothing in the store, naming the closest known
+    values (a typo gives empty results that look like good news)."""
+    opts = options(store)
+    known: dict[str, tuple[str, ...]] = {
+        "project": opts.projects,
+        "branch": opts.branches,
+        "tool": opts.tools,
+        "severity": opts.severities,
+    }
+    if filters.cwes or filters.rules:
+        with store.read() as conn:
+            df = query_df(conn, KNOWN_SQL)
+        for kind, group in df.groupby("kind"):
+            known[str(kind)] = tuple(str(v) for v in group["value"].dropna())
+    out = []
+    for kind, values in (
+        ("project", filters.projects),
+        ("branch", filters.branches),
+        ("tool", filters.tools),
+        ("severity", filters.severities),
+        ("cwe", filters.cwes),
+        ("rule", filters.rules),
+    ):
+        choices = known.get(kind, ())
+        for value in values:
+            if value in choices:
+                continue
+            close = difflib.get_close_matches(value, choices, n=3, cutoff=0.5)
+            hint = f"; closest: {', '.join(close)}" if close else ("" if choices else f"; no {kind} is loaded")
+            out.append(f"--{kind} {value!r} matches nothing{hint}")
+    return out
+
+
+def last_scan_at(store: Store, filters: Filters) -> datetime | None:
+    """The latest scan of the selected projects, branches and tools (where the data ends)."""
+    where, params = Filters(projects=filters.projects, branches=filters.branches, tools=filters.tools).finding_where(
+        "s"
+    )
+    with store.read() as conn:
+        t = query_df(conn, LAST_SCAN_SQL.format(where=where), params)["t"].iloc[0]
+    return None if pd.isna(t) else pd.Timestamp(t).to_pydatetime()
+
+
 def counts(store: Store) -> tuple[int, int, int]:
     """(files, scans, findings): is there anything to show?"""
     with store.read() as conn:
@@ -56,8 +109,9 @@ def counts(store: Store) -> tuple[int, int, int]:
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def scans(store: Store, filters: Filters, limit: int = 5000) -> pd.DataFrame:
-    """Loaded scans, newest first, with their file (project/branch/tool filters and the window)."""
+def scans(store: Store, filters: Filters, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """Loaded scans, newest first, with their file (project/branch/tool filters and the window):
+    all of them, or the page of ``limit`` rows from ``offset``."""
     where, params = Filters(projects=filters.projects, branches=filters.branches, tools=filters.tools).finding_where(
         "s"
     )
@@ -69,7 +123,9 @@ def scans(store: Store, filters: Filters, limit: int = 5000) -> pd.DataFrame:
         clauses.append("s.scanned_at < $until")
         params["until"] = filters.until
     with store.read() as conn:
-        return query_df(conn, SCANS_SQL.format(where=" AND ".join(clauses)), params | {"limit": limit})
+        return query_df(
+            conn, SCANS_SQL.format(where=" AND ".join(clauses)), params | {"limit": limit, "offset": offset}
+        )
 
 
 def rejections(store: Store, limit: int = 1000) -> pd.DataFrame:

@@ -4,7 +4,9 @@
     python -m analytics export KIND [filters] [--by COLUMNS] [--period P] -o FILE.csv
 
 Filters: --project, --branch, --tool, --severity, --cwe, --rule (repeatable or comma-separated),
---since, --until (ISO 8601 date or time, UTC; a bare date as --until includes that whole day).
+--since, --until (ISO 8601 date or time, UTC; the window is [since, until); a bare date as --until
+includes that whole day). Read commands never create a database: a --db that does not exist is an
+error (exit 2). A filter value that matches nothing is warned about, with the closest known values.
 """
 
 from __future__ import annotations
@@ -13,25 +15,43 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from analytics.catalog import unmatched
 from analytics.csvout import to_csv
+from analytics.definitions import EARLIEST, LATEST, check_window
 from analytics.exports import KINDS, Request, export
 from analytics.filters import GROUP_COLUMNS, Filters, QueryError, split_list
 from analytics.periods import PERIODS
 from analytics.summary import render_text, summary_with_extras
 from ingest.errors import ExitCode
-from ingest.sarif import parse_time
 from store.db import Store, StoreError
 from store.settings import ConfigError, load_settings
 
+FILTERS = (  # flag, what the help says it selects
+    ("project", "projects"),
+    ("branch", "branches"),
+    ("tool", "tools"),
+    ("severity", "severities (critical, high, medium, low, info)"),
+    ("cwe", "CWEs (CWE-79 or 79)"),
+    ("rule", "rule ids"),
+)
 
-def _time(text: str, *, end: bool = False) -> datetime:
-    parsed = parse_time(text if "T" in text or " " in text else text + "T00:00:00")
-    if parsed is None:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {text!r}")
-    if end and "T" not in text and " " not in text:
+
+def parse_when(text: str, *, end: bool = False) -> datetime:
+    """An ISO 8601 date or time → naive UTC. A bare date as a window's end includes that day."""
+    raw = text.strip()
+    bare = len(raw) == 10
+    try:
+        parsed = datetime.fromisoformat(raw.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {text!r}") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    if not EARLIEST <= parsed < LATEST:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside {EARLIEST:%Y}–{LATEST:%Y}")
+    if end and bare:
         parsed += timedelta(days=1)  # --until 2026-03-31 includes the 31st
     return parsed
 
@@ -39,10 +59,15 @@ def _time(text: str, *, end: bool = False) -> datetime:
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", help="database path or SQLAlchemy URL (default $FINDINGS_DB or data/findings.duckdb)")
     p.add_argument("--config", help="settings file (default $FINDINGS_CONFIG or ./config.toml)")
-    for name in ("project", "branch", "tool", "severity", "cwe", "rule"):
-        p.add_argument(f"--{name}", action="append", metavar=name.upper(), help=f"only these {name}s (repeatable)")
-    p.add_argument("--since", type=_time, metavar="ISO8601", help="window start (inclusive)")
-    p.add_argument("--until", type=lambda t: _time(t, end=True), metavar="ISO8601", help="window end (exclusive)")
+    for name, what in FILTERS:
+        p.add_argument(f"--{name}", action="append", metavar=name.upper(), help=f"only these {what} (repeatable)")
+    p.add_argument("--since", type=parse_when, metavar="ISO8601", help="window start, included")
+    p.add_argument(
+        "--until",
+        type=lambda t: parse_when(t, end=True),
+        metavar="ISO8601",
+        help="window end: a time is excluded; a bare date (2026-03-31) includes that whole day",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,15 +77,22 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("summary", help="files, scans, findings, episodes, MTTR per tool, SLA and DORA headlines")
+    s = sub.add_parser(
+        "summary",
+        help="files, scans, findings, episodes, MTTR per tool and project, SLA and DORA headlines",
+        description="Counts of the window: open at its end; fixed, suppressed and reopened in it; MTTR of "
+        "the episodes fixed in it.",
+    )
     _add_filters(s)
     s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(subparser=s)
     e = sub.add_parser("export", help="write a CSV report")
     e.add_argument("kind", choices=list(KINDS))
     _add_filters(e)
     e.add_argument("--by", help=f"grouping columns, comma-separated: {', '.join(GROUP_COLUMNS)}")
     e.add_argument("--period", choices=PERIODS)
     e.add_argument("-o", "--output", required=True, help="CSV file to write, or - for standard output")
+    e.set_defaults(subparser=e)
     return parser
 
 
@@ -70,19 +102,37 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
         branches=split_list(args.branch),
         tools=split_list(args.tool),
         severities=tuple(s.lower() for s in split_list(args.severity)),
-        cwes=tuple(c.upper() for c in split_list(args.cwe)),
+        cwes=tuple(_cwe(c) for c in split_list(args.cwe)),
         rules=split_list(args.rule),
         since=args.since,
         until=args.until,
     )
 
 
+def _cwe(text: str) -> str:
+    text = text.strip().upper()
+    return f"CWE-{text}" if text.isdigit() else text
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Like ``parse_args``, but a mistyped flag is reported with the usage of its subcommand."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        args.subparser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     try:
         settings = load_settings(args.config)
         store = Store(args.db)
+        store.require_existing()
         filters = filters_from_args(args)
+        check_window(filters)
+        for warning in unmatched(store, filters):
+            print(f"warning: {warning}", file=sys.stderr)
         if args.command == "summary":
             result = summary_with_extras(store, filters, settings)
             print(json.dumps(result, indent=2) if args.json else render_text(result))

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-# Columns a user may group by, mapped to SQL on the `findings f` alias.
+# Columns a user may group by, mapped to SQL on a relation with the finding's columns ({a}: its alias).
 GROUP_COLUMNS: dict[str, str] = {
-    "project": "f.project",
-    "branch": "f.branch",
-    "tool": "f.tool",
-    "category": "f.category",
-    "severity": "f.severity",
-    "cwe": "coalesce(f.cwe, '')",
-    "rule": "f.rule_id",
+    "project": "{a}.project",
+    "branch": "{a}.branch",
+    "tool": "{a}.tool",
+    "category": "{a}.category",
+    "severity": "{a}.severity",
+    "cwe": "coalesce({a}.cwe, '')",
+    "rule": "{a}.rule_id",
 }
 
 
@@ -62,15 +62,15 @@ class Filters:
         return (" AND ".join(clauses) or "TRUE"), params
 
 
-def group_exprs(by: Sequence[str]) -> list[tuple[str, str]]:
-    """``[(name, sql)]`` for validated grouping columns (``period`` is handled by the caller)."""
+def group_exprs(by: Sequence[str], alias: str = "f") -> list[tuple[str, str]]:
+    """``[(name, sql on alias)]`` for validated grouping columns (``period`` is handled by the caller)."""
     out = []
     for name in by:
         if name == "period":
             continue
         if name not in GROUP_COLUMNS:
             raise QueryError(f"cannot group by {name!r}; choose from {', '.join([*GROUP_COLUMNS, 'period'])}")
-        out.append((name, GROUP_COLUMNS[name]))
+        out.append((name, GROUP_COLUMNS[name].format(a=alias)))
     return out
 
 

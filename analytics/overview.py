@@ -1,19 +1,40 @@
-"""Headline numbers for the Overview page: this period against the previous one."""
+"""Headline numbers for the Overview page: a span against the same span of the period before.
+
+Like is compared with like. Without an explicit window end the headline shows the last *complete*
+period (this week is not over yet) against the one before; with ``to_date`` it shows the current
+period so far against the same stretch of the previous period (Monday–Wednesday against
+Monday–Wednesday). A window that ends inside a period shows that period up to the window's end,
+against the same stretch of the period before; a window that starts inside it cuts both alike.
+Every MTTR, percentage and median comes with the count behind it.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
 from analytics import remediation
 from analytics.calendar import align, next_start
+from analytics.definitions import (
+    CALENDAR_CTE,
+    check_window,
+    episodes_cte,
+    fixed_in,
+    now,
+    open_at,
+    opened_in,
+    overdue_at,
+    run,
+    window,
+    within_sla,
+)
 from analytics.filters import Filters
 from analytics.periods import period_label
-from ingest.models import Severity
+from analytics.severity import ORDER
 from store.db import Store
 from store.settings import Settings
 
@@ -31,24 +52,51 @@ class Delta:
 
 
 @dataclass(frozen=True)
-class Headline:
-    period: str
-    label: str
-    previous_label: str
+class Span:
+    """[start, end) inside the period that starts at ``period_start``; ``whole`` when it is all of it."""
+
     start: datetime
     end: datetime
-    previous_start: datetime
+    period_start: datetime
+    label: str
+    whole: bool
+
+    @property
+    def days(self) -> float:
+        return (self.end - self.start) / timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Headline:
+    period: str
+    current: Span
+    previous: Span
     open_total: Delta
-    open_by_severity: dict[str, Delta]
+    open_by_severity: dict[str, Delta]  # every severity, 0 included, critical first
     new: Delta
-    fixed: Delta
+    fixed: Delta  # also the count behind the MTTR
     mttr_mean_days: Delta
     mttr_median_days: Delta
     km_median_days: Delta
+    km_episodes: Delta  # the episodes behind the KM half-life
     sla_compliance: Delta
+    sla_fixed_with_sla: Delta  # the count behind SLA compliance
     overdue_open: Delta
     deployments: Delta
     lead_time_median_days: Delta
+    lead_time_commits: Delta  # the count behind the lead time
+
+    @property
+    def label(self) -> str:
+        return self.current.label
+
+    @property
+    def previous_label(self) -> str:
+        return self.previous.label
+
+    @property
+    def end(self) -> datetime:
+        return self.current.end
 
 
 def _num(value: Any) -> float | None:
@@ -61,174 +109,206 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-# Both periods in one pass over the episodes (the per-period metric functions took nine scans of
-# the episodes × findings join per period). Each count is the one ``remediation`` defines: flow
-# (opened / fixed in the period), MTTR (fixed episodes closed in it), SLA (closed within their due
-# date; open past it at the period's end) and the backlog by severity at the period's end.
-PERIODS_SQL = """
-WITH {cte},
-per AS (SELECT unnest($period_starts) AS period_start, unnest($period_ends) AS period_end),
+# ------------------------------------------------------------------------------------ the spans
+def _label(period: str, period_start: datetime, start: datetime, end: datetime, settings: Settings) -> tuple[str, bool]:
+    name = period_label(period, period_start, settings)
+    if start >= end:
+        return f"{name} (none of it in the window)", False
+    whole = start == period_start and end == next_start(period_start, period, settings)
+    if whole:
+        return name, True
+    if end - start < timedelta(days=1):
+        return f"{name}, {start:%d %b %H:%M} – {end:%H:%M}", False
+    last = end - timedelta(seconds=1)
+    return f"{name}, {start:%d %b} – {last:%d %b}", False
+
+
+def spans(filters: Filters, period: str, settings: Settings, *, to_date: bool = False) -> tuple[Span, Span]:
+    """(current, previous): see the module's docstring."""
+    check_window(filters)
+    end = filters.until or now()
+    if filters.until is None and not to_date:
+        end = align(end, period, settings)  # the last complete period
+    period_start = align(end - timedelta(microseconds=1), period, settings)
+    start = min(max(period_start, filters.since or period_start), end)  # a future window: empty
+    prev_start = align(period_start - timedelta(microseconds=1), period, settings)
+    whole = start == period_start and end == next_start(period_start, period, settings)
+    prev_to = period_start if whole else min(prev_start + (end - period_start), period_start)
+    prev_from = min(prev_start + (start - period_start), prev_to)
+    cur_label, cur_whole = _label(period, period_start, start, end, settings)
+    prev_label, prev_whole = _label(period, prev_start, prev_from, prev_to, settings)
+    return (
+        Span(start, end, period_start, cur_label, cur_whole),
+        Span(prev_from, prev_to, prev_start, prev_label, prev_whole),
+    )
+
+
+# ----------------------------------------------------------------------------------- the numbers
+# Both spans in one pass over the episodes; each count is the one ``analytics.definitions`` defines
+# (opened in the span; fixed in it; fixed within SLA; open and overdue at its end).
+SPANS_SQL = f"""
+WITH {{cte}}, {CALENDAR_CTE},
 e AS (
-    SELECT per.period_start, ep.severity, ep.seq, ep.days, ep.closed_at, ep.due_at,
-           ep.opened_at >= per.period_start AND ep.opened_at < per.period_end AS opened_in,
-           ep.status = 'fixed' AND ep.closed_at >= per.period_start AND ep.closed_at < per.period_end AS fixed_in,
-           ep.opened_at < per.period_end AND (ep.closed_at IS NULL OR ep.closed_at >= per.period_end) AS open_at_end,
-           ep.due_at < per.period_end AS due_by_end
-    FROM per CROSS JOIN ep
+    SELECT cal.period, ep.severity, ep.seq, ep.days,
+           {opened_in("ep", "cal.span_start", "cal.span_end")} AS opened_in,
+           {fixed_in("ep", "cal.span_start", "cal.span_end")} AS fixed_in,
+           {open_at("ep", "cal.span_end")} AS open_at_end,
+           {overdue_at("ep", "cal.span_end")} AS overdue_at_end,
+           {within_sla("ep")} AS within_sla,
+           ep.due_at IS NOT NULL AS has_sla
+    FROM cal CROSS JOIN ep
 )
-SELECT period_start, severity, grouping(severity) = 1 AS all_severities,
+SELECT period, severity, grouping(severity) = 1 AS all_severities,
        count(*) FILTER (WHERE open_at_end) AS open,
        count(*) FILTER (WHERE opened_in) AS inflow,
        count(*) FILTER (WHERE opened_in AND seq > 1) AS reopened,
        count(*) FILTER (WHERE fixed_in) AS fixed,
        avg(days) FILTER (WHERE fixed_in) AS mean_days,
        median(days) FILTER (WHERE fixed_in) AS median_days,
-       count(*) FILTER (WHERE fixed_in AND due_at IS NOT NULL) AS closed_with_sla,
-       count(*) FILTER (WHERE fixed_in AND closed_at <= due_at) AS closed_within_sla,
-       count(*) FILTER (WHERE open_at_end AND due_by_end) AS overdue_open
+       count(*) FILTER (WHERE fixed_in AND has_sla) AS closed_with_sla,
+       count(*) FILTER (WHERE fixed_in AND within_sla) AS closed_within_sla,
+       count(*) FILTER (WHERE overdue_at_end) AS overdue_open
 FROM e
-GROUP BY GROUPING SETS ((period_start), (period_start, severity))
+GROUP BY GROUPING SETS ((period), (period, severity))
 """
 
-
-@dataclass(frozen=True)
-class _Period:
-    start: datetime
-    end: datetime
-
-
-# A period without a row: the selection has no episodes at all.
-_NO_EPISODES: dict[str, Any] = {
+_NOTHING: dict[str, Any] = {
     "inflow": 0, "reopened": 0, "fixed": 0, "mean_days": None, "median_days": None,
-    "closed_with_sla": 0, "closed_within_sla": 0, "overdue_open": 0,
+    "closed_with_sla": 0, "closed_within_sla": 0, "overdue_open": 0, "open": 0,
 }  # fmt: skip
 
 
+def _calendar(spans_: list[Span]) -> dict[str, Any]:
+    return {
+        "cal_start": [s.start for s in spans_],
+        "cal_from": [s.start for s in spans_],
+        "cal_end": [s.end for s in spans_],
+        "cal_label": [str(i) for i in range(len(spans_))],
+    }
+
+
 def _remediation_numbers(
-    store: Store, filters: Filters, periods: list[_Period], settings: Settings
-) -> dict[datetime, dict[str, Any]]:
-    """Per period start: new, fixed, MTTR mean/median, SLA compliance, overdue and open backlog."""
-    cte, params = remediation._base(filters, settings)
-    params |= {"period_starts": [p.start for p in periods], "period_ends": [p.end for p in periods]}
-    rows = remediation._run(store, PERIODS_SQL.format(cte=cte), params)
-    out: dict[datetime, dict[str, Any]] = {}
-    for p in periods:
-        mine = rows[rows["period_start"] == pd.Timestamp(p.start)]
+    store: Store, filters: Filters, spans_: list[Span], settings: Settings
+) -> list[dict[str, Any]]:
+    cte, params = episodes_cte(filters, settings)
+    rows = run(store, SPANS_SQL.format(cte=cte), params | _calendar(spans_))
+    out = []
+    for i in range(len(spans_)):
+        mine = rows[rows["period"] == str(i)]
         total = mine[mine["all_severities"]]
-        t = total.iloc[0].to_dict() if len(total) else _NO_EPISODES
-        by_severity = mine[~mine["all_severities"] & (mine["open"] > 0)]
-        with_sla, within_sla = int(t["closed_with_sla"]), int(t["closed_within_sla"])
-        out[p.start] = {
-            "open_by": {str(r.severity): int(r.open) for r in by_severity.itertuples() if isinstance(r.severity, str)},
-            "new": int(t["inflow"]) - int(t["reopened"]),
-            "fixed": int(t["fixed"]),
-            "mttr_mean": _num(t["mean_days"]),
-            "mttr_median": _num(t["median_days"]),
-            "sla": within_sla / with_sla if with_sla > 0 else None,
-            "overdue": int(t["overdue_open"]),
-        }
+        t = total.iloc[0].to_dict() if len(total) else _NOTHING
+        by_sev = {str(r.severity): int(r.open) for r in mine[~mine["all_severities"]].itertuples()}
+        with_sla, within = int(t["closed_with_sla"]), int(t["closed_within_sla"])
+        out.append(
+            {
+                "open_by": {s: by_sev.get(s, 0) for s in ORDER},
+                "open_total": int(t["open"]),
+                "new": int(t["inflow"]) - int(t["reopened"]),
+                "fixed": int(t["fixed"]),
+                "mttr_mean": _num(t["mean_days"]),
+                "mttr_median": _num(t["median_days"]),
+                "sla": within / with_sla if with_sla > 0 else None,
+                "sla_n": with_sla,
+                "overdue": int(t["overdue_open"]),
+            }
+        )
     return out
 
 
-def _km_medians(
-    store: Store, filters: Filters, periods: list[_Period], settings: Settings
-) -> dict[datetime, float | None]:
-    """The Kaplan–Meier half-life at each period's end, as ``remediation.survival`` computes it for
-    the filters up to that end (episodes opened in the window, censored at the end): one curve per
-    period from one statement. The window starts at ``filters.since``, else at the selection's first
-    opening, for every end alike (where that start is after a period's end, both select nothing)."""
-    last = max(p.end for p in periods)
-    w = remediation.window(store, replace(filters, until=last), settings)
-    cte, params = remediation._base(filters, settings)
-    params |= {
-        "since": w.since,
-        "until": last,
-        "cal_start": [p.start for p in periods],
-        "cal_end": [p.end for p in periods],
-        "cal_label": [str(i) for i, _ in enumerate(periods)],
-    }
-    sql = remediation.KM_SQL.format(
-        cte=cte,
-        cal=remediation.CALENDAR_CTE,
-        select="",
-        period_cols="cal.period_start, cal.period, ",
-        join="JOIN cal ON ep.opened_at < cal.period_end",
-        censor="cal.period_end",
-        part="period_start, period",
-        part_sel="period_start, period, ",
-    )
-    curves = remediation._run(store, sql, params)
-    return {
-        p.start: remediation.km_summary(curves[curves["period_start"] == pd.Timestamp(p.start)]).median_days
-        for p in periods
-    }
+def _km(store: Store, filters: Filters, spans_: list[Span], settings: Settings) -> list[tuple[float | None, int]]:
+    """The Kaplan–Meier half-life known at each span's end (``remediation.survival`` for the window
+    up to that end: episodes opened from the window's start, censored at the end), and its n."""
+    last = max(s.end for s in spans_)
+    if filters.since is not None and filters.since >= last:
+        return [(None, 0) for _ in spans_]
+    w = window(store, replace(filters, until=last), settings)
+    cte, params = episodes_cte(filters, settings)
+    params |= _calendar(spans_) | {"since": w.since}
+    sql = remediation.km_sql(cte, "", (), opened_in("ep", "$since", "cal.span_end"), "cal.span_end")
+    curves = run(store, sql, params)
+    out = []
+    for i in range(len(spans_)):
+        km = remediation.km_summary(curves[curves["period"] == str(i)])
+        out.append((km.median_days, km.episodes))
+    return out
 
 
-def _dora_numbers(
-    store: Store, filters: Filters, period: str, periods: list[_Period], settings: Settings
-) -> dict[datetime, dict[str, Any]]:
-    """Deployments and the median lead time per period: one ``dora_by_period`` over the periods
-    (they are consecutive periods of ``period``), instead of one call per period."""
+def _dora(store: Store, filters: Filters, spans_: list[Span], settings: Settings) -> list[dict[str, Any]]:
     from analytics import dora
 
-    window = replace(filters, since=min(p.start for p in periods), until=max(p.end for p in periods))
-    d = dora.dora_by_period(store, window, period, settings)
-    found = {pd.Timestamp(r.period_start).to_pydatetime(): r for r in d.itertuples()}
-    out: dict[datetime, dict[str, Any]] = {}
-    for p in periods:
-        r = found.get(p.start)
-        out[p.start] = {
-            "deployments": int(r.deployments) if r is not None else 0,
-            "lead": _num(r.lead_time_median_days) if r is not None else None,
-        }
+    out = []
+    for s in spans_:
+        d = dora.dora_by_period(store, replace(filters, since=s.start, until=s.end), None, settings)
+        r = d.iloc[0] if len(d) else None
+        out.append(
+            {
+                "deployments": int(r["deployments"]) if r is not None else 0,
+                "lead": _num(r["lead_time_median_days"]) if r is not None else None,
+                "lead_n": int(r["lead_time_commits"]) if r is not None else 0,
+            }
+        )
     return out
 
 
-def _period_numbers(
-    store: Store, filters: Filters, period: str, periods: list[_Period], settings: Settings
-) -> dict[datetime, dict[str, Any]]:
-    """Numbers of each period [start, end); backlog numbers at its end; KM over the filter window."""
-    rem = _remediation_numbers(store, filters, periods, settings)
-    km = _km_medians(store, filters, periods, settings)
-    dev = _dora_numbers(store, filters, period, periods, settings)
-    out = {}
-    for p in periods:
-        numbers = rem[p.start] | dev[p.start]
-        out[p.start] = {**numbers, "open_total": sum(numbers["open_by"].values()), "km": km[p.start]}
-    return out
-
-
-def headline(store: Store, filters: Filters, period: str = "week", settings: Settings | None = None) -> Headline:
-    """The period holding the window's end (or now) against the one before it."""
+def headline(
+    store: Store, filters: Filters, period: str = "week", settings: Settings | None = None, *, to_date: bool = False
+) -> Headline:
+    """The headline numbers of the current span against the previous one (module docstring)."""
     settings = settings or Settings()
-    end = filters.window_end()
-    start = align(end, period, settings)
-    if start == end:  # the window ends exactly on a boundary: the period that just finished
-        start = align(end.replace() - (next_start(start, period, settings) - start) / 2, period, settings)
-    previous_start = align(start.replace() - (next_start(start, period, settings) - start) / 2, period, settings)
-    numbers = _period_numbers(store, filters, period, [_Period(previous_start, start), _Period(start, end)], settings)
-    cur, prev = numbers[start], numbers[previous_start]
+    cur, prev = spans(filters, period, settings, to_date=to_date)
+    pair = [prev, cur]
+    rem = _remediation_numbers(store, filters, pair, settings)
+    km = _km(store, filters, pair, settings)
+    dev = _dora(store, filters, pair, settings)
+    p, c = (rem[i] | dev[i] | {"km": km[i][0], "km_n": km[i][1]} for i in (0, 1))
 
     def d(key: str) -> Delta:
-        return Delta(cur[key], prev[key])
+        return Delta(c[key], p[key])
 
-    severities = [s.value for s in Severity if s.value in cur["open_by"] or s.value in prev["open_by"]]
     return Headline(
         period=period,
-        label=period_label(period, start, settings),
-        previous_label=period_label(period, previous_start, settings),
-        start=start,
-        end=end,
-        previous_start=previous_start,
+        current=cur,
+        previous=prev,
         open_total=d("open_total"),
-        open_by_severity={s: Delta(cur["open_by"].get(s, 0), prev["open_by"].get(s, 0)) for s in severities},
+        open_by_severity={s: Delta(c["open_by"][s], p["open_by"][s]) for s in ORDER},
         new=d("new"),
         fixed=d("fixed"),
         mttr_mean_days=d("mttr_mean"),
         mttr_median_days=d("mttr_median"),
         km_median_days=d("km"),
+        km_episodes=d("km_n"),
         sla_compliance=d("sla"),
+        sla_fixed_with_sla=d("sla_n"),
         overdue_open=d("overdue"),
         deployments=d("deployments"),
         lead_time_median_days=d("lead"),
+        lead_time_commits=d("lead_n"),
+    )
+
+
+def frame_of(h: Headline) -> pd.DataFrame:
+    """The headline as rows (metric, current, previous, n current, n previous) for a CSV or a test."""
+    rows = [
+        ("open", h.open_total, None),
+        ("new", h.new, None),
+        ("fixed", h.fixed, None),
+        ("mttr_mean_days", h.mttr_mean_days, h.fixed),
+        ("mttr_median_days", h.mttr_median_days, h.fixed),
+        ("km_median_days", h.km_median_days, h.km_episodes),
+        ("sla_compliance", h.sla_compliance, h.sla_fixed_with_sla),
+        ("overdue_open", h.overdue_open, None),
+        ("deployments", h.deployments, None),
+        ("lead_time_median_days", h.lead_time_median_days, h.lead_time_commits),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "metric": name,
+                "current": v.current,
+                "previous": v.previous,
+                "n_current": n.current if n else None,
+                "n_previous": n.previous if n else None,
+            }
+            for name, v, n in rows
+        ]
     )

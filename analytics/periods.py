@@ -47,13 +47,19 @@ def period_label(period: str, start: datetime | date, settings: Settings) -> str
     if period == "quarter":
         return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
     if period == "sprint":
-        return f"sprint {sprint_number(d, settings)}"
+        number = sprint_number(d, settings)
+        return f"sprint {number}" if number >= 1 else f"sprint of {sprint_start_of(d, settings).isoformat()}"
     raise QueryError(f"unknown period {period!r}")
 
 
 def sprint_number(d: date, settings: Settings) -> int:
-    """Sprint 1 starts on the configured start date; earlier dates get 0, -1, …"""
+    """Sprint 1 starts on the configured start date; earlier dates get 0, -1, … — never shown:
+    sprints before the start are labelled by their start date (``period_label``)."""
     return (d - settings.sprint_start).days // settings.sprint_days + 1
+
+
+def sprint_start_of(d: date, settings: Settings) -> date:
+    return settings.sprint_start + timedelta(days=(sprint_number(d, settings) - 1) * settings.sprint_days)
 
 
 def sprint_bounds(number: int, settings: Settings) -> tuple[datetime, datetime]:

@@ -2,132 +2,117 @@
 
 Every function takes plain filter values (``Filters``), optional grouping columns and period, and
 returns a pandas DataFrame whose columns are the CSV export's columns. Durations are fractional
-days. The date window is [since, until); without ``since`` it starts at the first episode, without
-``until`` it ends now.
+days. Which episodes each number counts is said once, in ``analytics.definitions``: the window is
+[since, until), and a period cut by the window counts only its part inside it. Without a period a
+metric is computed over the window as one span.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from analytics.calendar import periods
+from analytics.definitions import (
+    CALENDAR_CTE,
+    FIRST_SCAN_CTE,
+    at_first_scan,
+    calendar,
+    closed_in,
+    days,
+    episodes_cte,
+    fixed_in,
+    open_at,
+    opened_in,
+    overdue_at,
+    reopened_in,
+    run,
+    suppressed_in,
+    window,
+    within_sla,
+)
 from analytics.filters import Filters, QueryError, group_exprs
 from analytics.frames import run_wide
-from ingest.models import Severity
-from store.db import Store, query_df
+from analytics.severity import rank_sql
+from store.db import Store
 from store.settings import Settings
 
 AGE_BUCKETS = (("d0_30", 30), ("d31_60", 60), ("d61_90", 90), ("d91_180", 180), ("d180_plus", None))
 DEBT_DAYS = 365
-
-# Episodes with the attributes of their finding, restricted by the finding filters.
-EPISODES_CTE = """
-ep AS (
-    SELECT e.finding_id, e.stream_id, e.seq, e.opened_at, e.closed_at, e.status, e.first_seen_at,
-           e.opened_scan_id, e.closed_scan_id,
-           f.project, f.branch, f.tool, f.category, f.severity, f.cwe, f.rule_id, f.path, f.start_line, f.message,
-           date_diff('second', e.opened_at, e.closed_at) / 86400.0 AS days,
-           e.first_seen_at + to_days(sla.sla_days) AS due_at
-    FROM episodes e
-    JOIN findings f USING (finding_id)
-    LEFT JOIN (SELECT unnest($sla_sev) AS severity, unnest($sla_days) AS sla_days) sla USING (severity)
-    WHERE {where}
-)
-"""
+PERIOD_KEYS = ["period_start", "period"]
+AT_FIRST_SCAN = at_first_scan("ep", "fs")
 
 
-@dataclass(frozen=True)
-class Window:
-    since: datetime
-    until: datetime
+def _groups(by: Sequence[str]) -> tuple[list[str], str]:
+    """(names, select list with trailing comma) for grouping on the ep CTE."""
+    exprs = group_exprs(by, "ep")
+    return [n for n, _ in exprs], "".join(f"{sql} AS {name}, " for name, sql in exprs)
 
 
-def _base(filters: Filters, settings: Settings) -> tuple[str, dict[str, Any]]:
-    where, params = filters.finding_where("f")
-    sev = [s.value for s in Severity if settings.sla_days.get(s)]
-    params = {**params, "sla_sev": sev, "sla_days": [settings.sla_days[Severity(s)] for s in sev]}
-    return EPISODES_CTE.format(where=where), params
+def _spans(store: Store, filters: Filters, period: str | None, settings: Settings) -> dict[str, Any]:
+    """The ep CTE's parameters, the window and its calendar (one span without a period)."""
+    w = window(store, filters, settings)
+    _, params = episodes_cte(filters, settings)
+    return params | calendar(w, period, settings) | {"since": w.since, "until": w.until}
 
 
-def _groups(by: Sequence[str]) -> tuple[list[str], str, str]:
-    """(names, select list with trailing comma, partition clause) for grouping on the ep CTE."""
-    exprs = [
-        (name, sql.replace("f.", "ep.").replace("coalesce(ep.cwe, '')", "coalesce(ep.cwe, '')"))
-        for name, sql in group_exprs(by)
-    ]
-    names = [n for n, _ in exprs]
-    select = "".join(f"{sql} AS {name}, " for name, sql in exprs)
-    return names, select, ", ".join(names)
-
-
-def window(store: Store, filters: Filters, settings: Settings) -> Window:
-    """The filters' window with defaults: first episode's opening .. now. The first opening is
-    remembered for the duration of a ``store.session()`` (a page render asks many times)."""
-    until = filters.window_end()
-    if filters.since is not None:
-        return Window(filters.since, until)
-    memo = store.session_memo()
-    key = ("first_opened", replace(filters, since=None, until=None), tuple(settings.sla_days.items()))
-    if memo is not None and key in memo:
-        first = memo[key]
+def _complete(df: pd.DataFrame, params: dict[str, Any], names: list[str], counts: Sequence[str]) -> pd.DataFrame:
+    """Every span appears (for grouped output: for each group that appears in any span), with zero
+    counts where nothing happened; an empty window gives no rows but keeps the columns."""
+    cal = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(pd.Series(params["cal_start"], dtype="datetime64[us]")),
+            "period": params["cal_label"],
+        }
+    )
+    if names:
+        cal = (
+            df[names].drop_duplicates().merge(cal, how="cross")
+            if len(df)
+            else cal.iloc[0:0].assign(**{n: [] for n in names})
+        )
+    if len(df):
+        df = df.astype({"period_start": "datetime64[us]"})
+        out = cal.merge(df, on=[*names, *PERIOD_KEYS], how="left")
     else:
-        cte, params = _base(filters, settings)
-        with store.read() as conn:
-            first = query_df(conn, f"WITH {cte} SELECT min(opened_at) AS t FROM ep", params)["t"].iloc[0]
-        if memo is not None:
-            memo[key] = first
-    since = until - timedelta(days=1) if pd.isna(first) else pd.Timestamp(first).to_pydatetime()
-    return Window(min(since, until), until)
+        out = cal.reindex(columns=[*cal.columns, *(c for c in df.columns if c not in cal.columns)])
+    for col in counts:
+        out[col] = out[col].fillna(0).astype("int64") if col in out else pd.Series(0, index=out.index, dtype="int64")
+    return out
 
 
-def _run(store: Store, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    """Run with the named parameters the statement uses (DuckDB refuses extra ones)."""
-    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
-    with store.read() as conn:
-        return query_df(conn, sql, used)
+def _outer(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Outer join on the group and span keys (span starts compared as one dtype)."""
+    left, right = (df.astype({"period_start": "datetime64[us]"}) for df in (left, right))
+    return left.merge(right, on=keys, how="outer")
 
 
-def _calendar(w: Window, period: str | None, settings: Settings) -> dict[str, Any]:
-    """The calendar parameters: the window's periods, or without a period the window as one."""
+def _finish(df: pd.DataFrame, period: str | None, cols: list[str], sort: list[str]) -> pd.DataFrame:
+    """Column order, row order; without a period the span columns go."""
     if not period:
-        return {"cal_start": [w.since], "cal_end": [w.until], "cal_label": ["window"]}
-    cal = periods(w.since, w.until, period, settings)
-    return {
-        "cal_start": [c[0] for c in cal],
-        "cal_end": [min(c[1], w.until) for c in cal],
-        "cal_label": [c[2] for c in cal],
-    }
-
-
-CALENDAR_CTE = """
-cal AS (SELECT unnest($cal_start) AS period_start, unnest($cal_end) AS period_end, unnest($cal_label) AS period)
-"""
+        cols = [c for c in cols if c not in PERIOD_KEYS]
+        sort = [c for c in sort if c not in PERIOD_KEYS]
+    return df.reindex(columns=cols).sort_values(sort or cols[:1], kind="stable").reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------------ MTTR
-MTTR_SQL = """
-WITH {cte}, {cal}
-SELECT {select} {period_cols}
-       count(*) FILTER (WHERE ep.status = 'fixed') AS closed,
-       avg(ep.days) FILTER (WHERE ep.status = 'fixed') AS mean_days,
-       median(ep.days) FILTER (WHERE ep.status = 'fixed') AS median_days,
-       quantile_cont(ep.days, 0.9) FILTER (WHERE ep.status = 'fixed') AS p90_days
-FROM ep {join}
-WHERE ep.closed_at >= $since AND ep.closed_at < $until {join_where}
+MTTR_SQL = f"""
+WITH {{cte}}, {CALENDAR_CTE}
+SELECT {{select}} cal.period_start, cal.period,
+       count(*) AS closed,
+       avg(ep.days) AS mean_days,
+       median(ep.days) AS median_days,
+       quantile_cont(ep.days, 0.9) AS p90_days
+FROM cal JOIN ep ON {fixed_in("ep", "cal.span_start", "cal.span_end")}
 GROUP BY ALL
 """
 
-OPEN_AT_END_SQL = """
-WITH {cte}, {cal}
-SELECT {select} {period_cols} count(*) AS open
-FROM ep {join_open}
-WHERE ep.opened_at < {at} AND (ep.closed_at IS NULL OR ep.closed_at >= {at})
+OPEN_AT_END_SQL = f"""
+WITH {{cte}}, {CALENDAR_CTE}
+SELECT {{select}} cal.period_start, cal.period, count(*) AS open
+FROM cal JOIN ep ON {open_at("ep", "cal.span_end")}
 GROUP BY ALL
 """
 
@@ -139,81 +124,37 @@ def mttr(
     period: str | None = None,
     settings: Settings | None = None,
 ) -> pd.DataFrame:
-    """MTTR over fixed episodes closed in the window (per period of closing), with median, p90,
-    count, the Kaplan–Meier median of episodes opened in the window (per period of opening), and
-    the episodes open at the window's (period's) end.
+    """MTTR over the episodes fixed in each span, with median, p90 and count; the Kaplan–Meier
+    median of the episodes opened in it; and the episodes open at its end.
 
     Columns: grouping columns [, period_start, period], closed, mean_days, median_days, p90_days,
     km_median_days, open.
     """
     settings = settings or Settings()
-    names, select, _ = _groups(by)
-    w = window(store, filters, settings)
-    cte, params = _base(filters, settings)
-    params |= {"since": w.since, "until": w.until}
-    keys = list(names)
-    if period:
-        params |= _calendar(w, period, settings)
-        cal = CALENDAR_CTE
-        period_cols = "cal.period_start, cal.period, "
-        join = "JOIN cal ON ep.closed_at >= cal.period_start AND ep.closed_at < cal.period_end"
-        join_open = "JOIN cal ON TRUE"
-        at = "cal.period_end"
-        keys += ["period_start", "period"]
-    else:
-        cal = "cal AS (SELECT 1)"
-        period_cols, join, join_open, at = "", "", "", "$until"
-    closed = _run(
-        store,
-        MTTR_SQL.format(cte=cte, cal=cal, select=select, period_cols=period_cols, join=join, join_where=""),
-        params,
-    )
-    open_now = _run(
-        store,
-        OPEN_AT_END_SQL.format(cte=cte, cal=cal, select=select, period_cols=period_cols, join_open=join_open, at=at),
-        params,
-    )
-    km = km_medians(store, filters, by, period, settings)
-    out = _outer(closed, open_now, keys)
-    out = _outer(out, km, keys)
-    if period:
-        out = _complete_periods(out, params, names)
-    out["closed"] = out["closed"].fillna(0).astype("int64")
-    out["open"] = out["open"].fillna(0).astype("int64")
+    names, select = _groups(by)
+    cte, _ = episodes_cte(filters, settings)
+    params = _spans(store, filters, period, settings)
+    closed = run(store, MTTR_SQL.format(cte=cte, select=select), params)
+    open_now = run(store, OPEN_AT_END_SQL.format(cte=cte, select=select), params)
+    keys = [*names, *PERIOD_KEYS]
+    km = km_medians(store, filters, by, period, settings, keep_period=True)
+    out = _complete(_outer(_outer(closed, open_now, keys), km, keys), params, names, ("closed", "open"))
     cols = [*keys, "closed", "mean_days", "median_days", "p90_days", "km_median_days", "open"]
-    return out.reindex(columns=cols).sort_values(keys or ["closed"], kind="stable").reset_index(drop=True)
-
-
-def _outer(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    if not keys:
-        merged = pd.concat([left.reset_index(drop=True), right.reset_index(drop=True)], axis=1)
-        return merged if len(merged) else pd.DataFrame([{}])
-    return left.merge(right, on=keys, how="outer")
-
-
-def _complete_periods(df: pd.DataFrame, params: dict[str, Any], names: list[str]) -> pd.DataFrame:
-    """Periods with no activity still appear (for grouped output: only for groups that exist)."""
-    cal = pd.DataFrame({"period_start": params["cal_start"], "period": params["cal_label"]})
-    cal["period_start"] = pd.to_datetime(cal["period_start"]).astype(
-        df["period_start"].dtype if len(df) else "datetime64[us]"
-    )
-    if names:
-        groups = df[names].drop_duplicates()
-        cal = groups.merge(cal, how="cross")
-    return cal.merge(df, on=[*names, "period_start", "period"], how="left")
+    return _finish(out, period, cols, keys)
 
 
 # --------------------------------------------------------------------------------- Kaplan–Meier
+# Durations of the episodes opened in a span, censored at {censor}: fixed ones are events at their
+# time to remediate; open ones (and those closed after {censor}) are censored at {censor};
+# suppressed ones are censored when they were suppressed.
 KM_SQL = """
 WITH {cte}, {cal},
 d AS (
-    SELECT {select} {period_cols}
+    SELECT {select} cal.period_start, cal.period,
            CASE WHEN ep.closed_at IS NOT NULL AND ep.closed_at <= {censor}
-                THEN ep.days
-                ELSE date_diff('second', ep.opened_at, {censor}) / 86400.0 END AS t,
+                THEN ep.days ELSE {age} END AS t,
            (ep.status = 'fixed' AND ep.closed_at <= {censor}) AS event
-    FROM ep {join}
-    WHERE ep.opened_at >= $since AND ep.opened_at < $until
+    FROM cal JOIN ep ON {opened}
 ),
 agg AS (SELECT {part_sel} t, count(*) FILTER (WHERE event) AS events, count(*) AS n FROM d GROUP BY ALL),
 risk AS (
@@ -231,46 +172,45 @@ ORDER BY {part_sel} t
 """
 
 
+def km_sql(cte: str, select: str, names: Sequence[str], opened: str, censor: str) -> str:
+    """The Kaplan–Meier statement: one curve per group and span (``period_start, period``)."""
+    part_names = [*names, *PERIOD_KEYS]
+    return KM_SQL.format(
+        cte=cte,
+        cal=CALENDAR_CTE,
+        select=select,
+        opened=opened,
+        censor=censor,
+        age=days("ep.opened_at", censor),
+        part=", ".join(part_names),
+        part_sel="".join(f"{n}, " for n in part_names),
+    )
+
+
 def survival(
     store: Store,
     filters: Filters,
     by: Sequence[str] = (),
     period: str | None = None,
     settings: Settings | None = None,
+    *,
+    keep_period: bool = False,
 ) -> pd.DataFrame:
-    """The Kaplan–Meier remediation curve: episodes opened in the window (or period), open ones
-    censored at the window's end (or now), suppressed ones censored when they were suppressed.
+    """The Kaplan–Meier remediation curve: episodes opened in the window (or its period), open
+    ones censored at the window's end (or now), suppressed ones censored when they were suppressed.
 
     Columns: grouping columns [, period_start, period], days, at_risk, events, censored, survival,
     fixed_share (= 1 − survival). One row per distinct duration.
     """
     settings = settings or Settings()
-    names, select, _ = _groups(by)
-    w = window(store, filters, settings)
-    cte, params = _base(filters, settings)
-    params |= {"since": w.since, "until": w.until}
-    part_names = list(names)
-    if period:
-        params |= _calendar(w, period, settings)
-        cal, period_cols = CALENDAR_CTE, "cal.period_start, cal.period, "
-        join = "JOIN cal ON ep.opened_at >= cal.period_start AND ep.opened_at < cal.period_end"
-        part_names += ["period_start", "period"]
-    else:
-        cal, period_cols, join = "cal AS (SELECT 1)", "", ""
-    part = ", ".join(part_names) or "NULL"
-    part_sel = "".join(f"{n}, " for n in part_names)
-    sql = KM_SQL.format(
-        cte=cte,
-        cal=cal,
-        select=select,
-        period_cols=period_cols,
-        join=join,
-        censor="$until",
-        part=part,
-        part_sel=part_sel,
-    )
-    df = _run(store, sql, params)
+    names, select = _groups(by)
+    cte, _ = episodes_cte(filters, settings)
+    params = _spans(store, filters, period, settings)
+    sql = km_sql(cte, select, names, opened_in("ep", "cal.span_start", "cal.span_end"), "$until")
+    df = run(store, sql, params)
     df["fixed_share"] = 1.0 - df["survival"]
+    if not period and not keep_period:
+        df = df.drop(columns=PERIOD_KEYS)
     return df
 
 
@@ -300,26 +240,32 @@ def km_summary(curve: pd.DataFrame) -> KaplanMeier:
 
 
 def km_medians(
-    store: Store, filters: Filters, by: Sequence[str], period: str | None, settings: Settings
+    store: Store,
+    filters: Filters,
+    by: Sequence[str],
+    period: str | None,
+    settings: Settings,
+    *,
+    keep_period: bool = False,
 ) -> pd.DataFrame:
-    curve = survival(store, filters, by, period, settings)
-    keys = [*(n for n, _ in group_exprs(by))] + (["period_start", "period"] if period else [])
+    """Per group (and span): the first duration at which the curve reaches 0.5 (null: not reached)."""
+    curve = survival(store, filters, by, period, settings, keep_period=True)
+    keys = [n for n, _ in group_exprs(by)] + PERIOD_KEYS
     if curve.empty:
-        return pd.DataFrame(columns=[*keys, "km_median_days"])
-    if not keys:
-        return pd.DataFrame([{"km_median_days": km_summary(curve).median_days}])
-    # per group, the first duration at which the curve reaches 0.5 (vectorised: no loop over groups)
-    groups = curve[keys].drop_duplicates()
-    reached = curve[curve["survival"] <= 0.5 + 1e-12].groupby(keys, dropna=False, sort=False)["days"].min()
-    medians = reached.rename("km_median_days").reset_index()
-    return groups.merge(medians, on=keys, how="left")
+        out = pd.DataFrame({k: pd.Series(dtype="object") for k in keys}).assign(km_median_days=pd.Series(dtype=float))
+        out["period_start"] = out["period_start"].astype("datetime64[us]")
+    else:
+        groups = curve[keys].drop_duplicates()
+        reached = curve[curve["survival"] <= 0.5 + 1e-12].groupby(keys, dropna=False, sort=False)["days"].min()
+        out = groups.merge(reached.rename("km_median_days").reset_index(), on=keys, how="left")
+    return out if keep_period or period else out.drop(columns=PERIOD_KEYS)
 
 
 # ------------------------------------------------------------------------------ backlog and flow
-BACKLOG_SQL = """
-WITH {cte}, {cal}
-SELECT cal.period_start, cal.period, cal.period_end AS at, {select} count(ep.finding_id) AS open
-FROM cal LEFT JOIN ep ON ep.opened_at < cal.period_end AND (ep.closed_at IS NULL OR ep.closed_at >= cal.period_end)
+BACKLOG_SQL = f"""
+WITH {{cte}}, {CALENDAR_CTE}
+SELECT cal.period_start, cal.period, {{select}} count(*) AS open
+FROM cal JOIN ep ON {open_at("ep", "cal.span_end")}
 GROUP BY ALL
 """
 
@@ -331,76 +277,44 @@ def backlog(
     period: str | None = "week",
     settings: Settings | None = None,
 ) -> pd.DataFrame:
-    """Open backlog at the end of each period: episodes with opened_at ≤ t < coalesce(closed_at, ∞).
+    """Open backlog at the end of each span: episodes open at that time.
 
-    Columns: period_start, period, at, grouping columns, open. Without a period: one row at the
-    window's end.
+    Columns: period_start, period, at, grouping columns, open. Without a period: one row (per
+    group) at the window's end.
     """
     settings = settings or Settings()
-    names, select, _ = _groups(by)
-    w = window(store, filters, settings)
-    cte, params = _base(filters, settings)
-    params |= _calendar(w, period, settings)
-    df = _run(store, BACKLOG_SQL.format(cte=cte, cal=CALENDAR_CTE, select=select), params)
-    if names:  # a LEFT JOIN of an empty period yields a NULL group with 0: keep the period, drop the NULL
-        df = df[~(df[names].isna().all(axis=1) & (df["open"] == 0))] if len(df) else df
-        df = _complete_periods(df, params, names) if len(df) else df
-        df["open"] = df["open"].fillna(0).astype("int64")
-        df["at"] = df.groupby("period_start")["at"].transform("max") if len(df) else df["at"]
+    names, select = _groups(by)
+    cte, _ = episodes_cte(filters, settings)
+    params = _spans(store, filters, period, settings)
+    df = run(store, BACKLOG_SQL.format(cte=cte, select=select), params)
+    df = _complete(df, params, names, ("open",))
+    ends = dict(zip(params["cal_label"], params["cal_end"], strict=True))
+    df["at"] = pd.to_datetime(pd.Series([ends.get(p) for p in df["period"]], dtype="datetime64[us]"))
     cols = ["period_start", "period", "at", *names, "open"]
-    return df.reindex(columns=cols).sort_values(["period_start", *names], kind="stable").reset_index(drop=True)
-
-
-def _per_period(
-    store: Store,
-    filters: Filters,
-    by: Sequence[str],
-    period: str | None,
-    settings: Settings,
-    template: str,
-    counts: Sequence[str],
-) -> pd.DataFrame:
-    """Run a ``{cte} {cal} {select} {using}`` template over the period calendar (or the whole
-    window as one period), label the periods, keep empty ones, and make the counts integers."""
-    names, select, _ = _groups(by)
-    w = window(store, filters, settings)
-    cte, params = _base(filters, settings)
-    params |= _calendar(w, period, settings)
-    using = "".join(f", {n}" for n in names)
-    df = _run(store, template.format(cte=cte, cal=CALENDAR_CTE, select=select, using=using), params)
-    labels = dict(zip(params["cal_start"], params["cal_label"], strict=True))
-    df["period"] = [labels.get(pd.Timestamp(t).to_pydatetime()) for t in df["period_start"]] if len(df) else []
-    df = _complete_periods(df, params, names)
-    for col in counts:
-        df[col] = df[col].fillna(0).astype("int64")
+    df = df.reindex(columns=cols).sort_values(["period_start", *names], kind="stable").reset_index(drop=True)
     return df
 
 
-# Each stream's first scan, and whether an episode (of ``ep``, joined to it as ``fs``) was already
-# there then: the backlog a first scan finds, not new work (flow's and the sprint report's first_scan).
-FIRST_SCAN_CTE = "first_scan AS (SELECT stream_id, min(scanned_at) AS at FROM scans GROUP BY stream_id)"
-AT_FIRST_SCAN = "(ep.seq = 1 AND ep.opened_at = fs.at)"
-
-FLOW_SQL = """
-WITH {cte}, {cal}, {first_scan},
+FLOW_SQL = f"""
+WITH {{cte}}, {CALENDAR_CTE}, {FIRST_SCAN_CTE},
 opened AS (
-    SELECT cal.period_start, {select}
+    SELECT cal.period_start, cal.period, {{select}}
            count(*) AS inflow, count(*) FILTER (WHERE ep.seq > 1) AS reopened,
-           count(*) FILTER (WHERE {at_first_scan}) AS first_scan
-    FROM cal JOIN ep ON ep.opened_at >= cal.period_start AND ep.opened_at < cal.period_end
+           count(*) FILTER (WHERE {at_first_scan("ep", "fs")}) AS first_scan
+    FROM cal JOIN ep ON {opened_in("ep", "cal.span_start", "cal.span_end")}
     JOIN first_scan fs USING (stream_id)
     GROUP BY ALL
 ),
 closed AS (
-    SELECT cal.period_start, {select}
+    SELECT cal.period_start, cal.period, {{select}}
            count(*) AS outflow,
            count(*) FILTER (WHERE ep.status = 'fixed') AS fixed,
            count(*) FILTER (WHERE ep.status = 'suppressed') AS suppressed
-    FROM cal JOIN ep ON ep.closed_at >= cal.period_start AND ep.closed_at < cal.period_end
+    FROM cal JOIN ep ON {closed_in("ep", "cal.span_start", "cal.span_end")}
     GROUP BY ALL
 )
-SELECT * FROM opened FULL OUTER JOIN closed USING (period_start {using})
-""".replace("{first_scan}", FIRST_SCAN_CTE).replace("{at_first_scan}", AT_FIRST_SCAN)
+SELECT * FROM opened FULL OUTER JOIN closed USING (period_start, period {{using}})
+"""
 
 
 def flow(
@@ -411,57 +325,42 @@ def flow(
     settings: Settings | None = None,
 ) -> pd.DataFrame:
     """Inflow (episodes opened), outflow (episodes closed: fixed + suppressed), net and reopen rate
-    (reopened episodes opened in the period / episodes closed in it) per period. ``first_scan``
-    counts the part of the inflow that is the backlog found by its stream's first scan: already
-    there before anyone looked, so not new work of the period (part of ``inflow`` all the same).
+    (reopened episodes opened in the span / episodes closed in it) per span. ``first_scan`` counts
+    the part of the inflow found by its stream's first scan: already there before anyone looked,
+    so not new work of the period (part of ``inflow`` all the same).
 
     Columns: period_start, period, grouping columns, inflow, first_scan, outflow, net, fixed,
-    suppressed, reopened, reopen_rate.
+    suppressed, reopened, reopen_rate (without a period: one span, the window, labelled "window").
     """
     settings = settings or Settings()
-    names = [n for n, _ in group_exprs(by)]
-    df = _per_period(
-        store,
-        filters,
-        by,
-        period,
-        settings,
-        FLOW_SQL,
-        ("inflow", "first_scan", "outflow", "fixed", "suppressed", "reopened"),
-    )
+    names, select = _groups(by)
+    cte, _ = episodes_cte(filters, settings)
+    params = _spans(store, filters, period, settings)
+    using = "".join(f", {n}" for n in names)
+    df = run(store, FLOW_SQL.format(cte=cte, select=select, using=using), params)
+    df = _complete(df, params, names, ("inflow", "first_scan", "outflow", "fixed", "suppressed", "reopened"))
     df["net"] = df["inflow"] - df["outflow"]
     df["reopen_rate"] = (df["reopened"] / df["outflow"]).where(df["outflow"] > 0)
-    cols = [
-        "period_start",
-        "period",
-        *names,
-        "inflow",
-        "first_scan",
-        "outflow",
-        "net",
-        "fixed",
-        "suppressed",
-        "reopened",
-        "reopen_rate",
-    ]
-    return df.reindex(columns=cols).sort_values(["period_start", *names], kind="stable").reset_index(drop=True)
+    cols = [*PERIOD_KEYS, *names, "inflow", "first_scan", "outflow", "net", "fixed", "suppressed", "reopened"]
+    # (flow keeps its period columns without a period: one span labelled "window", as documented)
+    return _finish(df, "window", [*cols, "reopen_rate"], [*PERIOD_KEYS, *names])
 
 
 # ----------------------------------------------------------------------------- aging and debt
-AGING_SQL = """
-WITH {cte},
+AGING_SQL = f"""
+WITH {{cte}},
 o AS (
-    SELECT {select} date_diff('second', ep.opened_at, $at) / 86400.0 AS age
-    FROM ep WHERE ep.opened_at < $at AND (ep.closed_at IS NULL OR ep.closed_at >= $at)
+    SELECT {{select}} {days("ep.opened_at", "$until")} AS age
+    FROM ep WHERE {open_at("ep", "$until")}
 )
-SELECT {select_o}
+SELECT {{select_o}}
        count(*) AS open,
        count(*) FILTER (WHERE age <= 30) AS d0_30,
        count(*) FILTER (WHERE age > 30 AND age <= 60) AS d31_60,
        count(*) FILTER (WHERE age > 60 AND age <= 90) AS d61_90,
        count(*) FILTER (WHERE age > 90 AND age <= 180) AS d91_180,
        count(*) FILTER (WHERE age > 180) AS d180_plus,
-       count(*) FILTER (WHERE age > {debt}) AS security_debt,
+       count(*) FILTER (WHERE age > {DEBT_DAYS}) AS security_debt,
        max(age) AS oldest_days,
        median(age) AS median_age_days
 FROM o GROUP BY ALL
@@ -469,18 +368,18 @@ FROM o GROUP BY ALL
 
 
 def aging(store: Store, filters: Filters, by: Sequence[str] = (), settings: Settings | None = None) -> pd.DataFrame:
-    """Open episodes at the window's end (or now) by age: 0–30, 31–60, 61–90, 91–180, >180 days;
+    """Episodes open at the window's end (or now) by age: 0–30, 31–60, 61–90, 91–180, >180 days;
     security debt = open longer than 365 days.
 
     Columns: grouping columns, open, d0_30, d31_60, d61_90, d91_180, d180_plus, security_debt,
     oldest_days, median_age_days.
     """
     settings = settings or Settings()
-    names, select, _ = _groups(by)
-    cte, params = _base(filters, settings)
-    params |= {"at": filters.window_end()}
+    names, select = _groups(by)
+    cte, _ = episodes_cte(filters, settings)
+    params = _spans(store, filters, None, settings)
     select_o = "".join(f"{n}, " for n in names)
-    df = _run(store, AGING_SQL.format(cte=cte, select=select, select_o=select_o, debt=DEBT_DAYS), params)
+    df = run(store, AGING_SQL.format(cte=cte, select=select, select_o=select_o), params)
     if not names and df.empty:
         df = pd.DataFrame([{"open": 0}])
     cols = [*names, "open", *(b for b, _ in AGE_BUCKETS), "security_debt", "oldest_days", "median_age_days"]
@@ -491,22 +390,21 @@ def aging(store: Store, filters: Filters, by: Sequence[str] = (), settings: Sett
 
 
 # -------------------------------------------------------------------------------------------- SLA
-SLA_SQL = """
-WITH {cte}, {cal},
+SLA_SQL = f"""
+WITH {{cte}}, {CALENDAR_CTE},
 closed AS (
-    SELECT cal.period_start, {select}
+    SELECT cal.period_start, cal.period, {{select}}
            count(*) FILTER (WHERE ep.due_at IS NOT NULL) AS closed_with_sla,
-           count(*) FILTER (WHERE ep.closed_at <= ep.due_at) AS closed_within_sla
-    FROM cal JOIN ep ON ep.status = 'fixed' AND ep.closed_at >= cal.period_start AND ep.closed_at < cal.period_end
+           count(*) FILTER (WHERE {within_sla("ep")}) AS closed_within_sla
+    FROM cal JOIN ep ON {fixed_in("ep", "cal.span_start", "cal.span_end")}
     GROUP BY ALL
 ),
 overdue AS (
-    SELECT cal.period_start, {select} count(*) AS overdue_open
-    FROM cal JOIN ep ON ep.opened_at < cal.period_end AND (ep.closed_at IS NULL OR ep.closed_at >= cal.period_end)
-                    AND ep.due_at < cal.period_end
+    SELECT cal.period_start, cal.period, {{select}} count(*) AS overdue_open
+    FROM cal JOIN ep ON {overdue_at("ep", "cal.span_end")}
     GROUP BY ALL
 )
-SELECT * FROM closed FULL OUTER JOIN overdue USING (period_start {using})
+SELECT * FROM closed FULL OUTER JOIN overdue USING (period_start, period {{using}})
 """
 
 
@@ -517,76 +415,83 @@ def sla(
     period: str | None = None,
     settings: Settings | None = None,
 ) -> pd.DataFrame:
-    """SLA compliance: of the fixed episodes closed in the period that have an SLA, the share closed
-    by their due date (first detection + SLA days of the severity; reopening does not restart the
-    clock); and the open episodes past their due date at the period's end.
+    """SLA compliance: of the episodes fixed in the span that have an SLA, the share fixed by their
+    due date (first detection + SLA days of the severity; reopening does not restart the clock);
+    and the episodes overdue at the span's end.
 
     Columns: [period_start, period,] grouping columns, closed_with_sla, closed_within_sla,
     compliance, overdue_open.
     """
     settings = settings or Settings()
-    names = [n for n, _ in group_exprs(by)]
-    df = _per_period(
-        store, filters, by, period, settings, SLA_SQL, ("closed_with_sla", "closed_within_sla", "overdue_open")
-    )
+    names, select = _groups(by)
+    cte, _ = episodes_cte(filters, settings)
+    params = _spans(store, filters, period, settings)
+    using = "".join(f", {n}" for n in names)
+    df = run(store, SLA_SQL.format(cte=cte, select=select, using=using), params)
+    df = _complete(df, params, names, ("closed_with_sla", "closed_within_sla", "overdue_open"))
     df["compliance"] = (df["closed_within_sla"] / df["closed_with_sla"]).where(df["closed_with_sla"] > 0)
-    cols = ["period_start", "period", *names, "closed_with_sla", "closed_within_sla", "compliance", "overdue_open"]
-    if not period:
-        cols = cols[2:]
-    return (
-        df.reindex(columns=cols)
-        .sort_values([c for c in ("period_start", *names) if c in cols] or ["compliance"], kind="stable")
-        .reset_index(drop=True)
-    )
+    cols = [*PERIOD_KEYS, *names, "closed_with_sla", "closed_within_sla", "compliance", "overdue_open"]
+    return _finish(df, period, cols, [*PERIOD_KEYS, *names])
 
 
-OVERDUE_SQL = """
-WITH {cte}
+# Riskiest first: severity, then the longest overdue.
+OVERDUE_SQL = f"""
+WITH {{cte}}
 SELECT ep.finding_id, ep.project, ep.branch, ep.tool, ep.severity, ep.rule_id, ep.cwe, ep.path, ep.start_line,
        ep.message, ep.first_seen_at, ep.opened_at, ep.due_at,
-       date_diff('second', ep.due_at, $at) / 86400.0 AS days_overdue
+       {days("ep.due_at", "$until")} AS days_overdue
 FROM ep
-WHERE ep.opened_at < $at AND (ep.closed_at IS NULL OR ep.closed_at >= $at) AND ep.due_at < $at
-ORDER BY ep.due_at, ep.finding_id
+WHERE {overdue_at("ep", "$until")}
+ORDER BY {rank_sql("ep.severity")}, ep.due_at, ep.finding_id
 """
 
 
 def overdue(store: Store, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
-    """Open findings past their SLA due date at the window's end (or now), most overdue first."""
+    """Open findings past their SLA due date at the window's end (or now): the most severe first,
+    then the most overdue."""
     settings = settings or Settings()
-    cte, params = _base(filters, settings)
-    params |= {"at": filters.window_end()}
+    cte, _ = episodes_cte(filters, settings)
+    params = _spans(store, filters, None, settings)
     return run_wide(store, OVERDUE_SQL.format(cte=cte), params)
 
 
 # -------------------------------------------------------------------------------------- capacity
+CAPACITY_SQL = f"""
+WITH {{cte}}, {CALENDAR_CTE}
+SELECT cal.period_start, cal.period, {{select}}
+       count(*) FILTER (WHERE {open_at("ep", "cal.span_start")}) AS open_at_start,
+       count(*) FILTER (WHERE {opened_in("ep", "cal.span_start", "cal.span_end")}) AS opened,
+       count(*) FILTER (WHERE {closed_in("ep", "cal.span_start", "cal.span_end")}) AS closed
+FROM cal JOIN ep ON ep.opened_at < cal.span_end AND (ep.closed_at IS NULL OR ep.closed_at >= cal.span_start)
+GROUP BY ALL
+"""
+
+
 def capacity(store: Store, filters: Filters, by: Sequence[str] = (), settings: Settings | None = None) -> pd.DataFrame:
     """Remediation capacity per month: episodes closed in the month / (open at the month's start +
     opened in the month). Columns: period_start, period, grouping columns, open_at_start, opened,
     closed, capacity."""
     settings = settings or Settings()
-    names, select, _ = _groups(by)
-    w = window(store, filters, settings)
-    cte, params = _base(filters, settings)
-    params |= _calendar(w, "month", settings)
-    sql = f"""
-    WITH {cte}, {CALENDAR_CTE}
-    SELECT cal.period_start, cal.period, {select}
-           count(*) FILTER (WHERE ep.opened_at < cal.period_start
-                            AND (ep.closed_at IS NULL OR ep.closed_at >= cal.period_start)) AS open_at_start,
-           count(*) FILTER (WHERE ep.opened_at >= cal.period_start AND ep.opened_at < cal.period_end) AS opened,
-           count(*) FILTER (WHERE ep.closed_at >= cal.period_start AND ep.closed_at < cal.period_end) AS closed
-    FROM cal JOIN ep ON ep.opened_at < cal.period_end AND (ep.closed_at IS NULL OR ep.closed_at >= cal.period_start)
-    GROUP BY ALL
-    """
-    df = _run(store, sql, params)
-    df = _complete_periods(df, params, names)
-    for col in ("open_at_start", "opened", "closed"):
-        df[col] = df[col].fillna(0).astype("int64")
+    names, select = _groups(by)
+    cte, _ = episodes_cte(filters, settings)
+    params = _spans(store, filters, "month", settings)
+    df = run(store, CAPACITY_SQL.format(cte=cte, select=select), params)
+    df = _complete(df, params, names, ("open_at_start", "opened", "closed"))
     denom = df["open_at_start"] + df["opened"]
     df["capacity"] = (df["closed"] / denom).where(denom > 0)
-    cols = ["period_start", "period", *names, "open_at_start", "opened", "closed", "capacity"]
-    return df.reindex(columns=cols).sort_values(["period_start", *names], kind="stable").reset_index(drop=True)
+    cols = [*PERIOD_KEYS, *names, "open_at_start", "opened", "closed", "capacity"]
+    return _finish(df, "month", cols, [*PERIOD_KEYS, *names])
+
+
+# The episode counts of ``summary`` (one span, the window): each from its definition above.
+EPISODE_COUNTS_SQL = f"""
+count(*) FILTER (WHERE {open_at("ep", "$until")}) AS open,
+count(*) FILTER (WHERE {fixed_in("ep", "$since", "$until")}) AS fixed,
+count(*) FILTER (WHERE {suppressed_in("ep", "$since", "$until")}) AS suppressed,
+count(*) FILTER (WHERE {reopened_in("ep", "$since", "$until")}) AS reopened,
+avg(ep.days) FILTER (WHERE {fixed_in("ep", "$since", "$until")}) AS mean_days,
+median(ep.days) FILTER (WHERE {fixed_in("ep", "$since", "$until")}) AS median_days
+"""
 
 
 def check_period(period: str | None) -> None:

@@ -7,10 +7,20 @@ from typing import Any
 
 import pandas as pd
 
-from analytics import remediation
+from analytics.definitions import (
+    CALENDAR_CTE,
+    FIRST_SCAN_CTE,
+    at_first_scan,
+    breached_in,
+    calendar,
+    closed_in,
+    episodes_cte,
+    opened_in,
+    run,
+    window,
+)
 from analytics.filters import Filters
 from analytics.periods import period_start_sql
-from analytics.remediation import _base, _calendar, _run, window
 from store.db import Store
 from store.settings import Settings
 
@@ -29,15 +39,17 @@ from store.settings import Settings
 #   closes); a move before the end of a sprint counts for it and every later one, so each stock is
 #   a running sum over the sprints of the moves in them (moves before the first sprint in the first);
 # - top_rules / top_cwes: the three most frequent among the episodes opened in the sprint.
-SPRINT_SQL = """
-WITH {cte}, {cal},
-{first_scan},
+SPRINT_SQL = f"""
+WITH {{cte}}, {CALENDAR_CTE},
+{FIRST_SCAN_CTE},
 e AS MATERIALIZED (
-    SELECT ep.opened_at, closed_at, due_at, status, seq, days, rule_id, cwe, {at_first_scan} AS at_first_scan
+    SELECT ep.opened_at, closed_at, due_at, status, seq, days, rule_id, cwe,
+           {at_first_scan("ep", "fs")} AS at_first_scan
     FROM ep JOIN first_scan fs USING (stream_id)
 ),
 opened AS (
-    SELECT {sprint_of_opened} AS period_start, seq, rule_id, cwe, at_first_scan FROM e WHERE opened_at < $until
+    SELECT {{sprint_of_opened}} AS period_start, seq, rule_id, cwe, at_first_scan FROM e
+    WHERE {opened_in("e", "$since", "$until")}
 ),
 flow_in AS (
     SELECT period_start, count(*) AS opened, count(*) FILTER (WHERE seq > 1) AS reopened,
@@ -45,17 +57,17 @@ flow_in AS (
     FROM opened GROUP BY ALL
 ),
 flow_out AS (
-    SELECT {sprint_of_closed} AS period_start,
+    SELECT {{sprint_of_closed}} AS period_start,
            count(*) FILTER (WHERE status = 'fixed') AS fixed,
            count(*) FILTER (WHERE status = 'suppressed') AS suppressed,
-           avg(days) FILTER (WHERE status = 'fixed' AND closed_at >= $since) AS fixed_mean_days,
-           median(days) FILTER (WHERE status = 'fixed' AND closed_at >= $since) AS fixed_median_days
-    FROM e WHERE closed_at < $until
+           avg(days) FILTER (WHERE status = 'fixed') AS fixed_mean_days,
+           median(days) FILTER (WHERE status = 'fixed') AS fixed_median_days
+    FROM e WHERE {closed_in("e", "$since", "$until")}
     GROUP BY ALL
 ),
 breaches AS (
-    SELECT {sprint_of_due} AS period_start, count(*) AS sla_breaches
-    FROM e WHERE due_at < $until AND opened_at <= due_at AND (closed_at IS NULL OR closed_at > due_at)
+    SELECT {{sprint_of_due}} AS period_start, count(*) AS sla_breaches
+    FROM e WHERE {breached_in("e", "$since", "$until")}
     GROUP BY ALL
 ),
 moves AS (
@@ -66,7 +78,7 @@ moves AS (
               WHERE due_at IS NOT NULL AND closed_at IS NOT NULL
 ),
 stock AS (
-    SELECT greatest({sprint_of_t}, $first_start) AS period_start, sum(open) AS open, sum(overdue) AS overdue
+    SELECT greatest({{sprint_of_t}}, $first_start) AS period_start, sum(open) AS open, sum(overdue) AS overdue
     FROM moves WHERE t < $until
     GROUP BY ALL
 ),
@@ -87,7 +99,7 @@ tops AS (
            string_agg(text, '; ' ORDER BY n DESC, item) FILTER (WHERE kind = 'cwe') AS top_cwes
     FROM top3 GROUP BY period_start
 )
-SELECT cal.period AS sprint, cal.period_start AS start, cal.period_end AS end,
+SELECT cal.period AS sprint, cal.span_start AS start, cal.span_end AS end,
        coalesce(i.opened, 0) - coalesce(i.reopened, 0) AS new,
        coalesce(i.first_scan, 0) AS first_scan,
        coalesce(i.reopened, 0) AS reopened,
@@ -129,20 +141,16 @@ def sprint_report(store: Store, filters: Filters, settings: Settings | None = No
     sprint while it was still open; ``overdue_open`` counts those still open past due at its end."""
     settings = settings or Settings()
     w = window(store, filters, settings)
-    cte, params = _base(filters, settings)
-    cal = _calendar(w, "sprint", settings)
+    cte, params = episodes_cte(filters, settings)
+    cal = calendar(w, "sprint", settings)
     sprint_of, sprint_params = _sprint_of(settings)
-    first_start = cal["cal_start"][0] if cal["cal_start"] else None
+    first_start = cal["cal_start"][0] if cal["cal_start"] else w.since
     params |= cal | sprint_params | {"since": w.since, "until": w.until, "first_start": first_start}
     columns = {"opened": "opened_at", "closed": "closed_at", "due": "due_at", "t": "t"}
     sql = SPRINT_SQL.format(
-        cte=cte,
-        cal=remediation.CALENDAR_CTE,
-        first_scan=remediation.FIRST_SCAN_CTE,
-        at_first_scan=remediation.AT_FIRST_SCAN,
-        **{f"sprint_of_{name}": sprint_of.replace("{col}", col) for name, col in columns.items()},
+        cte=cte, **{f"sprint_of_{name}": sprint_of.replace("{col}", col) for name, col in columns.items()}
     )
-    out = _run(store, sql, params)
+    out = run(store, sql, params)
     out = _with_dora(store, filters, settings, out)
     out["end"] = pd.to_datetime(out["end"])
     return out.reindex(columns=COLUMNS).reset_index(drop=True)
@@ -157,8 +165,9 @@ def _with_dora(store: Store, filters: Filters, settings: Settings, out: pd.DataF
     if d.empty:
         out["deployments"] = 0
         return out
-    d = d.rename(columns={"period_start": "start"})
-    d["start"] = pd.to_datetime(d["start"])
-    out = out.merge(d[["start", "deployments", "lead_time_median_days", "change_failure_rate"]], on="start", how="left")
+    d = d.rename(columns={"period": "sprint"})
+    out = out.merge(
+        d[["sprint", "deployments", "lead_time_median_days", "change_failure_rate"]], on="sprint", how="left"
+    )
     out["deployments"] = out["deployments"].fillna(0).astype("int64")
     return out

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from analytics.definitions import BEGINNING, episodes_cte, window
 from analytics.filters import Filters
+from analytics.remediation import EPISODE_COUNTS_SQL
 from store.db import Store, native
 from store.settings import Settings
 
@@ -22,8 +24,11 @@ def query_df_row(conn: Any, sql: str, params: dict[str, Any]) -> tuple[Any, ...]
 
 
 # Filters: project/branch/tool apply to scans; all finding filters to occurrences, findings and
-# episodes; the window [since, until) to scan times, to episodes overlapping it, and to the
-# closing time of the episodes MTTR averages.
+# episodes; the window [since, until) to scan times, to the findings seen in it, and to episodes
+# by the definitions in ``analytics.definitions`` (``remediation.EPISODE_COUNTS_SQL``: open at the
+# window's end; fixed, suppressed, reopened in it; MTTR of the episodes fixed in it). Findings
+# suppressed from their first scan never open an episode: they count as suppressed in the window
+# that holds their first scan.
 TOTALS_SQL = """
 WITH sel_scans AS (SELECT * FROM scans s WHERE {scan_where} AND s.scanned_at >= $since AND s.scanned_at < $until)
 SELECT (SELECT count(*) FROM files fl
@@ -34,35 +39,30 @@ SELECT (SELECT count(*) FROM files fl
 """
 
 # Per tool or per project ({col}; NULL = the grand total, via GROUPING SETS).
-PER_GROUP_SQL = """
-WITH sel_scans AS (SELECT * FROM scans s WHERE {scan_where} AND s.scanned_at >= $since AND s.scanned_at < $until),
-sc AS (SELECT {col}, count(*) AS scans FROM sel_scans GROUP BY GROUPING SETS (({col}), ())),
-oc AS (SELECT s.{col}, count(*) AS occurrences FROM occurrences o JOIN sel_scans s USING (scan_id)
-       WHERE {occ_where} GROUP BY GROUPING SETS ((s.{col}), ())),
-fi AS (SELECT {col}, count(*) AS findings FROM findings f
-       WHERE {where} AND f.first_seen_at < $until AND f.last_seen_at >= $since GROUP BY GROUPING SETS (({col}), ())),
-ep AS (
-    SELECT f.{col},
-           count(*) FILTER (WHERE e.status = 'open') AS open,
-           count(*) FILTER (WHERE e.status = 'fixed') AS fixed,
-           count(*) FILTER (WHERE e.status = 'suppressed') AS suppressed,
-           count(*) FILTER (WHERE e.seq > 1) AS reopened,
-           avg(e.days) FILTER (WHERE e.status = 'fixed' AND e.closed_at >= $since) AS mean_days,
-           median(e.days) FILTER (WHERE e.status = 'fixed' AND e.closed_at >= $since) AS median_days
-    FROM (SELECT *, date_diff('second', opened_at, closed_at) / 86400.0 AS days FROM episodes
-          WHERE opened_at < $until AND (closed_at IS NULL OR closed_at >= $since)) e
-    JOIN findings f USING (finding_id)
-    WHERE {where}
-    GROUP BY GROUPING SETS ((f.{col}), ())
-)
-SELECT sc.{col}, sc.scans, coalesce(oc.occurrences, 0), coalesce(fi.findings, 0),
-       coalesce(ep.open, 0), coalesce(ep.fixed, 0), coalesce(ep.suppressed, 0), coalesce(ep.reopened, 0),
-       ep.mean_days, ep.median_days
-FROM sc
-LEFT JOIN oc ON oc.{col} IS NOT DISTINCT FROM sc.{col}
-LEFT JOIN fi ON fi.{col} IS NOT DISTINCT FROM sc.{col}
-LEFT JOIN ep ON ep.{col} IS NOT DISTINCT FROM sc.{col}
-ORDER BY sc.{col} NULLS FIRST
+PER_GROUP_SQL = f"""
+WITH {{cte}},
+sel_scans AS (SELECT * FROM scans s WHERE {{scan_where}} AND s.scanned_at >= $since AND s.scanned_at < $until),
+sc AS (SELECT {{col}}, count(*) AS scans FROM sel_scans GROUP BY GROUPING SETS (({{col}}), ())),
+oc AS (SELECT s.{{col}}, count(*) AS occurrences FROM occurrences o JOIN sel_scans s USING (scan_id)
+       WHERE {{occ_where}} GROUP BY GROUPING SETS ((s.{{col}}), ())),
+fi AS (SELECT {{col}}, count(*) AS findings,
+              count(*) FILTER (WHERE f.episodes = 0 AND f.first_seen_at >= $since) AS never_opened
+       FROM findings f
+       WHERE {{where}} AND f.first_seen_at < $until AND f.last_seen_at >= $since
+       GROUP BY GROUPING SETS (({{col}}), ())),
+epc AS (SELECT ep.{{col}}, {EPISODE_COUNTS_SQL} FROM ep GROUP BY GROUPING SETS ((ep.{{col}}), ())),
+keys AS (SELECT {{col}} FROM sc UNION SELECT {{col}} FROM fi UNION SELECT {{col}} FROM epc)
+SELECT k.{{col}}, coalesce(sc.scans, 0), coalesce(oc.occurrences, 0), coalesce(fi.findings, 0),
+       coalesce(epc.open, 0), coalesce(epc.fixed, 0), coalesce(epc.suppressed, 0) + coalesce(fi.never_opened, 0),
+       coalesce(epc.reopened, 0), epc.mean_days, epc.median_days
+FROM keys k
+LEFT JOIN sc ON sc.{{col}} IS NOT DISTINCT FROM k.{{col}}
+LEFT JOIN oc ON oc.{{col}} IS NOT DISTINCT FROM k.{{col}}
+LEFT JOIN fi ON fi.{{col}} IS NOT DISTINCT FROM k.{{col}}
+LEFT JOIN epc ON epc.{{col}} IS NOT DISTINCT FROM k.{{col}}
+WHERE k.{{col}} IS NULL OR coalesce(sc.scans, 0) + coalesce(fi.findings, 0) + coalesce(epc.open, 0)
+                          + coalesce(epc.fixed, 0) + coalesce(epc.suppressed, 0) > 0
+ORDER BY k.{{col}} NULLS FIRST
 """
 GROUPS = ("tool", "project")  # the only values {col} takes
 
@@ -134,28 +134,31 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(f) else round(f, 6)
 
 
-def _sql(template: str, filters: Filters, col: str = "tool") -> tuple[str, dict[str, Any]]:
-    where, params = filters.finding_where("f")
+def _sql(
+    template: str, filters: Filters, settings: Settings, until: datetime, col: str = "tool"
+) -> tuple[str, dict[str, Any]]:
+    cte, params = episodes_cte(filters, settings)
+    where, _ = filters.finding_where("f")
     scan_only = Filters(projects=filters.projects, branches=filters.branches, tools=filters.tools)
     scan_where, _ = scan_only.finding_where("s")
     occ_where, _ = Filters(severities=filters.severities, cwes=filters.cwes, rules=filters.rules).finding_where("o")
     if col not in GROUPS:
         raise ValueError(f"no summary per {col!r}")
-    sql = template.format(where=where, scan_where=scan_where, occ_where=occ_where, col=col)
-    params = params | {
-        "since": filters.since or datetime(1, 1, 1),
-        "until": filters.until or datetime(9999, 1, 1),
-        "unfiltered": filters == Filters(),
-    }
+    sql = template.format(cte=cte, where=where, scan_where=scan_where, occ_where=occ_where, col=col)
+    params = params | {"since": filters.since or BEGINNING, "until": until, "unfiltered": filters == Filters()}
     return sql, {k: v for k, v in params.items() if f"${k}" in sql}
 
 
-def summary(store: Store, filters: Filters | None = None) -> Summary:
+def summary(store: Store, filters: Filters | None = None, settings: Settings | None = None) -> Summary:
+    """Counts of the window (``analytics.definitions``): open at its end; fixed, suppressed and
+    reopened in it; MTTR of the episodes fixed in it. Without a window: everything up to now."""
     filters = filters or Filters()
+    settings = settings or Settings()
+    until = window(store, filters, settings).until
     with store.read() as conn:
-        files, scans, occurrences, findings = query_df_row(conn, *_sql(TOTALS_SQL, filters))
-        total, per_tool = _per_group(query_rows_named(conn, *_sql(PER_GROUP_SQL, filters, "tool")))
-        _, per_project = _per_group(query_rows_named(conn, *_sql(PER_GROUP_SQL, filters, "project")))
+        files, scans, occurrences, findings = query_df_row(conn, *_sql(TOTALS_SQL, filters, settings, until))
+        total, per_tool = _per_group(query_rows_named(conn, *_sql(PER_GROUP_SQL, filters, settings, until, "tool")))
+        _, per_project = _per_group(query_rows_named(conn, *_sql(PER_GROUP_SQL, filters, settings, until, "project")))
     return Summary(
         files=files,
         scans=scans,
@@ -190,7 +193,7 @@ def summary_with_extras(
 
     filters = filters or Filters()
     settings = settings or Settings()
-    out = summary(store, filters).as_dict()
+    out = summary(store, filters, settings).as_dict()
     sla = remediation.sla(store, filters, (), None, settings)
     row = sla.iloc[0] if len(sla) else None
     out["sla"] = {

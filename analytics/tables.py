@@ -7,9 +7,10 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.definitions import BEGINNING, check_window, episodes_cte, overlaps, run
 from analytics.filters import Filters
 from analytics.frames import run_wide
-from analytics.remediation import _base, _run
+from analytics.severity import rank_sql
 from store.settings import Settings
 
 # The latest episode comes from `episodes` alone: joining every episode to its finding first (the
@@ -32,22 +33,22 @@ FROM findings f
 LEFT JOIN last_ep le USING (finding_id)
 LEFT JOIN sla ON sla.severity = f.severity
 LEFT JOIN rules r ON r.tool = f.tool AND r.rule_id = f.rule_id
-WHERE {where} AND f.first_seen_at < $at AND ($since IS NULL OR f.last_seen_at >= $since)
+WHERE {where} AND f.first_seen_at < $at AND f.last_seen_at >= $since
   AND ($search IS NULL OR contains(lower(f.rule_id || ' ' || coalesce(f.cwe, '') || ' ' || f.path || ' '
                                            || f.message || ' ' || coalesce(r.name, '')), lower($search)))
   AND ($status IS NULL OR f.status = $status)
-ORDER BY f.project, f.tool, f.severity, f.path, f.start_line NULLS LAST, f.finding_id
+ORDER BY {rank}, f.project, f.tool, f.path, f.start_line NULLS LAST, f.finding_id
 """
 
-EPISODES_SQL = """
-WITH {cte}
+EPISODES_SQL = f"""
+WITH {{cte}}
 SELECT ep.finding_id, ep.seq, ep.project, ep.branch, ep.tool, ep.category, ep.severity, ep.rule_id, ep.cwe,
        ep.path, ep.start_line, ep.opened_at, ep.closed_at, ep.status, ep.seq > 1 AS reopened, ep.days,
        ep.first_seen_at, ep.due_at AS sla_due_at,
        CASE WHEN ep.due_at IS NULL THEN NULL
             WHEN ep.status = 'fixed' THEN ep.closed_at <= ep.due_at END AS within_sla
 FROM ep
-WHERE ep.opened_at < $at AND ($since IS NULL OR ep.closed_at IS NULL OR ep.closed_at >= $since)
+WHERE {overlaps("ep", "$since", "$at")}
 ORDER BY ep.opened_at, ep.finding_id, ep.seq
 """
 
@@ -71,8 +72,9 @@ SELECT r.* FROM rules r JOIN findings f ON r.tool = f.tool AND r.rule_id = f.rul
 
 
 def _params(filters: Filters, settings: Settings, **extra: Any) -> tuple[str, dict[str, Any]]:
-    cte, params = _base(filters, settings)
-    return cte, params | {"at": filters.window_end(), "since": filters.since} | extra
+    check_window(filters)
+    cte, params = episodes_cte(filters, settings)
+    return cte, params | {"at": filters.window_end(), "since": filters.since or BEGINNING} | extra
 
 
 def findings(
@@ -82,7 +84,7 @@ def findings(
     settings = settings or Settings()
     _, params = _params(filters, settings, search=search or None, status=status or None)
     where, _ = filters.finding_where("f")
-    return run_wide(store, FINDINGS_SQL.format(where=where), params)
+    return run_wide(store, FINDINGS_SQL.format(where=where, rank=rank_sql("f.severity")), params)
 
 
 def episodes(store: Any, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
@@ -94,9 +96,9 @@ def episodes(store: Any, filters: Filters, settings: Settings | None = None) -> 
 
 def finding_history(store: Any, finding_id: str) -> pd.DataFrame:
     """Every scan of the finding's stream: present, suppressed or absent, with commit and place."""
-    return _run(store, HISTORY_SQL, {"fid": finding_id})
+    return run(store, HISTORY_SQL, {"fid": finding_id})
 
 
 def finding_rule(store: Any, finding_id: str) -> dict[str, Any] | None:
-    df = _run(store, RULE_SQL, {"fid": finding_id})
+    df = run(store, RULE_SQL, {"fid": finding_id})
     return None if df.empty else df.iloc[0].to_dict()

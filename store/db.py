@@ -90,6 +90,14 @@ class Store:
     def exists(self) -> bool:
         return self.path is not None and self.path.exists()
 
+    def require_existing(self) -> None:
+        """For read commands: a file store that does not exist is an error, not a new empty file."""
+        if self.path is not None and not self.path.is_file():
+            raise StoreError(
+                f"no database at {self.path} (read commands do not create one: check --db / $FINDINGS_DB, "
+                "or load scans with python -m ingest first)"
+            )
+
     def _engine(self, read_only: bool) -> sa.Engine:
         config: dict[str, Any] = dict(_DUCKDB_CONFIG)
         args: dict[str, Any] = {"config": config}

@@ -4,10 +4,12 @@ analytics functions' results for the same filters."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -124,7 +126,11 @@ def test_sprint_review(seeded: Path) -> None:
     busiest = report.sort_values("new").iloc[-1]["sprint"]
     at.selectbox(key="sprint_pick").set_value(busiest).run()
     assert metric(at, "New") == str(int(report[report["sprint"] == busiest].iloc[0]["new"]))
-    assert "(14 days;" in at.caption[0].value
+    b = report[report["sprint"] == busiest].iloc[0]
+    days_in = math.ceil((b["end"] - b["start"]) / pd.Timedelta(days=1))
+    # the busiest sprint is the first one, cut by the window's default start (the first episode)
+    assert at.caption[0].value.startswith(f"{b['start']:%Y-%m-%d} – ")
+    assert (f"({days_in} of its 14 days in this window;" if days_in < 14 else "(14 days;") in at.caption[0].value
 
 
 def test_scans_and_upload(seeded: Path) -> None:

@@ -1,0 +1,217 @@
+"""The definitions every number is built from, each written once (README: "What the numbers mean").
+
+Every metric — the CLI summary, the Overview headline, the sprint report, every export and every
+page — selects its episodes with these predicates and these windows, so that two views of one
+number cannot disagree:
+
+* the **window** is ``[since, until)``: ``since`` inclusive (default: the selection's first
+  episode), ``until`` exclusive (default: now; a bare date given as ``--until`` or "To" includes
+  that day). A window with ``since > until`` is an error; one outside 1970–2100 too.
+* a **span** is the window, or one period of it cut by the window's edges (a week that starts
+  before ``since`` counts only from ``since``);
+* an episode is **opened in** a span when ``opened_at`` falls inside it, **closed in** it when
+  ``closed_at`` does, **fixed in** it when it is closed in it as fixed (not suppressed);
+* it is **open at** ``t`` (in the backlog at the end of a span that ends at ``t``) when
+  ``opened_at < t`` and it was not closed before ``t``;
+* it is **due by** ``t`` when its SLA due date (first detection + the severity's days) is before
+  ``t``; **overdue at** ``t`` = open at ``t`` and due by ``t``; **fixed within SLA** when
+  ``closed_at <= due_at``;
+* it was **found by its stream's first scan** when it is the finding's first episode and opened at
+  the first scan of its stream: a backlog found, not new work.
+
+Predicates are SQL fragments over an episode relation (the ``ep`` CTE below, or any relation with
+its columns); ``start``, ``end`` and ``t`` are SQL expressions (named parameters or columns).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from analytics.calendar import periods
+from analytics.filters import Filters, QueryError
+from ingest.models import Severity
+from store.db import Store, query_df
+from store.settings import Settings
+
+# Times outside these bounds are typing mistakes (year 9999, year 1), not windows anyone means.
+EARLIEST = datetime(1970, 1, 1)
+LATEST = datetime(2100, 1, 1)
+BEGINNING = datetime(1, 1, 1)  # "no start": before anything a store can hold
+
+
+# ------------------------------------------------------------------------------------ predicates
+def opened_in(ep: str, start: str, end: str) -> str:
+    return f"({ep}.opened_at >= {start} AND {ep}.opened_at < {end})"
+
+
+def closed_in(ep: str, start: str, end: str) -> str:
+    return f"({ep}.closed_at >= {start} AND {ep}.closed_at < {end})"
+
+
+def fixed_in(ep: str, start: str, end: str) -> str:
+    return f"({ep}.status = 'fixed' AND {closed_in(ep, start, end)})"
+
+
+def suppressed_in(ep: str, start: str, end: str) -> str:
+    return f"({ep}.status = 'suppressed' AND {closed_in(ep, start, end)})"
+
+
+def reopened_in(ep: str, start: str, end: str) -> str:
+    return f"({ep}.seq > 1 AND {opened_in(ep, start, end)})"
+
+
+def overlaps(ep: str, start: str, end: str) -> str:
+    """Open at some time inside [start, end): opened before its end, not closed before its start."""
+    return f"({ep}.opened_at < {end} AND ({ep}.closed_at IS NULL OR {ep}.closed_at >= {start}))"
+
+
+def open_at(ep: str, t: str) -> str:
+    return f"({ep}.opened_at < {t} AND ({ep}.closed_at IS NULL OR {ep}.closed_at >= {t}))"
+
+
+def due_by(ep: str, t: str) -> str:
+    return f"({ep}.due_at < {t})"
+
+
+def overdue_at(ep: str, t: str) -> str:
+    return f"({open_at(ep, t)} AND {due_by(ep, t)})"
+
+
+def breached_in(ep: str, start: str, end: str) -> str:
+    """Its SLA due date fell inside [start, end) while it was open (it was not fixed by then)."""
+    return (
+        f"({ep}.due_at >= {start} AND {ep}.due_at < {end} AND {ep}.opened_at <= {ep}.due_at"
+        f" AND ({ep}.closed_at IS NULL OR {ep}.closed_at > {ep}.due_at))"
+    )
+
+
+def within_sla(ep: str) -> str:
+    return f"({ep}.closed_at <= {ep}.due_at)"
+
+
+# Each stream's first scan; an episode (``ep``) joined to it as ``fs`` USING (stream_id).
+FIRST_SCAN_CTE = "first_scan AS (SELECT stream_id, min(scanned_at) AS at FROM scans GROUP BY stream_id)"
+
+
+def at_first_scan(ep: str = "ep", fs: str = "fs") -> str:
+    return f"({ep}.seq = 1 AND {ep}.opened_at = {fs}.at)"
+
+
+def days(start: str, end: str) -> str:
+    """Fractional days from ``start`` to ``end`` (SQL)."""
+    return f"(date_diff('second', {start}, {end}) / 86400.0)"
+
+
+# --------------------------------------------------------------------------------- the episodes
+# Episodes with the attributes of their finding, restricted by the finding filters, with their
+# time to remediate (``days``) and SLA due date (``due_at``).
+EPISODES_CTE = """
+ep AS (
+    SELECT e.finding_id, e.stream_id, e.seq, e.opened_at, e.closed_at, e.status, e.first_seen_at,
+           e.opened_scan_id, e.closed_scan_id,
+           f.project, f.branch, f.tool, f.category, f.severity, f.cwe, f.rule_id, f.path, f.start_line, f.message,
+           {days} AS days,
+           e.first_seen_at + to_days(sla.sla_days) AS due_at
+    FROM episodes e
+    JOIN findings f USING (finding_id)
+    LEFT JOIN (SELECT unnest($sla_sev) AS severity, unnest($sla_days) AS sla_days) sla USING (severity)
+    WHERE {where}
+)
+"""
+
+
+def episodes_cte(filters: Filters, settings: Settings) -> tuple[str, dict[str, Any]]:
+    """``(the ep CTE, its parameters)`` for the finding filters (the window is each metric's)."""
+    where, params = filters.finding_where("f")
+    sev = [s.value for s in Severity if settings.sla_days.get(s)]
+    params = {**params, "sla_sev": sev, "sla_days": [settings.sla_days[Severity(s)] for s in sev]}
+    return EPISODES_CTE.format(where=where, days=days("e.opened_at", "e.closed_at")), params
+
+
+def run(store: Store, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Run with the named parameters the statement uses (DuckDB refuses extra ones)."""
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+    with store.read() as conn:
+        return query_df(conn, sql, used)
+
+
+# ------------------------------------------------------------------------------------- windows
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def check_time(t: datetime, what: str) -> None:
+    """A QueryError for times nobody means (before 1970, from 2100 on)."""
+    if not EARLIEST <= t <= LATEST:
+        raise QueryError(f"{what} {t:%Y-%m-%d} is outside {EARLIEST:%Y}–{LATEST:%Y}")
+
+
+def check_window(filters: Filters) -> None:
+    """A QueryError for a window nobody can mean: reversed, or outside 1970–2100."""
+    if filters.since is not None:
+        check_time(filters.since, "the window's start")
+    if filters.until is not None:
+        check_time(filters.until, "the window's end")
+    if filters.since is not None and filters.until is not None and filters.since > filters.until:
+        raise QueryError(
+            f"the window is reversed: from {filters.since:%Y-%m-%d %H:%M} is after to {filters.until:%Y-%m-%d %H:%M}"
+        )
+
+
+@dataclass(frozen=True)
+class Window:
+    since: datetime
+    until: datetime
+
+
+def window(store: Store, filters: Filters, settings: Settings) -> Window:
+    """The filters' window with its defaults: the selection's first episode opening .. now. The
+    first opening is remembered for the duration of a ``store.session()`` (a page render asks many
+    times). An empty selection gives an empty window at its end."""
+    check_window(filters)
+    until = filters.window_end()
+    if filters.since is not None:
+        return Window(filters.since, until)
+    memo = store.session_memo()
+    key = ("first_opened", replace(filters, since=None, until=None), tuple(settings.sla_days.items()))
+    if memo is not None and key in memo:
+        first = memo[key]
+    else:
+        cte, params = episodes_cte(filters, settings)
+        first = run(store, f"WITH {cte} SELECT min(opened_at) AS t FROM ep", params)["t"].iloc[0]
+        if memo is not None:
+            memo[key] = first
+    since = until if pd.isna(first) else pd.Timestamp(first).to_pydatetime()
+    return Window(min(since, until), until)
+
+
+# ------------------------------------------------------------------------------------ calendars
+# The spans of a window: one row per period, ``period_start`` its calendar start (for labels and
+# charts), ``span_start``/``span_end`` the part of it inside the window (what every count uses).
+CALENDAR_CTE = """
+cal AS (SELECT unnest($cal_start::TIMESTAMP[]) AS period_start, unnest($cal_from::TIMESTAMP[]) AS span_start,
+               unnest($cal_end::TIMESTAMP[]) AS span_end, unnest($cal_label::VARCHAR[]) AS period)
+"""
+
+
+def calendar(w: Window, period: str | None, settings: Settings) -> dict[str, Any]:
+    """The calendar parameters: the window's periods cut by the window, or the window as one span
+    when there is no period. An empty window has no periods."""
+    if not period:
+        return {"cal_start": [w.since], "cal_from": [w.since], "cal_end": [w.until], "cal_label": ["window"]}
+    cal = periods(w.since, w.until, period, settings) if w.since < w.until else []
+    return {
+        "cal_start": [c[0] for c in cal],
+        "cal_from": [max(c[0], w.since) for c in cal],
+        "cal_end": [min(c[1], w.until) for c in cal],
+        "cal_label": [c[2] for c in cal],
+    }
+
+
+def span_days(start: datetime, end: datetime) -> float:
+    return (end - start) / timedelta(days=1)
