@@ -141,7 +141,8 @@ def test_read_commands_refuse_a_store_that_does_not_exist(tmp_path: Path, capsys
 def test_a_filter_that_matches_nothing_names_the_closest_values(
     store: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert analytics_main(["summary", "--db", str(store.path), "--project", "q", "--tool", "dmeo", "--rule", "R-Z"]) == 0
+    args = ["summary", "--db", str(store.path), "--project", "q", "--tool", "dmeo", "--rule", "R-Z"]
+    assert analytics_main(args) == 0
     err = capsys.readouterr().err
     assert "warning: --tool 'dmeo' matches nothing; closest: demo" in err
     assert "warning: --project 'q' matches nothing" in err
