@@ -10,7 +10,9 @@ import streamlit as st
 
 from app_pages import ui
 
-st.set_page_config(page_title="Security findings", page_icon=":material/shield:", layout="wide")
+# No page icons: a ``:material/…:`` icon makes the browser fetch an SVG from a font server, which
+# tells a third party the tool is in use and breaks "nothing is fetched at run time".
+st.set_page_config(page_title="Security findings", layout="wide")
 
 ui.gate()
 store = ui.get_store()
@@ -19,11 +21,11 @@ if ui.no_data(store):
 
 st.session_state["view"] = ui.sidebar(store)
 pages = [
-    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True, url_path="overview"),
-    st.Page("app_pages/remediation.py", title="Remediation", icon=":material/healing:", url_path="remediation"),
-    st.Page("app_pages/velocity.py", title="Velocity", icon=":material/rocket_launch:", url_path="velocity"),
-    st.Page("app_pages/findings.py", title="Findings", icon=":material/search:", url_path="findings"),
-    st.Page("app_pages/sprint_review.py", title="Sprint review", icon=":material/event:", url_path="sprint-review"),
-    st.Page("app_pages/scans.py", title="Scans", icon=":material/upload_file:", url_path="scans"),
+    st.Page("app_pages/overview.py", title="Overview", default=True, url_path="overview"),
+    st.Page("app_pages/remediation.py", title="Remediation", url_path="remediation"),
+    st.Page("app_pages/velocity.py", title="Velocity", url_path="velocity"),
+    st.Page("app_pages/findings.py", title="Findings", url_path="findings"),
+    st.Page("app_pages/sprint_review.py", title="Sprint review", url_path="sprint-review"),
+    st.Page("app_pages/scans.py", title="Scans", url_path="scans"),
 ]
 st.navigation(pages).run()

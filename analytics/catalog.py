@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 
@@ -33,6 +34,7 @@ SELECT 'cwe' AS kind, unnest(cwes) AS value FROM findings
 UNION SELECT 'rule', rule_id FROM findings
 """
 
+SCAN_COUNT_SQL = "SELECT count(*) FROM scans s WHERE {where}"
 LAST_SCAN_SQL = "SELECT max(s.scanned_at) AS t FROM scans s WHERE {where}"
 
 REJECTIONS_SQL = "SELECT rejected_at, path, reason, sha256 FROM rejections ORDER BY rejected_at DESC LIMIT $limit"
@@ -109,9 +111,8 @@ def counts(store: Store) -> tuple[int, int, int]:
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def scans(store: Store, filters: Filters, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-    """Loaded scans, newest first, with their file (project/branch/tool filters and the window):
-    all of them, or the page of ``limit`` rows from ``offset``."""
+def _scan_where(filters: Filters) -> tuple[str, dict[str, Any]]:
+    """Scans of the selected projects, branches and tools, scanned inside the window."""
     where, params = Filters(projects=filters.projects, branches=filters.branches, tools=filters.tools).finding_where(
         "s"
     )
@@ -122,10 +123,21 @@ def scans(store: Store, filters: Filters, limit: int | None = None, offset: int 
     if filters.until:
         clauses.append("s.scanned_at < $until")
         params["until"] = filters.until
+    return " AND ".join(clauses), params
+
+
+def scans(store: Store, filters: Filters, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """Loaded scans, newest first, with their file (project/branch/tool filters and the window):
+    all of them, or the page of ``limit`` rows from ``offset``."""
+    where, params = _scan_where(filters)
     with store.read() as conn:
-        return query_df(
-            conn, SCANS_SQL.format(where=" AND ".join(clauses)), params | {"limit": limit, "offset": offset}
-        )
+        return query_df(conn, SCANS_SQL.format(where=where), params | {"limit": limit, "offset": offset})
+
+
+def scan_count(store: Store, filters: Filters) -> int:
+    where, params = _scan_where(filters)
+    with store.read() as conn:
+        return int(query_df(conn, SCAN_COUNT_SQL.format(where=where), params).iloc[0, 0])
 
 
 def rejections(store: Store, limit: int = 1000) -> pd.DataFrame:

@@ -39,6 +39,10 @@ FILTERS = (  # flag, what the help says it selects
 )
 
 
+class DayEnd(datetime):
+    """A window end given as a bare date: the midnight after that day (the day is included)."""
+
+
 def parse_when(text: str, *, end: bool = False) -> datetime:
     """An ISO 8601 date or time → naive UTC. A bare date as a window's end includes that day."""
     raw = text.strip()
@@ -52,7 +56,8 @@ def parse_when(text: str, *, end: bool = False) -> datetime:
     if not EARLIEST <= parsed < LATEST:
         raise argparse.ArgumentTypeError(f"{text!r} is outside {EARLIEST:%Y}–{LATEST:%Y}")
     if end and bare:
-        parsed += timedelta(days=1)  # --until 2026-03-31 includes the 31st
+        after = parsed + timedelta(days=1)  # --until 2026-03-31 includes the 31st
+        return DayEnd(after.year, after.month, after.day)
     return parsed
 
 
@@ -97,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def filters_from_args(args: argparse.Namespace) -> Filters:
+    """The filters; a bare --until date before --since is a reversed window (QueryError)."""
+    if isinstance(args.until, DayEnd) and args.since is not None and args.since >= args.until:
+        last = args.until - timedelta(days=1)
+        raise QueryError(f"the window is reversed: --since {args.since:%Y-%m-%d} is after --until {last:%Y-%m-%d}")
     return Filters(
         projects=split_list(args.project),
         branches=split_list(args.branch),
@@ -127,10 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         settings = load_settings(args.config)
-        store = Store(args.db)
-        store.require_existing()
         filters = filters_from_args(args)
         check_window(filters)
+        store = Store(args.db)
+        store.require_existing()
         for warning in unmatched(store, filters):
             print(f"warning: {warning}", file=sys.stderr)
         if args.command == "summary":

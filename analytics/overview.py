@@ -21,6 +21,8 @@ from analytics import remediation
 from analytics.calendar import align, next_start
 from analytics.definitions import (
     CALENDAR_CTE,
+    FIRST_SCAN_CTE,
+    at_first_scan,
     check_window,
     episodes_cte,
     fixed_in,
@@ -73,7 +75,8 @@ class Headline:
     previous: Span
     open_total: Delta
     open_by_severity: dict[str, Delta]  # every severity, 0 included, critical first
-    new: Delta
+    new: Delta  # opened for the first time, not found by its stream's first scan
+    first_scan: Delta  # found by a stream's first scan: a backlog found, not new work
     fixed: Delta  # also the count behind the MTTR
     mttr_mean_days: Delta
     mttr_median_days: Delta
@@ -147,21 +150,22 @@ def spans(filters: Filters, period: str, settings: Settings, *, to_date: bool = 
 # Both spans in one pass over the episodes; each count is the one ``analytics.definitions`` defines
 # (opened in the span; fixed in it; fixed within SLA; open and overdue at its end).
 SPANS_SQL = f"""
-WITH {{cte}}, {CALENDAR_CTE},
+WITH {{cte}}, {CALENDAR_CTE}, {FIRST_SCAN_CTE},
 e AS (
-    SELECT cal.period, ep.severity, ep.seq, ep.days,
+    SELECT cal.period, ep.severity, ep.seq, ep.days, {at_first_scan("ep", "fs")} AS at_first_scan,
            {opened_in("ep", "cal.span_start", "cal.span_end")} AS opened_in,
            {fixed_in("ep", "cal.span_start", "cal.span_end")} AS fixed_in,
            {open_at("ep", "cal.span_end")} AS open_at_end,
            {overdue_at("ep", "cal.span_end")} AS overdue_at_end,
            {within_sla("ep")} AS within_sla,
            ep.due_at IS NOT NULL AS has_sla
-    FROM cal CROSS JOIN ep
+    FROM cal CROSS JOIN ep JOIN first_scan fs USING (stream_id)
 )
 SELECT period, severity, grouping(severity) = 1 AS all_severities,
        count(*) FILTER (WHERE open_at_end) AS open,
        count(*) FILTER (WHERE opened_in) AS inflow,
        count(*) FILTER (WHERE opened_in AND seq > 1) AS reopened,
+       count(*) FILTER (WHERE opened_in AND at_first_scan) AS first_scan,
        count(*) FILTER (WHERE fixed_in) AS fixed,
        avg(days) FILTER (WHERE fixed_in) AS mean_days,
        median(days) FILTER (WHERE fixed_in) AS median_days,
@@ -173,7 +177,7 @@ GROUP BY GROUPING SETS ((period), (period, severity))
 """
 
 _NOTHING: dict[str, Any] = {
-    "inflow": 0, "reopened": 0, "fixed": 0, "mean_days": None, "median_days": None,
+    "inflow": 0, "reopened": 0, "first_scan": 0, "fixed": 0, "mean_days": None, "median_days": None,
     "closed_with_sla": 0, "closed_within_sla": 0, "overdue_open": 0, "open": 0,
 }  # fmt: skip
 
@@ -203,7 +207,8 @@ def _remediation_numbers(
             {
                 "open_by": {s: by_sev.get(s, 0) for s in ORDER},
                 "open_total": int(t["open"]),
-                "new": int(t["inflow"]) - int(t["reopened"]),
+                "new": int(t["inflow"]) - int(t["reopened"]) - int(t["first_scan"]),
+                "first_scan": int(t["first_scan"]),
                 "fixed": int(t["fixed"]),
                 "mttr_mean": _num(t["mean_days"]),
                 "mttr_median": _num(t["median_days"]),
@@ -272,6 +277,7 @@ def headline(
         open_total=d("open_total"),
         open_by_severity={s: Delta(c["open_by"][s], p["open_by"][s]) for s in ORDER},
         new=d("new"),
+        first_scan=d("first_scan"),
         fixed=d("fixed"),
         mttr_mean_days=d("mttr_mean"),
         mttr_median_days=d("mttr_median"),

@@ -23,7 +23,7 @@ with view.store.session():
         view.store, view.filters, view.settings, search=search or None, status=None if status == "all" else status
     )
 
-st.caption(f"{len(df):,} finding(s)")
+st.caption(f"{len(df):,} finding(s), the most severe first")
 if df.empty:
     ui.empty()
     st.stop()
@@ -47,23 +47,10 @@ shown = df[
         "episodes",
     ]
 ]
-event = st.dataframe(
-    shown,
-    hide_index=True,
-    width="stretch",
-    on_select="rerun",
-    selection_mode="single-row",
-    key="findings_table",
-    column_config={
-        "age_days": st.column_config.NumberColumn("age (days)", format="%.1f"),
-        "start_line": st.column_config.NumberColumn("line", format="%d"),
-        "sla_due_at": st.column_config.DatetimeColumn("SLA due", format="YYYY-MM-DD"),
-        "first_seen_at": st.column_config.DatetimeColumn("first seen", format="YYYY-MM-DD"),
-    },
-)
+event = ui.table(shown, "findings_table", on_select="rerun", selection_mode="single-row")
 ui.download(df, "findings", "dl_findings")
 
-rows = event.selection.rows if event and event.selection else []
+rows = event.selection.rows if event and event.selection else []  # type: ignore[attr-defined]
 if not rows:
     st.info("Select a row to see that finding's history across scans.")
     st.stop()
@@ -100,12 +87,7 @@ timeline = (
 )
 ui.chart(timeline, "history_chart")
 st.markdown("**Episodes**")
-st.dataframe(
-    eps[["seq", "opened_at", "closed_at", "status", "days", "sla_due_at", "within_sla"]],
-    hide_index=True,
-    width="stretch",
-    key="episodes_table",
-)
+ui.table(eps[["seq", "opened_at", "closed_at", "status", "days", "sla_due_at", "within_sla"]], "episodes_table")
 with st.expander("Scans (present / absent) with commits"):
     st.dataframe(history.drop(columns=["scan_id"]), hide_index=True, width="stretch", key="history_table")
 if rule:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import altair as alt
 import streamlit as st
 
@@ -11,18 +13,44 @@ from app_pages import ui
 view: ui.View = st.session_state["view"]
 st.title("Overview")
 
+to_date = st.toggle(
+    f"This {view.period} so far",
+    key="ov_to_date",
+    help=f"Off: the last complete {view.period} against the one before. On: the {view.period} so far against "
+    f"the same days of the previous {view.period}.",
+    disabled=view.filters.until is not None,
+)
 with view.store.session():
-    head = overview.headline(view.store, view.filters, view.period, view.settings)
+    head = overview.headline(view.store, view.filters, view.period, view.settings, to_date=to_date)
     backlog = remediation.backlog(view.store, view.filters, ("severity",), view.period, view.settings)
     flow = remediation.flow(view.store, view.filters, (), view.period, view.settings)
 
-st.caption(
-    f"This {view.period}: **{head.label}** (until {head.end:%Y-%m-%d %H:%M} UTC), compared with {head.previous_label}."
-)
+cur, prev = head.current, head.previous
+if cur.whole:
+    st.caption(f"**{cur.label}** compared with **{prev.label}** (whole {view.period}s).")
+else:
+    st.caption(
+        f"**{cur.label}** ({cur.days:.1f} days) compared with the same stretch of the {view.period} before: "
+        f"**{prev.label}**. Partial {view.period}s are compared like with like."
+    )
+
+FEW = 5  # below this many, a change says little: shown grey, not red or green
 
 
 def delta(d: overview.Delta, digits: int = 1, unit: str = "") -> str | None:
     return None if d.change is None else f"{d.change:+,.{digits}f}{unit}"
+
+
+def tone(n: overview.Delta | None, inverse: bool = True) -> Literal["normal", "inverse", "off"]:
+    """Colour a change only when both sides rest on enough cases."""
+    if n is not None and min(n.current or 0, n.previous or 0) < FEW:
+        return "off"
+    return "inverse" if inverse else "normal"
+
+
+def based_on(n: overview.Delta, what: str) -> str:
+    few = " — too few to compare" if min(n.current or 0, n.previous or 0) < FEW else ""
+    return f"n = {int(n.current or 0):,} {what} (before: {int(n.previous or 0):,}){few}"
 
 
 cols = st.columns(4)
@@ -31,45 +59,58 @@ cols[0].metric(
     f"{head.open_total.current:,.0f}",
     delta(head.open_total, 0),
     delta_color="inverse",
-    help="Open episodes at the end of the period",
+    help="Episodes open at the end of the span",
 )
 cols[1].metric(
     "MTTR (mean)",
     ui.number(head.mttr_mean_days.current, " d"),
     delta(head.mttr_mean_days, 1, " d"),
-    delta_color="inverse",
-    help="Mean days to remediate, fixes closed in this period; "
+    delta_color=tone(head.fixed),
+    help="Mean days to remediate of the findings fixed in the span; "
     f"median {ui.number(head.mttr_median_days.current, ' d')}",
 )
+cols[1].caption(based_on(head.fixed, "fixes"))
 cols[2].metric(
     "KM half-life",
     ui.number(head.km_median_days.current, " d") if head.km_median_days.current is not None else "not reached",
     delta(head.km_median_days, 1, " d"),
-    delta_color="inverse",
+    delta_color=tone(head.km_episodes),
     help="Kaplan–Meier median: half of the findings opened in the window are fixed by then, "
     "counting the still-open ones",
 )
+cols[2].caption(based_on(head.km_episodes, "findings"))
 cols[3].metric(
     "SLA compliance",
     ui.percent(head.sla_compliance.current),
     None if head.sla_compliance.change is None else f"{100 * head.sla_compliance.change:+.0f} pts",
-    help=f"Fixes within SLA in this period; {head.overdue_open.current:.0f} open finding(s) overdue",
+    delta_color=tone(head.sla_fixed_with_sla, inverse=False),
+    help=f"Fixes within SLA in the span; {head.overdue_open.current:.0f} open finding(s) overdue at its end",
 )
+cols[3].caption(based_on(head.sla_fixed_with_sla, "fixes with an SLA"))
 cols = st.columns(4)
-cols[0].metric("New this period", f"{head.new.current:,.0f}", delta(head.new, 0), delta_color="inverse")
-cols[1].metric("Fixed this period", f"{head.fixed.current:,.0f}", delta(head.fixed, 0))
+cols[0].metric(
+    "New",
+    f"{head.new.current:,.0f}",
+    delta(head.new, 0),
+    delta_color="inverse",
+    help="Findings that appeared for the first time (reopened ones and the backlog a stream's first scan "
+    "found are not new work)",
+)
+if head.first_scan.current:
+    cols[0].caption(f"+ {head.first_scan.current:,.0f} found by a first scan")
+cols[1].metric("Fixed", f"{head.fixed.current:,.0f}", delta(head.fixed, 0))
 cols[2].metric("Deployments", f"{head.deployments.current:,.0f}", delta(head.deployments, 0))
 cols[3].metric(
     "Lead time (median)",
     ui.number(head.lead_time_median_days.current, " d"),
     delta(head.lead_time_median_days, 1, " d"),
-    delta_color="inverse",
+    delta_color=tone(head.lead_time_commits),
 )
+cols[3].caption(based_on(head.lead_time_commits, "commits"))
 
-if head.open_by_severity:
-    sev_cols = st.columns(len(head.open_by_severity))
-    for col, (sev, d) in zip(sev_cols, head.open_by_severity.items(), strict=True):
-        col.metric(f"Open {sev}", f"{d.current:,.0f}", delta(d, 0), delta_color="inverse")
+sev_cols = st.columns(len(head.open_by_severity))
+for col, (sev, d) in zip(sev_cols, head.open_by_severity.items(), strict=True):
+    col.metric(f"Open {sev}", f"{d.current:,.0f}", delta(d, 0), delta_color="inverse")
 
 st.subheader("Open backlog")
 if backlog.empty or backlog["open"].sum() == 0:
@@ -80,7 +121,7 @@ else:
         .mark_area()
         .encode(
             x=ui.period_axis(view.period),
-            y=alt.Y("open:Q", title="Open findings", stack=True),
+            y=alt.Y("open:Q", title="Open findings", stack=True, axis=ui.count_axis()),
             color=alt.Color("severity:N", scale=ui.severity_scale(), sort=ui.SEVERITY_ORDER, title="Severity"),
             order=alt.Order("severity_rank:Q"),
             tooltip=["period:N", "severity:N", "open:Q"],
@@ -120,7 +161,7 @@ else:
         .encode(
             x=ui.period_bands(view.period),
             xOffset="flow:N",
-            y=alt.Y("episodes:Q", title=f"Episodes per {view.period}"),
+            y=alt.Y("episodes:Q", title=f"Findings per {view.period}", axis=ui.count_axis()),
             color=alt.Color(
                 "flow:N", scale=alt.Scale(domain=["inflow", "outflow"], range=["#d32f2f", "#388e3c"]), title=None
             ),

@@ -43,24 +43,33 @@ closed = mttr[mttr["closed"] > 0]
 if closed.empty:
     ui.empty("No finding was fixed in this window.")
 else:
-    long = closed.melt(
-        id_vars=[group, "period_start", "period", "closed"],
-        value_vars=["mean_days", "median_days"],
-        var_name="statistic",
-        value_name="days",
+    statistic = st.radio(
+        "Statistic", ["median_days", "mean_days"], horizontal=True, key="rem_stat",
+        format_func=lambda c: "median" if c == "median_days" else "mean",
+        help="The median is not pulled up by a few very old findings; the mean is.",
+    )  # fmt: skip
+    base = alt.Chart(closed).encode(
+        x=ui.period_axis(view.period),
+        y=alt.Y(f"{statistic}:Q", title=f"{'Median' if statistic == 'median_days' else 'Mean'} days to remediate"),
+        tooltip=[
+            f"{group}:N",
+            "period:N",
+            alt.Tooltip(f"{statistic}:Q", title="days", format=".1f"),
+            alt.Tooltip("closed:Q", title="fixes (n)"),
+        ],
     )
-    line = (
-        alt.Chart(long, title=f"Mean and median days to remediate, by {view.period} of the fix")
-        .mark_line(point=True)
-        .encode(
-            x=ui.period_axis(view.period),
-            y=alt.Y("days:Q", title="Days to remediate"),
-            color=color,
-            strokeDash=alt.StrokeDash("statistic:N", title="Statistic"),
-            tooltip=[f"{group}:N", "period:N", "statistic:N", alt.Tooltip("days:Q", format=".1f"), "closed:Q"],
+    title = f"Days to remediate, by {view.period} of the fix (point size: number of fixes)"
+    if group == "severity":
+        line = base.mark_line(point=False).encode(color=color) + base.mark_point(filled=True).encode(
+            color=color, size=alt.Size("closed:Q", title="Fixes", scale=alt.Scale(range=[15, 200]))
         )
-    )
-    ui.chart(line, "mttr_chart")
+        ui.chart(line.properties(title=title), "mttr_chart")
+    else:  # one small chart per tool or project: 8–16 lines on one chart cannot be read
+        panel = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=25), color="#5c6bc0").properties(
+            width=260, height=140
+        )
+        grid = panel.facet(facet=alt.Facet(f"{group}:N", title=None), columns=3, title=title)
+        st.altair_chart(grid, key="mttr_chart")
 ui.download(mttr, "mttr", "dl_mttr")
 
 st.subheader("Remediation curve (Kaplan–Meier)")
@@ -96,7 +105,9 @@ else:
             tooltip=["severity:N", alt.Tooltip("sla_days:Q", title="SLA (days)")],
         )
     )
-    ui.chart(alt.layer(steps, rules), "km_chart")
+    # Each layer keeps its own colour scale: sharing one merged the SLA lines' severity domain into the
+    # curves' tool/project domain (blank curves) and dropped the legend.
+    ui.chart(alt.layer(steps, rules).resolve_scale(color="independent"), "km_chart")
     st.caption("Dashed lines: the SLA of each severity (config `[sla]`).")
 ui.download(curve, "survival", "dl_survival")
 
@@ -119,7 +130,7 @@ with left:
             .mark_bar()
             .encode(
                 x=alt.X("age (days):N", sort=list(labels.values()), title="Age (days)"),
-                y=alt.Y("findings:Q", title="Open findings"),
+                y=alt.Y("findings:Q", title="Open findings", axis=ui.count_axis()),
                 color=color,
                 tooltip=[f"{group}:N", "age (days):N", "findings:Q"],
             )
@@ -148,11 +159,10 @@ st.subheader("Overdue findings")
 if overdue.empty:
     ui.empty("No open finding is past its SLA due date.")
 else:
-    st.dataframe(
-        overdue.drop(columns=["finding_id"]),
-        hide_index=True,
-        width="stretch",
-        key="overdue_table",
-        column_config={"days_overdue": st.column_config.NumberColumn("days overdue", format="%.1f")},
+    counts = overdue["severity"].value_counts()
+    st.caption(
+        " · ".join(f"{sev} **{int(counts.get(sev, 0)):,}**" for sev in ui.SEVERITY_ORDER if sev in counts)
+        + " — the most severe first, then the longest overdue"
     )
+    ui.table(overdue.drop(columns=["finding_id"]), "overdue_table")
 ui.download(overdue, "overdue", "dl_overdue")

@@ -66,19 +66,29 @@ if submitted:
                     st.warning(f"{ui.md_escape(f.path)}: {ui.md_escape(w)}")
             st.session_state["last_upload"] = datetime.now(UTC).isoformat()
 
-filters = view.filters if view else None
+filters = (view.filters if view else None) or Filters()
+PAGE_ROWS = 500
 with store.session():
-    scans = catalog.scans(store, filters or Filters())
+    total = catalog.scan_count(store, filters)
+    pages = max(1, -(-total // PAGE_ROWS))
+    page = 1
+    if pages > 1:
+        page = int(st.number_input(f"Page (of {pages:,})", 1, pages, 1, key="scans_page"))
+    scans = catalog.scans(store, filters, limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS)
     rejected = catalog.rejections(store)
 st.subheader("Loaded scans")
 if scans.empty:
     ui.empty("No scan matches these filters.")
 else:
-    st.caption(f"{len(scans):,} scan(s), newest first")
-    st.dataframe(scans.drop(columns=["scan_id"]), hide_index=True, width="stretch", key="scans_table")
-    ui.download(scans, "scans", "dl_scans")
+    first = (page - 1) * PAGE_ROWS + 1
+    st.caption(
+        f"{total:,} scan(s), newest first: rows {first:,}–{first + len(scans) - 1:,} shown; "
+        "the download holds all of them"
+    )
+    ui.table(scans.drop(columns=["scan_id"]), "scans_table")
+    ui.download_with(lambda: catalog.scans(store, filters), "scans", "dl_scans")
 st.subheader("Rejected files")
 if rejected.empty:
     st.caption("None.")
 else:
-    st.dataframe(rejected, hide_index=True, width="stretch", key="rejected_table")
+    ui.table(rejected, "rejected_table")

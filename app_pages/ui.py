@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import altair as alt
@@ -18,13 +18,15 @@ import pandas as pd
 import streamlit as st
 
 from analytics import catalog
+from analytics.calendar import align
 from analytics.csvout import to_csv_bytes
-from analytics.filters import Filters
-from ingest.models import Severity
+from analytics.definitions import EARLIEST, LATEST, check_window, now
+from analytics.filters import Filters, QueryError
+from analytics.severity import ORDER
 from store.db import Store
 from store.settings import Settings, load_settings
 
-SEVERITY_ORDER = [s.value for s in Severity]
+SEVERITY_ORDER = list(ORDER)
 SEVERITY_COLORS = {
     "critical": "#7b1fa2",
     "high": "#d32f2f",
@@ -38,12 +40,14 @@ PERIODS = ("week", "month", "sprint")
 
 @dataclass(frozen=True)
 class View:
-    """What every page looks at: the store, the filters, the period and the settings."""
+    """What every page looks at: the store, the filters, the period and the settings.
+    ``data_end`` is set when the window's end was moved back to where the data ends."""
 
     store: Store
     filters: Filters
     period: str
     settings: Settings
+    data_end: datetime | None = None
 
 
 def get_store() -> Store:
@@ -59,12 +63,35 @@ def _qp_list(name: str) -> list[str]:
     return [v for v in st.query_params.get_all(name) if v]
 
 
+FIRST_DAY, LAST_DAY = EARLIEST.date(), (LATEST - timedelta(days=1)).date()
+
+
 def _qp_date(name: str) -> date | None:
+    """A date from the URL; one that is not a date, or outside 1970–2099, is dropped with a word."""
     value = st.query_params.get(name)
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
+    if not value:
         return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        st.sidebar.warning(f"Ignored {name}={md_escape(value)} from the address: not a date (YYYY-MM-DD).")
+        return None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        st.sidebar.warning(f"Ignored {name}={day.isoformat()} from the address: outside {FIRST_DAY:%Y}–{LAST_DAY:%Y}.")
+        return None
+    return day
+
+
+def _data_end(store: Store, filters: Filters, settings: Settings) -> datetime | None:
+    """Where the window should end when nobody said: now, unless the data ended before this week
+    (a backfill, a project that stopped scanning) — then the end of the latest scan's day."""
+    last = catalog.last_scan_at(store, filters)
+    if last is None or filters.until is not None:
+        return None
+    if last >= align(now(), "week", settings):
+        return None
+    end = datetime.combine(last.date(), datetime.min.time()) + timedelta(days=1)
+    return end if filters.since is None or filters.since < end else None
 
 
 def sidebar(store: Store) -> View:
@@ -83,8 +110,12 @@ def sidebar(store: Store) -> View:
     severities = multi("Severity", "severity", opts.severities or SEVERITY_ORDER)
     since_default = _qp_date("since")
     until_default = _qp_date("until")
-    since = st.sidebar.date_input("From", value=since_default, key="f_since", format="YYYY-MM-DD")
-    until = st.sidebar.date_input("To (inclusive)", value=until_default, key="f_until", format="YYYY-MM-DD")
+    bounds = {"min_value": FIRST_DAY, "max_value": LAST_DAY, "format": "YYYY-MM-DD"}
+    since = st.sidebar.date_input("From", value=since_default, key="f_since", **bounds)
+    until = st.sidebar.date_input("To (inclusive)", value=until_default, key="f_until", **bounds)
+    if isinstance(since, date) and isinstance(until, date) and since > until:
+        st.error(f"From {since:%Y-%m-%d} is after To {until:%Y-%m-%d}: change one of them in the sidebar.")
+        st.stop()
     period_q = st.query_params.get("period", "week")
     period = st.sidebar.radio(
         "Period", PERIODS, index=PERIODS.index(period_q) if period_q in PERIODS else 0, key="f_period", horizontal=True
@@ -99,7 +130,18 @@ def sidebar(store: Store) -> View:
         until=datetime.combine(until, datetime.min.time()) + timedelta(days=1) if isinstance(until, date) else None,
     )
     st.sidebar.caption(f"Database: `{store.path or store.url}`")
-    return View(store, filters, period, settings)
+    try:
+        check_window(filters)
+    except QueryError as e:
+        st.error(f"Cannot show this window: {md_escape(e)}. Change From or To in the sidebar.")
+        st.stop()
+    data_end = _data_end(store, filters, settings)
+    if data_end is not None:
+        filters = replace(filters, until=data_end)
+        st.sidebar.info(
+            f"The data ends {data_end - timedelta(days=1):%Y-%m-%d}: the window ends there (set To to change it)."
+        )
+    return View(store, filters, period, settings, data_end)
 
 
 def _write_query(
@@ -134,6 +176,56 @@ def download(df: pd.DataFrame, name: str, key: str) -> None:
     st.download_button(  # the CSV is made only when clicked (deferred), not on every render
         f"Download {name}.csv",
         lambda: to_csv_bytes(df),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=key,
+        on_click="ignore",
+    )
+
+
+# Human column labels for tables (a CSV keeps the machine names).
+LABELS = {
+    "rule_id": "rule", "rule_name": "rule name", "cwe": "CWE", "cwes": "CWEs", "start_line": "line",
+    "first_seen_at": "first seen", "last_seen_at": "last seen", "opened_at": "opened", "closed_at": "closed",
+    "due_at": "SLA due", "sla_due_at": "SLA due", "days_overdue": "days overdue", "age_days": "age (days)",
+    "current_opened_at": "open since", "scanned_at": "scanned", "loaded_at": "loaded", "commit_sha": "commit",
+    "tool_name": "tool name", "tool_version": "tool version", "results_total": "results",
+    "scanned_at_source": "scan time from", "rejected_at": "rejected", "sha256": "SHA-256",
+}  # fmt: skip
+_DATES = {"first_seen_at", "last_seen_at", "due_at", "sla_due_at", "current_opened_at"}
+_RATES = ("rate", "compliance", "share")
+
+
+def table(df: pd.DataFrame, key: str, **kwargs: object) -> object:
+    """A dataframe for reading: human labels, counts as integers, durations with one decimal,
+    rates as %, dates as dates, empty cells instead of "None". Extra arguments go to st.dataframe."""
+    shown = df.copy()
+    config: dict[str, object] = {}
+    for col in shown.columns:
+        label = LABELS.get(col, col.replace("_", " "))
+        kind = shown[col].dtype
+        if pd.api.types.is_bool_dtype(kind):
+            config[col] = st.column_config.CheckboxColumn(label)
+        elif pd.api.types.is_integer_dtype(kind):
+            config[col] = st.column_config.NumberColumn(label, format="%d")
+        elif pd.api.types.is_float_dtype(kind):
+            rate = any(word in col for word in _RATES)
+            config[col] = st.column_config.NumberColumn(label, format="percent" if rate else "%.1f")
+        elif pd.api.types.is_datetime64_any_dtype(kind):
+            fmt = "YYYY-MM-DD" if col in _DATES else "YYYY-MM-DD HH:mm"
+            config[col] = st.column_config.DatetimeColumn(label, format=fmt)
+        else:
+            shown[col] = shown[col].astype("object").where(shown[col].notna(), "").astype(str)
+            config[col] = st.column_config.TextColumn(label)
+    options: dict[str, object] = {"hide_index": True, "width": "stretch", "key": key, "column_config": config}
+    return st.dataframe(shown, **(options | kwargs))  # type: ignore[call-overload]
+
+
+def download_with(make: Callable[[], pd.DataFrame], name: str, key: str) -> None:
+    """A CSV download whose rows are fetched only when clicked (all of them, not the page shown)."""
+    st.download_button(
+        f"Download {name}.csv",
+        lambda: to_csv_bytes(make()),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=key,
@@ -179,6 +271,11 @@ def period_axis(period: str, field: str = "period_start") -> alt.X:
             tickCount=alt.TickCount(interval=interval, step=step),
         ),
     )
+
+
+def count_axis(**kwargs: object) -> alt.Axis:
+    """An axis of counts: whole numbers only (never "0.1 findings")."""
+    return alt.Axis(format="d", tickMinStep=1, **kwargs)
 
 
 def period_bands(period: str, field: str = "period") -> alt.X:

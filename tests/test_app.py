@@ -63,7 +63,7 @@ def test_overview(seeded: Path) -> None:
     store = Store(seeded)
     head = overview.headline(store, Filters(until=FILTER_UNTIL), "month", Settings())
     assert metric(at, "Open findings") == f"{head.open_total.current:,.0f}"
-    assert metric(at, "Fixed this period") == f"{head.fixed.current:,.0f}"
+    assert metric(at, "Fixed") == f"{head.fixed.current:,.0f}"
     assert len(at.get("vega_lite_chart")) >= 2  # backlog and flow
     # the flow chart leaves the first scans' backlog out of the inflow until asked, and says so
     baseline = int(remediation.flow(store, Filters(until=FILTER_UNTIL), (), "month", Settings())["first_scan"].sum())
