@@ -111,7 +111,7 @@ def test_checkov_history_raises_no_churn_warning(run_ingest, db: Path) -> None: 
 
 
 @pytest.mark.parametrize("version", [1, 2, 3, 4])
-def test_each_address_is_the_block_header(version: int, tmp_path: Path) -> None:
+def test_each_address_is_the_block_header(version: int) -> None:
     """Every result's context is the address of the block its snippet starts with, as written in
     that release's main.tf."""
     from ingest.adapters.iac import block_address
