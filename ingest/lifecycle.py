@@ -1,11 +1,18 @@
 """The lifecycle of findings (SPEC §5), recomputed per stream in set-based SQL.
 
-For a stream, scans are ordered by (scanned_at, file hash, scan index) and numbered k = 1..n.
-A finding's present (not suppressed) occurrences form islands of consecutive k; each island is an
-episode that opens at its first scan and closes at the next scan of the stream (k_last + 1), as
-*suppressed* when the finding is there suppressed, else as *fixed*; an island that reaches the
-last scan is still open. Because the episodes are a function of the set of scans only, ingest
-order never matters and re-running changes nothing.
+For a stream, the distinct scan times are numbered k = 1..n (a dense rank of ``scanned_at``): the
+scans of one instant are one *step*, parts of one analysis, as the runs of one file are one scan
+(files of unrelated parts of a repository loaded with the same time must not "fix" each other's
+findings in 0 days). A finding is present at a step when any scan of the step holds it not
+suppressed. Its present steps form islands of consecutive k; each island is an episode that opens
+at its first step and closes at the next step of the stream (k_last + 1), as *suppressed* when the
+finding is there suppressed, else as *fixed*; an island that reaches the last step is still open.
+
+The scan ids an episode names are those of the first scan, in (file hash, scan index, scan id)
+order, of the step concerned that shows what the id stands for: the first scan holding the finding
+(opened, last seen), the first scan holding it suppressed (closed as suppressed), the step's first
+scan (closed as fixed). Because the episodes are a function of the set of scans only, ingest order
+never matters and re-running changes nothing.
 """
 
 from __future__ import annotations
@@ -20,14 +27,17 @@ from store.db import native
 # A finding id belongs to exactly one stream (the stream key is part of it, SPEC §4).
 _IN_STREAMS = "stream_id IN (SELECT unnest($streams::VARCHAR[]))"
 _SCANS_CTE = f"""
-    s AS (
+    s AS (  -- k: the step (scan time) in the stream; n: a total order of its scans
         SELECT scan_id, stream_id, scanned_at,
+               dense_rank() OVER (PARTITION BY stream_id ORDER BY scanned_at) AS k,
                row_number() OVER (PARTITION BY stream_id
-                                  ORDER BY scanned_at, file_sha256, scan_index, scan_id) AS k
+                                  ORDER BY scanned_at, file_sha256, scan_index, scan_id) AS n
         FROM scans WHERE {_IN_STREAMS}
     ),
-    o AS (
-        SELECT oc.finding_id, s.stream_id, s.k, bool_and(oc.suppressed) AS suppressed
+    o AS (  -- a finding at a step: present unless every occurrence there is suppressed
+        SELECT oc.finding_id, s.stream_id, s.k, bool_and(oc.suppressed) AS suppressed,
+               arg_min(s.scan_id, s.n) FILTER (WHERE NOT oc.suppressed) AS present_scan_id,
+               arg_min(s.scan_id, s.n) FILTER (WHERE oc.suppressed) AS suppressed_scan_id
         FROM occurrences oc JOIN s USING (scan_id)
         WHERE oc.{_IN_STREAMS}
         GROUP BY oc.finding_id, s.stream_id, s.k
@@ -37,6 +47,8 @@ _SCANS_CTE = f"""
 EPISODES_SQL = f"""
 INSERT INTO episodes
 WITH {_SCANS_CTE},
+    step AS (SELECT stream_id, k, min(scanned_at) AS scanned_at, arg_min(scan_id, n) AS scan_id
+             FROM s GROUP BY stream_id, k),
     p AS (
         SELECT finding_id, stream_id, k,
                k - row_number() OVER (PARTITION BY finding_id ORDER BY k) AS grp
@@ -52,35 +64,36 @@ SELECT isl.finding_id,
        isl.stream_id,
        so.scanned_at AS opened_at,
        sc.scanned_at AS closed_at,
-       CASE WHEN sc.scan_id IS NULL THEN 'open'
+       CASE WHEN sc.k IS NULL THEN 'open'
             WHEN sup.finding_id IS NOT NULL THEN 'suppressed'
             ELSE 'fixed' END AS status,
-       so.scan_id AS opened_scan_id,
-       sc.scan_id AS closed_scan_id,
-       sl.scan_id AS last_seen_scan_id,
+       po.present_scan_id AS opened_scan_id,
+       coalesce(sup.suppressed_scan_id, sc.scan_id) AS closed_scan_id,
+       pl.present_scan_id AS last_seen_scan_id,
        sf.scanned_at AS first_seen_at
 FROM isl
-JOIN s so ON so.stream_id = isl.stream_id AND so.k = isl.k_open
-JOIN s sl ON sl.stream_id = isl.stream_id AND sl.k = isl.k_last
-LEFT JOIN s sc ON sc.stream_id = isl.stream_id AND sc.k = isl.k_last + 1
+JOIN step so ON so.stream_id = isl.stream_id AND so.k = isl.k_open
+JOIN o po ON po.finding_id = isl.finding_id AND po.k = isl.k_open
+JOIN o pl ON pl.finding_id = isl.finding_id AND pl.k = isl.k_last
+LEFT JOIN step sc ON sc.stream_id = isl.stream_id AND sc.k = isl.k_last + 1
 LEFT JOIN o sup ON sup.finding_id = isl.finding_id AND sup.k = isl.k_last + 1 AND sup.suppressed
 JOIN first_seen f ON f.finding_id = isl.finding_id
-JOIN s sf ON sf.stream_id = f.stream_id AND sf.k = f.k_first
+JOIN step sf ON sf.stream_id = f.stream_id AND sf.k = f.k_first
 """
 
 FINDINGS_SQL = f"""
 INSERT INTO findings
 WITH {_SCANS_CTE},
-    latest AS (  -- the attributes of each finding's occurrence in its latest scan (highest k)
+    latest AS (  -- the attributes of each finding's occurrence in its latest scan (highest n)
         SELECT oc.finding_id,
-               arg_max(oc.stream_id, s.k) AS stream_id, arg_max(oc.rule_id, s.k) AS rule_id,
-               arg_max(oc.fingerprint, s.k) AS fingerprint,
-               arg_max(oc.fingerprint_source, s.k) AS fingerprint_source,
-               arg_max(oc.severity, s.k) AS severity, arg_max(oc.cwe, s.k) AS cwe,
-               arg_max(oc.cwes, s.k) AS cwes, arg_max(oc.path, s.k) AS path,
-               arg_max(oc.start_line, s.k) AS start_line, arg_max(oc.message, s.k) AS message,
+               arg_max(oc.stream_id, s.n) AS stream_id, arg_max(oc.rule_id, s.n) AS rule_id,
+               arg_max(oc.fingerprint, s.n) AS fingerprint,
+               arg_max(oc.fingerprint_source, s.n) AS fingerprint_source,
+               arg_max(oc.severity, s.n) AS severity, arg_max(oc.cwe, s.n) AS cwe,
+               arg_max(oc.cwes, s.n) AS cwes, arg_max(oc.path, s.n) AS path,
+               arg_max(oc.start_line, s.n) AS start_line, arg_max(oc.message, s.n) AS message,
                min(s.scanned_at) AS first_seen_at, max(s.scanned_at) AS scanned_at,
-               count(*) AS scans_seen
+               count(DISTINCT s.k) AS scans_seen  -- steps: the scans of one instant count once
         FROM occurrences oc JOIN s USING (scan_id)
         WHERE oc.{_IN_STREAMS}
         GROUP BY oc.finding_id

@@ -60,6 +60,7 @@ class FingerprintSource(StrEnum):
 
     FINGERPRINTS = "fingerprints"
     PARTIAL = "partialFingerprints"
+    ADDRESS = "computed:address"  # the flagged IaC block's address, read by the tool's adapter
     SNIPPET = "computed:snippet"
     SOURCE = "computed:source"
     MESSAGE = "computed:message"

@@ -472,6 +472,7 @@ class _Draft(NamedTuple):
     suppression_kind: str | None
     baseline_state: str | None
     tool_fp: identity.ToolFingerprint | None
+    address: str | None  # the adapter's identity context (an IaC block's address), if any
 
 
 def _severity(
@@ -558,6 +559,7 @@ def draft_result(
             if cwe not in cwes:
                 cwes.append(cwe)
     suppressed, suppression_kind = suppression(result)
+    where = primary_location(result, ctx, path_cache)
     return _Draft(
         result_index=index,
         rule_id=rule_id,
@@ -568,13 +570,14 @@ def draft_result(
         tool_severity=word,
         cwes=tuple(cwes),
         message=message_text(result, rule),
-        where=primary_location(result, ctx, path_cache),
+        where=where,
         suppressed=suppressed,
         suppression_kind=suppression_kind,
         baseline_state=baseline,
         tool_fp=identity.tool_fingerprint(
             result, adapter.fingerprint_placeholders, adapter.partial_fingerprints_identify
         ),
+        address=adapter.identity_context(result, where.snippet),
     )
 
 
@@ -595,7 +598,9 @@ def identify(
             chosen.append((d.tool_fp.value, d.tool_fp.source))
             continue
         snippet = identity.normalise_snippet(d.where.snippet) if d.where.snippet else ""
-        if snippet:
+        if d.address:
+            context, source = d.address, FingerprintSource.ADDRESS
+        elif snippet:
             context, source = snippet, FingerprintSource.SNIPPET
         else:
             from_source = sources.context(d.where.path, d.where.start_line)
@@ -755,6 +760,17 @@ def normalise(raw: RawLog, meta: ScanMeta, options: Options | None = None) -> Pa
     )
 
 
+def _repeat_of(seen: dict[bytes, int], result: Any, index: int) -> int | None:
+    """The index of an earlier result of the scan equal to this one (an adapter's
+    ``collapse_identical_results``), else None; ``index`` is recorded as the first of its kind."""
+    try:
+        key = orjson.dumps(result, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, ValueError):  # not serialisable (an integer beyond 64 bits): never a repeat
+        return None
+    first = seen.setdefault(key, index)
+    return first if first != index else None
+
+
 def _scan(
     members: list[tuple[_RunHeader, JSON]],
     sources: identity.SourceLines,
@@ -766,6 +782,8 @@ def _scan(
     skipped: list[Skipped] = []
     rules: dict[str, Rule] = {}
     total = 0
+    # the first index of each result seen, for tools that repeat results byte for byte
+    seen: dict[bytes, int] | None = {} if adapter_for(first.tool).collapse_identical_results else None
     for header, run in members:
         adapter = adapter_for(header.tool)
         index = RuleIndex.from_run(run)
@@ -773,7 +791,12 @@ def _scan(
         ctx = PathContext.from_run(run, source_root, options.extra_prefixes)
         path_cache = path_cache_for(run, ctx)
         for result in run["results"]:
-            outcome = draft_result(total, result, header.tool, adapter, index, overrides, ctx, options, path_cache)
+            copy_of = _repeat_of(seen, result, total) if seen is not None else None
+            outcome = (
+                Skipped(total, f"repeats result {copy_of} byte for byte")
+                if copy_of is not None
+                else draft_result(total, result, header.tool, adapter, index, overrides, ctx, options, path_cache)
+            )
             total += 1
             if isinstance(outcome, Skipped):
                 skipped.append(outcome)

@@ -21,6 +21,7 @@ from ingest.adapters import (
     fortify,
     gitleaks,
     grype,
+    kics,
     ruff,
     semgrep,
     snyk,
@@ -40,6 +41,7 @@ ALL_ADAPTERS: list[Adapter] = [
     fortify.ADAPTER,
     gitleaks.ADAPTER,
     grype.ADAPTER,
+    kics.ADAPTER,
     ruff.ADAPTER,
     semgrep.ADAPTER,
     snyk.ADAPTER,
@@ -550,3 +552,73 @@ def test_trivy_unknown_falls_through() -> None:
         "CRITICAL",
         Severity.CRITICAL,
     )
+
+
+# --- identity on infrastructure-as-code --------------------------------------------------------
+# Snippets exactly as checkov 3.3.30 wrote them for files written for this test (a CloudFormation
+# template, a two-document Kubernetes manifest, a Dockerfile, a one-line JSON template).
+CHECKOV_SNIPPETS = [
+    ('resource "aws_cloudwatch_log_group" "flow" {\n  name = "/vpc/${var.name}/flow-logs"\n}\n',
+     "resource.aws_cloudwatch_log_group.flow"),
+    ("  LogsBucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: my-logs\n", "LogsBucket"),
+    ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n"
+     "      image: nginx:latest\n", "Pod/-/web"),
+    ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\nspec:\n  containers:\n    - name: api\n"
+     "      image: nginx\n", "Pod/-/api"),
+    ("FROM python:latest\n", None),
+    ('{"Resources": {"JsonBucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "j"}}}}', None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("snippet", "address"), CHECKOV_SNIPPETS)
+def test_checkov_context_is_the_block_address(snippet: str, address: str | None) -> None:
+    assert checkov.ADAPTER.identity_context({}, snippet) == address
+
+
+@pytest.mark.parametrize(
+    ("snippet", "address"),
+    [
+        ('data "aws_iam_policy_document" "assume" {\n  statement {}\n}', "data.aws_iam_policy_document.assume"),
+        ('module "vpc" {\n  source = "./vpc"\n}', "module.vpc"),
+        ("# managed by platform\n\nresource aws_s3_bucket logs {\n}", "resource.aws_s3_bucket.logs"),
+        ('  "LogsBucket": {\n    "Type": "AWS::S3::Bucket"\n  }', "LogsBucket"),
+        # Kubernetes: only metadata's own name counts, not a label called name; namespace kept
+        (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels:\n    name: lbl\n  name: web\n"
+            "  namespace: prod\nspec:\n  template:\n    metadata:\n      name: inner\n",
+            "Deployment/prod/web",
+        ),
+        ("apiVersion: v1\nkind: Pod\nspec:\n  name: x\n", None),  # no metadata name: no address
+        ("RUN pip install flask\n", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_block_address_shapes(snippet: str | None, address: str | None) -> None:
+    from ingest.adapters.iac import block_address
+
+    assert block_address(snippet) == address
+
+
+def test_only_block_snippet_scanners_have_an_identity_context() -> None:
+    """Generic tools keep the generic context; checkov collapses its repeats, nobody else does."""
+    with_context = {a.key for a in ALL_ADAPTERS if a.identity_context({"message": {"text": "aws_x[y] z"}},
+                                                                       'resource "a" "b" {') is not None}  # fmt: skip
+    assert with_context == {"checkov", "kics"}
+    assert {a.key for a in ALL_ADAPTERS if a.collapse_identical_results} == {"checkov"}
+
+
+@pytest.mark.parametrize(
+    ("message", "address"),
+    [  # keyActualValue texts of KICS' own Terraform queries (assets/queries/terraform/aws/…)
+        ("aws_s3_bucket[logs].versioning is undefined", "aws_s3_bucket[logs]"),
+        ("aws_s3_bucket[logs].acl is authenticated-read", "aws_s3_bucket[logs]"),
+        ("aws_s3_bucket[b] does not have 'logging' defined", "aws_s3_bucket[b]"),
+        ("'aws_s3_bucket[logs].versioning' is undefined", "aws_s3_bucket[logs]"),
+        ("'versioning' is undefined or null", None),
+        ("metadata.name={{web}}.spec.containers.name={{web}}.securityContext.privileged is true", None),
+    ],
+)
+def test_kics_context_is_the_terraform_search_key(message: str, address: str | None) -> None:
+    assert kics.ADAPTER.identity_context({"message": {"text": message}}, None) == address
+    assert kics.ADAPTER.identity_context({"message": "not an object"}, None) is None

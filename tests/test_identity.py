@@ -199,3 +199,66 @@ def test_gitleaks_sibling_leaks_keep_their_identity_when_one_is_fixed(tmp_path: 
     assert len({o.finding_id for o in both}) == 2
     assert one[0].finding_id == both[1].finding_id
     assert one[0].fingerprint_source is FingerprintSource.SNIPPET
+
+
+# --- block-snippet scanners (issue 11, item 17) -----------------------------------------------
+def block(rule: str, body: str, line: int, path: str = "main.tf", **extra: Any) -> dict[str, Any]:
+    return with_snippet(result(rule, path, line, message=f"Ensure {rule}", **extra), body)
+
+
+def scans_of(log: dict[str, Any], tmp_path: Path) -> list[Any]:
+    path = tmp_path / "x.sarif"
+    path.write_text("{}")
+    return list(normalise(RawLog(path, "0" * 64, 2, log), ScanMeta(project="p")).scans)
+
+
+def test_checkov_identity_is_the_block_address_not_its_body(tmp_path: Path) -> None:
+    """A line added inside the flagged block, and every line moved: the same finding. Another
+    resource in the same file with the same check: another finding."""
+    before = block("CKV_AWS_18", 'resource "aws_s3_bucket" "logs" {\n  bucket = "x"\n}\n', 3)
+    after = block("CKV_AWS_18", 'resource "aws_s3_bucket" "logs" {\n  region = var.region\n  bucket = "x"\n}\n', 9)
+    other = block("CKV_AWS_18", 'resource "aws_s3_bucket" "data" {\n  bucket = "x"\n}\n', 20)
+    one = occurrences(sarif_log([before, other], tool="Checkov"), tmp_path)
+    two = occurrences(sarif_log([after, other], tool="Checkov"), tmp_path)
+    assert one[0].finding_id == two[0].finding_id and one[1].finding_id == two[1].finding_id
+    assert one[0].finding_id != one[1].finding_id
+    assert {o.fingerprint_source for o in one + two} == {FingerprintSource.ADDRESS}
+    # the same blocks from a tool without the hook: the body is the identity, as before
+    generic = occurrences(sarif_log([before], tool="other"), tmp_path)
+    changed = occurrences(sarif_log([after], tool="other"), tmp_path)
+    assert generic[0].finding_id != changed[0].finding_id
+    assert generic[0].fingerprint_source is FingerprintSource.SNIPPET
+
+
+def test_checkov_without_an_address_keeps_the_snippet_and_tool_values_win(tmp_path: Path) -> None:
+    docker = block("CKV_DOCKER_7", "FROM python:latest\n", 1, path="Dockerfile")
+    tagged = block("CKV_AWS_18", 'resource "aws_s3_bucket" "logs" {\n}\n', 1, fingerprints={"id/v1": "abc"})
+    occ = occurrences(sarif_log([docker, tagged], tool="Checkov"), tmp_path)
+    assert [o.fingerprint_source for o in occ] == [FingerprintSource.SNIPPET, FingerprintSource.FINGERPRINTS]
+
+
+def test_checkov_repeats_are_one_occurrence_other_tools_keep_theirs(tmp_path: Path) -> None:
+    """Checkov writes a module's result once per module call, byte for byte: one occurrence, the
+    copies skipped with the reason. A near copy (another line) is not a repeat. Other tools' exact
+    repeats stay two occurrences (``#2``), as SPEC §4 says."""
+    r = block("CKV_AWS_18", 'resource "aws_s3_bucket" "logs" {\n}\n', 3)
+    moved = block("CKV_AWS_18", 'resource "aws_s3_bucket" "logs" {\n}\n', 4)
+    (scan,) = scans_of(sarif_log([r, dict(r), r, moved], tool="Checkov"), tmp_path)
+    assert scan.results_total == 4
+    assert [o.result_index for o in scan.occurrences] == [0, 3]
+    assert [(s.result_index, s.reason) for s in scan.skipped] == [
+        (1, "repeats result 0 byte for byte"),
+        (2, "repeats result 0 byte for byte"),
+    ]
+    assert scan.occurrences[1].fingerprint.endswith("#2")  # same address and rule, another result
+    (generic,) = scans_of(sarif_log([r, dict(r)], tool="other"), tmp_path)
+    assert [o.fingerprint.endswith("#2") for o in generic.occurrences] == [False, True]
+    assert generic.skipped == ()
+
+
+def test_kics_identity_survives_a_changed_value(tmp_path: Path) -> None:
+    """KICS writes no snippet; its message names the resource and the value found."""
+    one = result("q-uuid", "main.tf", 4, message="aws_s3_bucket[logs].acl is public-read")
+    two = result("q-uuid", "main.tf", 7, message="aws_s3_bucket[logs].acl is authenticated-read")
+    a, b = (occurrences(sarif_log([r], tool="KICS"), tmp_path)[0] for r in (one, two))
+    assert a.finding_id == b.finding_id and a.fingerprint_source is FingerprintSource.ADDRESS

@@ -121,21 +121,85 @@ def test_same_file_twice_changes_nothing(scan, sql, write_sarif, run_ingest) -> 
     assert sql("SELECT count(*) FROM files") == [(1,)]
 
 
-def test_two_scans_with_same_timestamp_ordered_by_file_hash(scan, sql) -> None:  # type: ignore[no-untyped-def]
-    """Two scans at the same time, one with A and one without: the order is the file hash, both ways."""
+def scan_of(sql: Callable[..., list[tuple[Any, ...]]], rule: str, day: str) -> str:
+    """The id of the scan of day ``day`` ('02'…) that holds ``rule``."""
+    rows = sql(
+        "SELECT DISTINCT s.scan_id FROM scans s JOIN occurrences o USING (scan_id) "
+        "WHERE o.rule_id = ? AND strftime(s.scanned_at, '%d') = ?",
+        [rule, day],
+    )
+    assert len(rows) == 1, rows
+    return str(rows[0][0])
+
+
+def test_two_files_at_one_instant_are_one_step_not_fixes(scan, sql) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11 item 3. Day 1 (the 2nd): file X holds A, file Y holds B, both of stream p/main at
+    10:00. They are two parts of one analysis, so A and B are both open from the 2nd and nothing is
+    fixed (before: whichever file sorted first "fixed" its findings in 0 days). Day 3 (the 4th): a
+    scan with A only → B fixed on the 4th, after 2 days; A still open; nothing else changes."""
     scan(1, [A])
     scan(1, [B])
-    rows = sql("SELECT file_sha256, occurrences FROM scans ORDER BY file_sha256")
-    first_has_a = rows[0][1] == 1 and sql(
-        "SELECT count(*) FROM occurrences o JOIN scans s USING (scan_id) WHERE s.file_sha256 = ? AND o.rule_id='R1'",
-        [rows[0][0]],
-    ) == [(1,)]
-    a = episodes(sql, "R1")
-    b = episodes(sql, "R2")
-    if first_has_a:  # A then B: A fixed at the same instant, B open
-        assert a == [("R1", 1, "02", "02", "fixed")] and b == [("R2", 1, "02", None, "open")]
-    else:
-        assert b == [("R2", 1, "02", "02", "fixed")] and a == [("R1", 1, "02", None, "open")]
+    assert episodes(sql) == [("R1", 1, "02", None, "open"), ("R2", 1, "02", None, "open")]
+    assert sql("SELECT count(*) FROM episodes WHERE status = 'fixed'") == [(0,)]
+    scan(3, [A])
+    assert episodes(sql) == [("R1", 1, "02", None, "open"), ("R2", 1, "02", "04", "fixed")]
+    days = sql("SELECT date_diff('second', opened_at, closed_at) / 86400.0 FROM episodes WHERE status = 'fixed'")
+    assert days == [(2.0,)]
+    # each episode names the scan it was seen in, and the fix names the scan that saw it gone
+    rows = sql(
+        "SELECT f.rule_id, e.opened_scan_id, e.last_seen_scan_id, e.closed_scan_id "
+        "FROM episodes e JOIN findings f USING (finding_id) ORDER BY 1"
+    )
+    assert rows == [
+        ("R1", scan_of(sql, "R1", "02"), scan_of(sql, "R1", "04"), None),
+        ("R2", scan_of(sql, "R2", "02"), scan_of(sql, "R2", "02"), scan_of(sql, "R1", "04")),
+    ]
+    assert sql("SELECT rule_id, scans_seen, first_seen_at::VARCHAR FROM findings ORDER BY 1") == [
+        ("R1", 2, "2026-01-02 10:00:00"),
+        ("R2", 1, "2026-01-02 10:00:00"),
+    ]
+
+
+def test_same_finding_in_two_files_at_one_instant_is_one_finding(scan, sql) -> None:  # type: ignore[no-untyped-def]
+    """A in both files of one instant (X = [A, B], Y = [A]) is one finding seen at one step: one
+    open episode, seen in 1 step (not 2 scans' worth). The next day without A fixes it once."""
+    scan(1, [A, B])
+    scan(1, [A])
+    assert sql("SELECT count(*) FROM scans") == [(2,)]
+    assert episodes(sql) == [("R1", 1, "02", None, "open"), ("R2", 1, "02", None, "open")]
+    assert sql("SELECT rule_id, scans_seen FROM findings ORDER BY 1") == [("R1", 1), ("R2", 1)]
+    scan(2, [B])
+    assert episodes(sql) == [("R1", 1, "02", "03", "fixed"), ("R2", 1, "02", None, "open")]
+
+
+def test_repeats_in_files_of_one_instant_count_as_the_largest_repeat(scan, sql) -> None:  # type: ignore[no-untyped-def]
+    """Repeat numbering is per file: X = [A, A] gives A and A#2, Y = [A] gives A. At their common
+    instant A and A#2 are present (the most copies any part saw), so a later [A, A] fixes nothing
+    and a later [A] fixes A#2 only."""
+    scan(1, [A, A])
+    scan(1, [A])
+    assert sql("SELECT fingerprint LIKE '%#2', scans_seen, status, episodes FROM findings ORDER BY 1") == [
+        (False, 1, "open", 1),
+        (True, 1, "open", 1),
+    ]
+    scan(2, [A, A])
+    rows = sql("SELECT fingerprint LIKE '%#2', status FROM findings ORDER BY 1")
+    assert rows == [(False, "open"), (True, "open")]
+    scan(3, [A])
+    assert sql("SELECT fingerprint LIKE '%#2', status FROM findings ORDER BY 1") == [(False, "open"), (True, "fixed")]
+
+
+def test_suppressed_in_one_part_present_in_another_is_present(scan, sql) -> None:  # type: ignore[no-untyped-def]
+    """At one instant, X has A suppressed and Y has A unsuppressed: A is present (an unsuppressed
+    occurrence is a finding); its later suppression closes it as suppressed, at that scan."""
+    scan(1, [A_SUPPRESSED])
+    scan(1, [A, B])
+    assert episodes(sql, "R1") == [("R1", 1, "02", None, "open")]
+    assert sql("SELECT scans_seen FROM findings WHERE rule_id = 'R1'") == [(1,)]
+    scan(2, [A_SUPPRESSED, B])
+    assert episodes(sql, "R1") == [("R1", 1, "02", "03", "suppressed")]
+    closing = sql("SELECT closed_scan_id FROM episodes e JOIN findings f USING (finding_id) WHERE f.rule_id = 'R1'")
+    assert closing == [(scan_of(sql, "R2", "03"),)]
 
 
 def test_multiple_runs_of_one_stream_in_one_file_are_one_scan(write_sarif, run_ingest, sql) -> None:  # type: ignore[no-untyped-def]
@@ -205,3 +269,49 @@ def test_any_ingest_order_gives_identical_episodes(
         code = ingest_main(["sarif", str(scan_files[i]), "--db", str(db), "--project", "p", "--scanned-at", T[i]])
         assert code == 0
     assert _episodes_of(db) == reference_episodes
+
+
+# Scans 1 and 2, and scans 4 and 5, share their instants: two steps of two parts each.
+TIED = [T[0], T[1], T[1], T[2], T[3], T[3]]
+
+
+@pytest.fixture(scope="module")
+def tied_reference(scan_files: list[Path], tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Any, ...]]:
+    """Steps: T0 {A, B}; T1 {A} ∪ {A suppressed, B} = {A, B}; T2 {}; T3 {A, B, R3} ∪ {B, R3}.
+    So A and B are fixed at T2 after 2 days and reopened at T3, R3 opens at T3: five episodes,
+    none closed at the instant it opened."""
+    db = tmp_path_factory.mktemp("tied") / "ref.duckdb"
+    for i, p in enumerate(scan_files):
+        assert ingest_main(["sarif", str(p), "--db", str(db), "--project", "p", "--scanned-at", TIED[i]]) == 0
+    with Store(db).read() as conn:
+        summary = query_rows(
+            conn,
+            "SELECT f.rule_id, e.seq, strftime(e.opened_at, '%d'), strftime(e.closed_at, '%d'), e.status "
+            "FROM episodes e JOIN findings f USING (finding_id) ORDER BY ALL",
+        )
+    assert summary == [
+        ("R1", 1, "01", "03", "fixed"),
+        ("R1", 2, "04", None, "open"),
+        ("R2", 1, "01", "03", "fixed"),
+        ("R2", 2, "04", None, "open"),
+        ("R3", 1, "04", None, "open"),
+    ]
+    return _episodes_of(db)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(range(len(SCAN_CONTENTS))), repeat=st.booleans())
+def test_any_ingest_order_gives_identical_episodes_with_tied_scan_times(
+    order: list[int],
+    repeat: bool,
+    scan_files: list[Path],
+    tied_reference: list[tuple[Any, ...]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The same with scans sharing instants: the steps, and the scan ids each episode names, do not
+    depend on which part of a step was loaded first."""
+    db = tmp_path_factory.mktemp("tperm") / "perm.duckdb"
+    for i in order + (order[:2] if repeat else []):
+        code = ingest_main(["sarif", str(scan_files[i]), "--db", str(db), "--project", "p", "--scanned-at", TIED[i]])
+        assert code == 0
+    assert _episodes_of(db) == tied_reference

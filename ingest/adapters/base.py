@@ -2,8 +2,9 @@
 
 Generic SARIF handling (``ingest.sarif``) does the work for every tool. An adapter only answers the
 questions where a scanner departs from the generic rules: which word in its output is its own
-severity and how that word maps to ours, where else it hides CWE ids, and which fingerprint values
-it writes as placeholders. Adapters are pure: parsed JSON in, plain values out.
+severity and how that word maps to ours, where else it hides CWE ids, which fingerprint values it
+writes as placeholders, and what identifies a result when its snippet does not (the address of a
+flagged infrastructure-as-code block). Adapters are pure: parsed JSON in, plain values out.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from ingest.models import Severity
 JSON = dict[str, Any]
 WordHook = Callable[[JSON, JSON | None], str | None]
 CweHook = Callable[[JSON, JSON | None], Iterable[str]]
+# (result, its snippet text or None) → the context that identifies it within its rule and path
+ContextHook = Callable[[JSON, str | None], str | None]
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 
@@ -33,6 +36,10 @@ def no_word(result: JSON, rule: JSON | None) -> str | None:
 
 def no_cwes(result: JSON, rule: JSON | None) -> Iterable[str]:
     return ()
+
+
+def no_context(result: JSON, snippet: str | None) -> str | None:
+    return None
 
 
 def prop(obj: JSON | None, *names: str) -> Any:
@@ -81,6 +88,13 @@ class Adapter:
     # False when the tool's partialFingerprints describe something wider than one finding (gitleaks:
     # the commit), so they never identify a result (SPEC §4: known non-identity values are ignored)
     partial_fingerprints_identify: bool = True
+    # The computed fingerprint's context (SPEC §4 rule 3) when the generic one (snippet, else
+    # message) changes while the finding stays: block-snippet IaC scanners name the flagged
+    # resource's address here. None = the generic context.
+    identity_context: ContextHook = no_context
+    # True when the tool writes one result several times, byte for byte, in one run (checkov: once
+    # per module call of the examples): the copies are one occurrence, the rest are skipped.
+    collapse_identical_results: bool = False
 
     def tool_severity(self, result: JSON, rule: JSON | None) -> tuple[str | None, Severity | None]:
         """The tool's raw severity word and its mapped severity (None when not in the table)."""

@@ -17,6 +17,13 @@ Severity word: the rule (or result) tag that is one of Trivy's severities.
 | UNKNOWN  | (not mapped: falls through to the level, ``note``) |
 
 CWE: none emitted. Fingerprints: none emitted.
+
+Identity of misconfiguration (``trivy config``) results: no snippet is written — the region is the
+cause's start and end lines — and the message is ``Artifact: … Type: … Vulnerability <id> Severity:
+… Message: <the check's message> Link: …``, so the generic message context does not change when
+lines inside the flagged block change (no block-body churn as with checkov). It names no resource
+either: two resources of one file failing one check are told apart only by order (``#2``), and
+nothing in the SARIF could do better, so there is no ``identity_context`` hook.
 """
 
 from __future__ import annotations
