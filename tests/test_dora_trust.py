@@ -12,13 +12,16 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from analytics.cli import main as analytics_main
 from analytics.dora import (
@@ -26,6 +29,7 @@ from analytics.dora import (
     ClassSpread,
     class_spread,
     dora,
+    dora_by_period,
     dora_headline,
     lead_times,
     security_per_deployment,
@@ -240,8 +244,8 @@ def test_first_scan_backlog_is_not_introduced_by_a_deployment(sec_store: Store) 
 
     # the finding filters apply to both counts: beta only
     beta = security_per_deployment(sec_store, Filters(projects=(SEC,), tools=("beta",), until=datetime(2026, 2, 9)))
-    got = {r["deployment_id"]: (r["findings_introduced"], r["first_scan_backlog"]) for r in beta.to_dict("records")}
-    assert got == {"d1": (0, 0), "d2": (0, 3), "d3": (1, 0)}
+    only_beta = {r["deployment_id"]: (r["findings_introduced"], r["first_scan_backlog"]) for _, r in beta.iterrows()}
+    assert only_beta == {"d1": (0, 0), "d2": (0, 3), "d3": (1, 0)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,3 +323,119 @@ def test_four_teams_classes_by_hand(tmp_path: Path, db: Path, store: Store) -> N
     }
     spread = class_spread(df.reset_index(), "deployment_frequency_class")
     assert spread.text() == "elite 1 · high 1 · medium 1 · low 1 of 4 projects"
+
+
+# ---------------------------------------------------------------------------------------------
+# the Velocity page on a store of five projects
+
+
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture
+def five_projects(tmp_path: Path, db: Path, tagged_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The four teams of ``four_teams_csv``, the tagged repository as acme/tagged (3 deployments in
+    the window's first week: median 0 deploy days a week, 1.63 a month → medium; one commit dated
+    after its deployment), and a scan of p/daily and of p/monthly so that the app has something
+    loaded and the sidebar offers those two."""
+    path = tmp_path / "four.csv"
+    path.write_text(four_teams_csv(), encoding="utf-8")
+    assert devops_main(["deployments", str(path), "--db", str(db)]) == 0
+    ingest_tags(tagged_repo, db)
+    scan = tmp_path / "one.sarif"
+    scan.write_text(json.dumps(sarif_log([result("R1")])), encoding="utf-8")
+    for project in ("p/daily", "p/monthly"):  # the sidebar offers the projects that have scans
+        assert ingest_main(["sarif", str(scan), "--db", str(db), "--project", project,
+                            "--scanned-at", "2026-03-02T09:00:00Z"]) == 0  # fmt: skip
+    monkeypatch.setenv("FINDINGS_DB", str(db))
+    monkeypatch.chdir(tmp_path)  # no config.toml here: defaults
+    return db
+
+
+def open_velocity(since: str, until: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["since"] = since
+    at.query_params["until"] = until
+    at.run()
+    at.switch_page("app_pages/velocity.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def plain(markdown: str) -> str:
+    """A caption's text without its colour and bold markup."""
+    return re.sub(r":\w+\[\*\*(\w+)\*\*\]", r"\1", markdown)
+
+
+def test_velocity_page_shows_the_spread_of_classes_not_a_pooled_class(five_projects: Path) -> None:
+    """Window Mon 2 Mar .. Sun 26 Apr 2026. Pooled, some project deploys every weekday, so
+    ``dora_by_period`` classes the selection "elite"; per project the frequency classes are
+    elite 1 (p/daily), high 1 (p/weekly), medium 2 (p/monthly, acme/tagged), low 1 (p/rare).
+    Only acme/tagged has commits: its lead time 0.25 d is elite, the others have none."""
+    pooled = dora_by_period(Store(five_projects), Filters(since=datetime(2026, 3, 2), until=datetime(2026, 4, 27)))
+    assert pooled.iloc[0]["deployment_frequency_class"] == "elite"  # the flattering pooled class
+
+    at = open_velocity("2026-03-02", "2026-04-26")
+    captions = [plain(c.value) for c in at.caption]
+    assert "in 56 days  \nBy project: elite 1 · high 1 · medium 2 · low 1 of 5 projects" in captions
+    assert "6 commits  \nBy project: elite 1 · no data 4 of 5 projects" in captions
+    assert not any("elite" in c and "By project" not in c and "Class" not in c for c in captions), captions
+    assert [m.value for m in at.metric][:2] == ["63", "0.2 d"]  # 40 + 16 + 3 + 1 + 3 deployments
+
+    # the data-quality warning names the commit left out of lead time
+    warnings = [w.value for w in at.warning]
+    assert any("1 commit(s) are dated after the deployment" in w and "acme/tagged 1" in w for w in warnings), warnings
+
+    # the frequency table explains each class with the number that decides it
+    frequency_table, lead_table, failure_table, recovery_table = at.dataframe  # the tabs, in order
+    freq = frequency_table.value.set_index("Project")
+    assert list(freq.columns) == ["Deployments", "Window (days)", "Deploy days / week (median)",
+                                  "Deployments / month", "Class"]  # fmt: skip
+    assert freq.loc["p/monthly"].tolist() == [3, 56, 0.0, pytest.approx(3 / (56 / 30.4375)), "medium"]
+    assert freq.loc["p/rare"].tolist() == [1, 56, 0.0, pytest.approx(1 / (56 / 30.4375)), "low"]
+    assert freq.loc["p/daily", "Class"] == "elite"
+
+    # missing values are empty cells, not "None"; counts are integers, rates and days formatted
+    for shown in at.dataframe:  # a missing number is drawn as the placeholder: nothing
+        assert shown.proto.HasField("placeholder") and shown.proto.placeholder == ""
+    assert recovery_table.value["Median recovery (h)"].isna().all()  # no incident anywhere
+    assert set(recovery_table.value["Class"]) == {""}
+    config = json.loads(recovery_table.proto.columns)
+    assert config["Incidents resolved"]["type_config"]["format"] == "%d"
+    assert config["Median recovery (h)"]["type_config"]["format"] == "%.1f"
+    failure = json.loads(failure_table.proto.columns)
+    assert failure["Change failure rate"]["type_config"]["format"] == "%.1f%%"
+    lead = lead_table.value.set_index("Project")
+    assert lead.loc["acme/tagged"].tolist() == [6, 1, 0.25, pytest.approx(37 / 24), "elite"]
+    assert lead.loc["p/daily", "Class"] == ""
+
+    # one project: its own class, no spread
+    at.multiselect(key="f_project").set_value(["p/monthly"]).run()
+    assert not at.exception
+    captions = [plain(c.value) for c in at.caption]
+    assert "in 56 days  \nClass: medium" in captions, captions
+
+
+def test_velocity_page_says_how_much_first_scan_backlog_it_leaves_out(
+    sec_store: Store, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store of ``test_first_scan_backlog_is_not_introduced_by_a_deployment``: 2 + 3 = 5
+    findings are first-scan backlog. The page says so under the chart and shows them on request;
+    the chart's count axis has whole numbers only."""
+    monkeypatch.setenv("FINDINGS_DB", str(db))
+    monkeypatch.chdir(tmp_path)
+    at = open_velocity("2026-02-02", "2026-02-08")
+    assert any("Introduced leaves out 5 finding(s) found by their stream's first scan" in c.value for c in at.caption)
+
+    def security_spec() -> dict[str, Any]:
+        specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+        return next(s for s in specs if "introduced" in json.dumps(s.get("title", "")))
+
+    spec = security_spec()
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["introduced", "fixed"]
+    assert spec["encoding"]["y"]["axis"]["format"] == "d" and spec["encoding"]["y"]["axis"]["tickMinStep"] == 1
+    at.checkbox(key="velocity_first_scans").check().run()
+    assert not at.exception
+    assert not any("Introduced leaves out" in c.value for c in at.caption)
+    assert security_spec()["encoding"]["color"]["scale"]["domain"] == ["introduced", "fixed", "first-scan backlog"]
