@@ -99,6 +99,11 @@ CLASS_MD = {
 }
 
 
+def many(n: int, noun: str) -> str:
+    """A count with its noun: 1 commit, 2 commits."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def classes(column: str) -> str:
     """The projects' classes of one key: "Class: high" for one project, else the spread."""
     spread = dora.class_spread(per_project, column)
@@ -121,27 +126,27 @@ cols[0].metric(
     f"{deployments:,}",
     help="Successful production deployments in the window, all selected projects together.",
 )
-cols[0].caption(f"in {int(row['window_days']):,} days  \n{classes('deployment_frequency_class')}")
+cols[0].caption(f"in {many(int(row['window_days']), 'day')}  \n{classes('deployment_frequency_class')}")
 cols[1].metric(
     "Lead time for changes (median)",
     ui.number(row["lead_time_median_days"], " d"),
     help=f"Commit → first production deployment containing it, over {commits:,} commits; "
     f"p90 {ui.number(row['lead_time_p90_days'], ' d')}.",
 )
-cols[1].caption(f"{commits:,} commits  \n{classes('lead_time_class')}")
+cols[1].caption(f"{many(commits, 'commit')}  \n{classes('lead_time_class')}")
 cols[2].metric(
     "Change failure rate",
     ui.number(None if deployments == 0 else 100 * row["change_failure_rate"], "%"),
     help="Deployments with at least one linked incident / deployments.",
 )
-cols[2].caption(f"{failed:,} of {deployments:,} deployments  \n{classes('change_failure_class')}")
+cols[2].caption(f"{failed:,} of {many(deployments, 'deployment')}  \n{classes('change_failure_class')}")
 cols[3].metric(
     "Recovery time (median)",
     ui.number(row["recovery_median_hours"], " h"),
     help=f"Incident resolved − the deployment it links to finished, over {resolved:,} incidents resolved "
     "in the window.",
 )
-cols[3].caption(f"{resolved:,} incidents resolved  \n{classes('recovery_class')}")
+cols[3].caption(f"{many(resolved, 'incident')} resolved  \n{classes('recovery_class')}")
 st.caption(
     "Numbers pool the selected projects. Classes are DORA 2023's benchmarks (SPEC §7); a class rates "
     "one team's delivery, so with several projects the page counts the projects in each class instead "
