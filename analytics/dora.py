@@ -15,11 +15,16 @@ Choices where SPEC §7 leaves room:
   a period boundary counts as the part inside) gets its number of distinct UTC days with ≥ 1
   deployment, zero-deployment weeks included; ``deploy_days_per_week_median`` is their median.
   Class: median ≥ 5 → elite (on demand); ≥ 1 → high (at least weekly); else, if the deployments of
-  the window average ≥ 1 per month (window days / 30.44) → medium; else low.
+  the window average ≥ 1 per month (``deployments_per_month`` = deployments / (window days /
+  30.44)) → medium; else low. Both numbers are in the table, so that a median of 0 deployment days
+  per week next to "medium" explains itself.
 * **Lead time.** Each commit counts once, at the first deployment containing it (commit sets come
   from ``deployment_commits``: a deployment's ``commits`` list, else git ancestry); the sha of a
   deployment that came with a ``commits`` list (a squash commit) is not a change of its own.
-  Non-positive values are dropped; p90 is ``quantile_cont`` (linear interpolation).
+  Zero is a valid lead time (a tag on its own commit, a deployment of the commit just made);
+  negative ones (a commit dated after the deployment that shipped it: clock skew) are left out and
+  counted in ``lead_time_negative``, a data-quality warning. p90 is ``quantile_cont`` (linear
+  interpolation).
   Class: median < 1 day elite, < 7 days high, < 30 days medium, else low.
 * **Change failure rate.** Deployments with ≥ 1 linked incident (``failed_deployments``) /
   deployments. Deployments whose status is ``failure`` never reached production and are counted
@@ -31,6 +36,12 @@ Choices where SPEC §7 leaves room:
 * **Recovery time.** Over incidents *resolved* inside the window (as MTTR counts episodes closed
   inside it): ``resolved_at`` − the linked deployment's ``finished_at``, else − ``created_at``.
   Class: median < 1 h elite, < 24 h high, < 168 h medium, else low.
+* **Several projects.** A DORA class rates one team's delivery, so classes are given per project
+  and a selection of projects is summed up by how many of them are in each class
+  (``class_spread``: "elite 2 · high 3 · medium 2 · low 1 of 8 projects"). ``dora_by_period``
+  also classifies its pooled numbers, but that class lets the busiest projects speak for all
+  (pooled deploy days are "elite" as soon as the projects together deploy on most days): show it
+  only with the spread beside it.
 * **Rework rate.** Deployments with ``planned = false`` / deployments whose ``planned`` is known;
   null when no deployment says.
 """
@@ -40,16 +51,20 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from analytics.filters import Filters
 from analytics.periods import period_label, period_start_sql
+from analytics.remediation import AT_FIRST_SCAN, FIRST_SCAN_CTE
 from store.db import Store, query_df
 from store.settings import Settings
 
 ELITE, HIGH, MEDIUM, LOW = "elite", "high", "medium", "low"
+CLASSES = (ELITE, HIGH, MEDIUM, LOW)
+CLASS_COLUMNS = ("deployment_frequency_class", "lead_time_class", "change_failure_class", "recovery_class")
 DAYS_PER_MONTH = 365.25 / 12
 LEAD_TIME_DAYS = (1.0, 7.0, 30.0)  # < elite, < high, < medium
 CHANGE_FAILURE_RATE = (0.05, 0.10, 0.15)  # ≤ elite, ≤ high, ≤ medium
@@ -116,14 +131,16 @@ first_dep AS (
     WHERE dc.source <> 'sha'
     QUALIFY row_number() OVER (PARTITION BY dc.project, dc.sha ORDER BY p.finished_at, p.deployment_id) = 1
 ),
-lt AS (
+lt_all AS (  -- negative lead times (a commit dated after its deployment: clock skew) included
     SELECT f.project, f.deployment_id, f.sha, w.period_start, c.committed_at, f.finished_at AS deployed_at,
-           (epoch(f.finished_at) - epoch(c.committed_at)) / 86400.0 AS lead_time_days
+           (epoch(f.finished_at) - epoch(c.committed_at)) / 86400.0 AS lead_time_days,
+           f.finished_at < c.committed_at AS negative
     FROM first_dep f
     JOIN inwin w USING (project, deployment_id)
     JOIN commits c ON c.project = f.project AND c.sha = f.sha
-    WHERE f.finished_at > c.committed_at
-)"""
+),
+lt AS (SELECT * EXCLUDE (negative) FROM lt_all WHERE NOT negative)  -- zero is a valid lead time
+"""
 
 DORA_SQL = """
 WITH {prod},
@@ -172,10 +189,12 @@ freq AS (
     FROM weeks GROUP BY ALL
 ),
 lead AS (
-    SELECT {g} AS project, period_start, count(*) AS lead_time_commits,
-           median(lead_time_days) AS lead_time_median_days,
-           quantile_cont(lead_time_days, 0.9) AS lead_time_p90_days
-    FROM lt GROUP BY ALL HAVING count(*) > 0
+    SELECT {g} AS project, period_start,
+           count(*) FILTER (WHERE NOT negative) AS lead_time_commits,
+           count(*) FILTER (WHERE negative) AS lead_time_negative,
+           median(lead_time_days) FILTER (WHERE NOT negative) AS lead_time_median_days,
+           quantile_cont(lead_time_days, 0.9) FILTER (WHERE NOT negative) AS lead_time_p90_days
+    FROM lt_all GROUP BY ALL HAVING count(*) > 0
 ),
 rec AS (
     SELECT {g} AS project, {period_resolved} AS period_start,
@@ -199,6 +218,7 @@ SELECT k.project, k.period_start,
        coalesce(f.window_days, 0) AS window_days,
        f.deploy_days_per_week_median,
        coalesce(l.lead_time_commits, 0) AS lead_time_commits,
+       coalesce(l.lead_time_negative, 0) AS lead_time_negative,
        l.lead_time_median_days, l.lead_time_p90_days,
        CASE WHEN d.deployments > 0 THEN d.failed_deployments / d.deployments END AS change_failure_rate,
        coalesce(r.incidents_resolved, 0) AS incidents_resolved,
@@ -251,7 +271,7 @@ ORDER BY project, created_at, incident_id
 # Episodes of the selected findings with the commits of their opening and closing scans.
 EPISODES_CTE = """
 ep AS (
-    SELECT f.project, f.branch, f.tool, f.severity, f.rule_id, e.finding_id, e.seq, e.status,
+    SELECT f.project, f.branch, f.tool, f.severity, f.rule_id, e.finding_id, e.stream_id, e.seq, e.status,
            e.opened_at, e.closed_at, lower(so.commit_sha) AS opened_commit, lower(sc.commit_sha) AS closed_commit
     FROM episodes e
     JOIN findings f USING (finding_id)
@@ -260,13 +280,20 @@ ep AS (
     WHERE {finding_where}
 )"""
 
+# A stream's first scan finds the backlog the code already had: no deployment introduced it (the
+# Overview's flow and the sprint report say the same, with the same definition).
 SECURITY_PER_DEPLOYMENT_SQL = """
 WITH {prod},
 {inwin},
 {episodes},
+{first_scan},
 introduced AS (
-    SELECT dc.project, dc.deployment_id, count(*) AS findings_introduced
-    FROM deployment_commits dc JOIN ep ON ep.project = dc.project AND ep.opened_commit = dc.sha
+    SELECT dc.project, dc.deployment_id,
+           count(*) FILTER (WHERE NOT {at_first_scan}) AS findings_introduced,
+           count(*) FILTER (WHERE {at_first_scan}) AS first_scan_backlog
+    FROM deployment_commits dc
+    JOIN ep ON ep.project = dc.project AND ep.opened_commit = dc.sha
+    JOIN first_scan fs ON fs.stream_id = ep.stream_id
     GROUP BY ALL
 ),
 fixed AS (
@@ -277,6 +304,7 @@ fixed AS (
 )
 SELECT w.project, w.deployment_id, w.period_start, w.finished_at, w.sha,
        coalesce(i.findings_introduced, 0) AS findings_introduced,
+       coalesce(i.first_scan_backlog, 0) AS first_scan_backlog,
        coalesce(x.findings_fixed, 0) AS findings_fixed,
        coalesce(i.findings_introduced, 0) - coalesce(x.findings_fixed, 0) AS net_findings
 FROM inwin w
@@ -391,6 +419,8 @@ class _Query:
             "inwin": inwin,
             "first_dep": FIRST_DEPLOYMENT_CTE,
             "episodes": episodes,
+            "first_scan": FIRST_SCAN_CTE,
+            "at_first_scan": AT_FIRST_SCAN,
             "prodrem": PRODUCTION_REMEDIATION_CTE.format(
                 period_effective=self.period_of(effective), window_effective=w(col=effective)
             ),
@@ -450,6 +480,14 @@ def recovery_class(median_hours: float | None) -> str | None:
     return _band(median_hours, RECOVERY_HOURS, inclusive=False)
 
 
+def deployments_per_month(deployments: int, window_days: float) -> float | None:
+    """The window's deployments per month on average (a month = 365.25 / 12 days); None for an
+    empty window."""
+    if window_days <= 0:
+        return None
+    return deployments / (window_days / DAYS_PER_MONTH)
+
+
 def deployment_frequency_class(
     deploy_days_per_week_median: float | None, deployments: int, window_days: float
 ) -> str | None:
@@ -461,9 +499,43 @@ def deployment_frequency_class(
         return ELITE
     if deploy_days_per_week_median >= 1:
         return HIGH
-    if deployments / (window_days / DAYS_PER_MONTH) >= 1:
+    per_month = deployments_per_month(deployments, window_days)
+    if per_month is not None and per_month >= 1:
         return MEDIUM
     return LOW
+
+
+@dataclass(frozen=True)
+class ClassSpread:
+    """How many projects are in each DORA class of one key (``counts`` in CLASSES order, zeros
+    included), how many have no class (nothing to compute), and how many projects in all."""
+
+    counts: tuple[tuple[str, int], ...]
+    unclassified: int
+    projects: int
+
+    def text(self) -> str:
+        """For example ``elite 2 · high 3 · medium 2 · low 1 of 8 projects``: classes with no project
+        left out, ``no data n`` for projects without a class, ``no projects`` when there are none."""
+        if self.projects == 0:
+            return "no projects"
+        parts = [f"{name} {n}" for name, n in self.counts if n]
+        if self.unclassified:
+            parts.append(f"no data {self.unclassified}")
+        return f"{' · '.join(parts)} of {self.projects} project{'s' if self.projects != 1 else ''}"
+
+
+def class_spread(per_project: pd.DataFrame, column: str) -> ClassSpread:
+    """The spread of one class column (``CLASS_COLUMNS``) of a ``dora`` frame without period: one
+    row per project."""
+    if column not in CLASS_COLUMNS:
+        raise ValueError(f"{column!r} is not a DORA class column; choose from {', '.join(CLASS_COLUMNS)}")
+    values = [None if pd.isna(v) else str(v) for v in per_project[column]]
+    return ClassSpread(
+        counts=tuple((name, values.count(name)) for name in CLASSES),
+        unclassified=sum(v not in CLASSES for v in values),
+        projects=len(values),
+    )
 
 
 DORA_COLUMNS = (
@@ -473,8 +545,10 @@ DORA_COLUMNS = (
     "unsuccessful_deployments",
     "window_days",
     "deploy_days_per_week_median",
+    "deployments_per_month",
     "deployment_frequency_class",
     "lead_time_commits",
+    "lead_time_negative",
     "lead_time_median_days",
     "lead_time_p90_days",
     "lead_time_class",
@@ -489,6 +563,9 @@ DORA_COLUMNS = (
 
 def _dora(store: Store, filters: Filters, period: str | None, settings: Settings | None, pooled: bool) -> pd.DataFrame:
     df = _query(filters, period, settings, pooled).run(store, DORA_SQL)
+    df["deployments_per_month"] = [
+        deployments_per_month(int(n), float(d)) for n, d in zip(df["deployments"], df["window_days"], strict=True)
+    ]
     df["deployment_frequency_class"] = [
         deployment_frequency_class(m, int(n), float(d))
         for m, n, d in zip(df["deploy_days_per_week_median"], df["deployments"], df["window_days"], strict=True)
@@ -520,7 +597,8 @@ def lead_times(
 ) -> pd.DataFrame:
     """One row per (project, deployment_id, sha): each commit at the first deployment that shipped
     it, for deployments finished in the window; columns project, deployment_id, sha, [period_start,
-    period], committed_at, deployed_at, lead_time_days (> 0)."""
+    period], committed_at, deployed_at, lead_time_days (≥ 0; commits dated after their deployment
+    are left out here and counted in ``dora``'s ``lead_time_negative``)."""
     return _query(filters, period, settings).run(store, LEAD_TIMES_SQL)
 
 
@@ -543,11 +621,16 @@ def incident_links(
 
 
 def dora_headline(store: Store, filters: Filters, settings: Settings | None = None) -> dict[str, dict[str, Any]]:
-    """Per project: deployments, lead_time_median_days, change_failure_rate, recovery_median_hours,
-    deployment_frequency_class — None where there is nothing to compute."""
+    """Per project: deployments, lead_time_median_days, lead_time_commits (the n behind the median),
+    lead_time_negative (commits dated after their deployment, left out: a data-quality warning),
+    change_failure_rate, recovery_median_hours, deployment_frequency_class — None where there is
+    nothing to compute."""
+    counts = ("deployments", "lead_time_commits", "lead_time_negative")
     keys = (
         "deployments",
         "lead_time_median_days",
+        "lead_time_commits",
+        "lead_time_negative",
         "change_failure_rate",
         "recovery_median_hours",
         "deployment_frequency_class",
@@ -559,7 +642,7 @@ def dora_headline(store: Store, filters: Filters, settings: Settings | None = No
             v = row[key]
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 values[key] = None
-            elif key == "deployments":
+            elif key in counts:
                 values[key] = int(v)
             else:
                 values[key] = float(v) if not isinstance(v, str) else v
@@ -571,8 +654,10 @@ def security_per_deployment(
     store: Store, filters: Filters, period: str | None = None, settings: Settings | None = None
 ) -> pd.DataFrame:
     """Per deployment finished in the window: project, deployment_id, [period_start, period],
-    finished_at, sha, findings_introduced (episodes whose opening scan's commit it shipped),
-    findings_fixed (fixed episodes whose closing scan's commit it shipped), net_findings.
+    finished_at, sha, findings_introduced (episodes whose opening scan's commit it shipped, except
+    those found by their stream's first scan), first_scan_backlog (those: the backlog the code
+    already had when scanning began, not introduced by this deployment), findings_fixed (fixed
+    episodes whose closing scan's commit it shipped), net_findings (introduced − fixed).
     The finding filters apply; commits are compared as full lower-case SHAs."""
     return _query(filters, period, settings).run(store, SECURITY_PER_DEPLOYMENT_SQL)
 

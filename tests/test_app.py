@@ -96,8 +96,8 @@ def test_velocity(seeded: Path) -> None:
     at = open_page("app_pages/velocity.py")
     pooled = dora.dora_by_period(Store(seeded), Filters(until=FILTER_UNTIL)).iloc[0]
     assert metric(at, "Deployments") == f"{int(pooled['deployments']):,}"
-    assert metric(at, "Change failure rate") == f"{100 * pooled['change_failure_rate']:.0f}%"
-    assert at.dataframe[0].value["project"].tolist() == ["sample-shop"]
+    assert metric(at, "Change failure rate") == f"{100 * pooled['change_failure_rate']:.1f}%"
+    assert at.dataframe[0].value["Project"].tolist() == ["sample-shop"]
     at.multiselect(key="f_project").set_value(["sample-shop"]).run()
     assert not at.exception
 

@@ -231,7 +231,8 @@ def test_lead_time_frequency_failure_rate_recovery_by_hand(loaded: Repo, store: 
     dep1, dep2, dep4, dep5, dep6 = 5 deployments (dep3 failed: 1 unsuccessful; stg1 is staging).
 
     Lead time (first deployment containing the commit − committed_at):
-      dep1 18:00: A 9 h, B 6 h;  dep2 Wed 12:00: C 25 h, M 3 h, F1 −1 h (dropped: committed 13:00);
+      dep1 18:00: A 9 h, B 6 h;  dep2 Wed 12:00: C 25 h, M 3 h, F1 −1 h (left out and counted as
+      negative: committed 13:00);
       dep4 Mon 12 10:00: D 96 h, E 1 h;  dep5 Tue 13 12:00: S1 98 h, S2 74 h (G, the squash sha, is no change);
       dep6 Wed 14 10:00 (11:00+01:00): H 1 h.
       Sorted (h): 1, 1, 3, 6, 9, 25, 74, 96, 98 → median 9 h = 0.375 d (elite);
@@ -253,6 +254,7 @@ def test_lead_time_frequency_failure_rate_recovery_by_hand(loaded: Repo, store: 
     assert row["failed_deployments"] == 2
     assert row["window_days"] == 14
     assert row["lead_time_commits"] == 9
+    assert row["lead_time_negative"] == 1
     assert row["lead_time_median_days"] == pytest.approx(0.375)
     assert row["lead_time_p90_days"] == pytest.approx(h(96.4))
     assert row["lead_time_class"] == "elite"
@@ -288,6 +290,8 @@ def test_lead_time_frequency_failure_rate_recovery_by_hand(loaded: Repo, store: 
         PROJECT: {
             "deployments": 5,
             "lead_time_median_days": pytest.approx(0.375),
+            "lead_time_commits": 9,
+            "lead_time_negative": 1,
             "change_failure_rate": pytest.approx(0.4),
             "recovery_median_hours": pytest.approx(3.5),
             "deployment_frequency_class": "high",
@@ -381,8 +385,8 @@ def test_tags_as_deployments_annotated_vs_lightweight(
 ) -> None:
     """--tags-as-deployments 'v*': v1.0 is annotated → its tagger date Tue 06 08:00 (not B's commit
     time); v1.1 is lightweight → M's committed time Wed 07 09:00; 'nightly' does not match.
-    Lead times: v1.0: A 23 h, B 20 h; v1.1: C 22 h, M 0 h (dropped: non-positive), F1 −4 h (dropped)
-    → median 22 h."""
+    Lead times: v1.0: A 23 h, B 20 h; v1.1: C 22 h, M 0 h (the tag's own commit: zero is valid),
+    F1 −4 h (left out, counted as negative) → 0, 20, 22, 23 → median 21 h."""
     code, out, _ = devops("git", repo.path, "--project", "acme/tags", "--tags-as-deployments", "v*")
     assert code == 0, out
     deps = rows(
@@ -397,8 +401,9 @@ def test_tags_as_deployments_annotated_vs_lightweight(
     f = Filters(projects=("acme/tags",), since=datetime(2026, 1, 5), until=datetime(2026, 1, 12))
     row = dora(store, f).iloc[0]
     assert row["deployments"] == 2
-    assert row["lead_time_commits"] == 3
-    assert row["lead_time_median_days"] == pytest.approx(h(22))
+    assert row["lead_time_commits"] == 4
+    assert row["lead_time_negative"] == 1
+    assert row["lead_time_median_days"] == pytest.approx(h(21))
     # reading again is harmless: same commits, same deployments
     code, out, _ = devops("git", repo.path, "--project", "acme/tags", "--tags-as-deployments", "v*")
     assert code == 0 and "0 new" in out
@@ -551,7 +556,8 @@ def test_security_per_deployment_and_production_remediation(
       B Mon 05 13:00: R1 R2 | M Wed 07 10:00: R2 R3 | E Mon 12 09:30: R3 | H Wed 14 09:30: R4 | feedface… Thu 15: —
     Episodes: R1 opened at B, fixed at M; R2 opened B, fixed E; R3 opened M, fixed H; R4 opened H, fixed at a
     commit no deployment shipped.
-    Per deployment: dep1 {A,B} introduced R1, R2; dep2 {C,F1,M} introduced R3, fixed R1; dep4 {D,E} fixed R2;
+    Per deployment: dep1 {A,B} shipped B, whose scan is the stream's first: R1, R2 are its first-scan
+      backlog, not introduced; dep2 {C,F1,M} introduced R3, fixed R1; dep4 {D,E} fixed R2;
       dep5 nothing; dep6 {H} introduced R4, fixed R3.
     In production (first production deployment shipping the fixing commit; stg1 shipped M at 10:00 but
     is staging): R1 at dep2 Wed 07 12:00 → 47 h = 1.958333 d (closed_at gives 45 h);
@@ -568,8 +574,9 @@ def test_security_per_deployment_and_production_remediation(
 
     per = security_per_deployment(store, WINDOW)
     got = {r["deployment_id"]: (r["findings_introduced"], r["findings_fixed"]) for r in per.to_dict("records")}
-    assert got == {"dep1": (2, 0), "dep2": (1, 1), "dep4": (0, 1), "dep5": (0, 0), "dep6": (1, 1)}
-    assert list(per["net_findings"]) == [2, 0, -1, 0, 0]
+    assert got == {"dep1": (0, 0), "dep2": (1, 1), "dep4": (0, 1), "dep5": (0, 0), "dep6": (1, 1)}
+    assert list(per["first_scan_backlog"]) == [2, 0, 0, 0, 0]
+    assert list(per["net_findings"]) == [0, 0, -1, 0, 0]
 
     rem = production_remediation(store, WINDOW)
     by_rule = {r["rule_id"]: r for r in rem.to_dict("records")}
