@@ -56,9 +56,9 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.definitions import FIRST_SCAN_CTE, at_first_scan
 from analytics.filters import Filters
 from analytics.periods import period_label, period_start_sql
-from analytics.remediation import AT_FIRST_SCAN, FIRST_SCAN_CTE
 from store.db import Store, query_df
 from store.settings import Settings
 
@@ -420,7 +420,7 @@ class _Query:
             "first_dep": FIRST_DEPLOYMENT_CTE,
             "episodes": episodes,
             "first_scan": FIRST_SCAN_CTE,
-            "at_first_scan": AT_FIRST_SCAN,
+            "at_first_scan": at_first_scan("ep", "fs"),
             "prodrem": PRODUCTION_REMEDIATION_CTE.format(
                 period_effective=self.period_of(effective), window_effective=w(col=effective)
             ),

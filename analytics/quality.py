@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.definitions import run
 from analytics.filters import Filters
-from analytics.remediation import _run
 from store.db import Store
 
 MIN_CHURN = 2  # fixed episodes of one rule in one file at one scan before a pair pattern is churn
@@ -64,4 +64,4 @@ def identity_churn(store: Store, filters: Filters) -> pd.DataFrame:
     """
     where, params = filters.finding_where("f")
     bound: dict[str, Any] = {**params, "min_churn": MIN_CHURN, "since": filters.since, "until": filters.window_end()}
-    return _run(store, CHURN_SQL.format(where=where), bound)
+    return run(store, CHURN_SQL.format(where=where), bound)

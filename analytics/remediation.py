@@ -42,7 +42,6 @@ from store.settings import Settings
 AGE_BUCKETS = (("d0_30", 30), ("d31_60", 60), ("d61_90", 90), ("d91_180", 180), ("d180_plus", None))
 DEBT_DAYS = 365
 PERIOD_KEYS = ["period_start", "period"]
-AT_FIRST_SCAN = at_first_scan("ep", "fs")
 
 
 def _groups(by: Sequence[str]) -> tuple[list[str], str]:

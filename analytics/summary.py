@@ -201,7 +201,23 @@ def summary_with_extras(
         "overdue_open": int(row["overdue_open"]) if row is not None else 0,
     }
     out["dora"] = dora.dora_headline(store, filters, settings)
+    out["data_quality"] = data_quality(store, filters, out["dora"])
     return out
+
+
+def data_quality(store: Store, filters: Filters, dora_headline: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What makes a number less trustworthy than it looks, counted (empty counts are zeros):
+    identity churn (scans where one rule in one file had ≥ 2 fixes and as many new findings: an
+    identity that changed, not remediation) and commits dated after their deployment (clock skew,
+    left out of the lead time)."""
+    from analytics import quality
+
+    churn = quality.identity_churn(store, filters)
+    return {
+        "identity_churn_scans": int(churn["scan_id"].nunique()) if len(churn) else 0,
+        "identity_churn_fixed": int(churn["fixed"].sum()) if len(churn) else 0,
+        "lead_time_negative": sum(int(x.get("lead_time_negative") or 0) for x in dora_headline.values()),
+    }
 
 
 def render_text(d: dict[str, Any]) -> str:
@@ -220,6 +236,17 @@ def render_text(d: dict[str, Any]) -> str:
         lines.append(
             f"SLA: {'—' if comp is None else f'{100 * comp:.0f}%'} of fixes within SLA; "
             f"{d['sla']['overdue_open']} open finding(s) overdue"
+        )
+    dq = d.get("data_quality") or {}
+    if dq.get("identity_churn_scans"):
+        lines.append(
+            f"data quality: {dq['identity_churn_fixed']} 'fixed' finding(s) in {dq['identity_churn_scans']} scan(s) "
+            "came with as many new ones of the same rule in the same file: an identity that changed, not fixes"
+        )
+    if dq.get("lead_time_negative"):
+        lines.append(
+            f"data quality: {dq['lead_time_negative']} commit(s) dated after their deployment (clock skew) are "
+            "left out of the lead time"
         )
     for key, label in (("per_tool", "tool"), ("per_project", "project")):
         lines += [

@@ -52,17 +52,21 @@ WHERE {overlaps("ep", "$since", "$at")}
 ORDER BY ep.opened_at, ep.finding_id, ep.seq
 """
 
+# One row per step of the stream's history: files loaded for one instant are parts of one analysis
+# (ingest.lifecycle), so the finding is present at a step when any part holds it.
 HISTORY_SQL = """
 WITH st AS (SELECT stream_id FROM findings WHERE finding_id = $fid),
 s AS (
     SELECT sc.scan_id, sc.scanned_at, sc.commit_sha, sc.tool_version,
-           row_number() OVER (ORDER BY sc.scanned_at, sc.file_sha256, sc.scan_index, sc.scan_id) AS k
+           dense_rank() OVER (ORDER BY sc.scanned_at) AS k
     FROM scans sc JOIN st USING (stream_id)
 )
-SELECT s.k AS scan_number, s.scanned_at, s.commit_sha, s.scan_id,
-       CASE WHEN o.finding_id IS NULL THEN 'absent' WHEN o.suppressed THEN 'suppressed' ELSE 'present' END AS state,
-       o.path, o.start_line, o.severity, o.message
+SELECT s.k AS scan_number, min(s.scanned_at) AS scanned_at, min(s.commit_sha) AS commit_sha, min(s.scan_id) AS scan_id,
+       CASE WHEN bool_or(o.finding_id IS NOT NULL AND NOT o.suppressed) THEN 'present'
+            WHEN bool_or(o.suppressed) THEN 'suppressed' ELSE 'absent' END AS state,
+       min(o.path) AS path, min(o.start_line) AS start_line, min(o.severity) AS severity, min(o.message) AS message
 FROM s LEFT JOIN occurrences o ON o.scan_id = s.scan_id AND o.finding_id = $fid
+GROUP BY s.k
 ORDER BY s.k
 """
 

@@ -80,20 +80,8 @@ for col, field, title in ((left, "rule_id", "Top rules"), (right, "cwe", "Top CW
             )
 
 st.subheader("All sprints")
-days = st.column_config.NumberColumn
-st.dataframe(
-    report,
-    hide_index=True,
-    width="stretch",
-    key="sprint_table",
-    column_config={
-        "first_scan": days("of new: first scan", format="%d"),
-        "start": st.column_config.DatetimeColumn("start", format="YYYY-MM-DD"),
-        "end": st.column_config.DatetimeColumn("end (exclusive)", format="YYYY-MM-DD"),
-        "fixed_mean_days": days("MTTR mean (d)", format="%.1f"),
-        "fixed_median_days": days("MTTR median (d)", format="%.1f"),
-        "lead_time_median_days": days("lead time median (d)", format="%.1f"),
-        "change_failure_rate": days("change failure rate", format="percent"),
-    },
+ui.table(
+    report.rename(columns={"first_scan": "of new: first scan", "end": "end (exclusive)"}),
+    "sprint_table",
 )
 ui.download(report, "sprint-report", "dl_sprint")  # = python -m analytics export sprint-report

@@ -191,8 +191,11 @@ LABELS = {
     "current_opened_at": "open since", "scanned_at": "scanned", "loaded_at": "loaded", "commit_sha": "commit",
     "tool_name": "tool name", "tool_version": "tool version", "results_total": "results",
     "scanned_at_source": "scan time from", "rejected_at": "rejected", "sha256": "SHA-256",
+    "fixed_mean_days": "MTTR mean (d)", "fixed_median_days": "MTTR median (d)",
+    "lead_time_median_days": "lead time median (d)", "sla_breaches": "SLA breaches",
+    "overdue_open": "overdue at the end", "still_open": "open at the end", "top_cwes": "top CWEs",
 }  # fmt: skip
-_DATES = {"first_seen_at", "last_seen_at", "due_at", "sla_due_at", "current_opened_at"}
+_DATES = {"first_seen_at", "last_seen_at", "due_at", "sla_due_at", "current_opened_at", "start", "end (exclusive)"}
 _RATES = ("rate", "compliance", "share")
 
 
@@ -217,7 +220,13 @@ def table(df: pd.DataFrame, key: str, **kwargs: object) -> object:
         else:
             shown[col] = shown[col].astype("object").where(shown[col].notna(), "").astype(str)
             config[col] = st.column_config.TextColumn(label)
-    options: dict[str, object] = {"hide_index": True, "width": "stretch", "key": key, "column_config": config}
+    options: dict[str, object] = {
+        "hide_index": True,
+        "width": "stretch",
+        "key": key,
+        "column_config": config,
+        "placeholder": "",  # an empty number cell is empty, not "None"
+    }
     return st.dataframe(shown, **(options | kwargs))  # type: ignore[call-overload]
 
 

@@ -109,8 +109,31 @@ def browser(server: str) -> Iterator[object]:
         b.close()
 
 
+LOOPBACK = ("http://127.0.0.1:", "ws://127.0.0.1:", "http://localhost:", "ws://localhost:", "data:", "blob:")
+OFFSITE: list[str] = []  # every request a page made to anywhere but this machine
+
+
+@pytest.fixture(autouse=True)
+def nothing_leaves_the_machine() -> Iterator[None]:
+    """Nothing is fetched at run time: any request off the loopback address fails the test (a
+    page icon from a font server, a chart library from a CDN, usage statistics)."""
+    OFFSITE.clear()
+    yield
+    assert not OFFSITE, f"requests that left the machine: {OFFSITE}"
+
+
+def _offsite(route: object) -> None:
+    url = route.request.url  # type: ignore[attr-defined]
+    if url.startswith(LOOPBACK):
+        route.continue_()  # type: ignore[attr-defined]
+    else:
+        OFFSITE.append(url)
+        route.abort()  # type: ignore[attr-defined]
+
+
 def _open(browser: object, url: str) -> object:
     page = browser.new_page(viewport={"width": 1400, "height": 2600})  # type: ignore[attr-defined]
+    page.route("**/*", _offsite)  # type: ignore[attr-defined]
     page.goto(url)
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
     return page
@@ -132,6 +155,27 @@ def test_page_renders(browser: object, server: str, path: str, title: str, main:
         (ROOT / "docs").mkdir(exist_ok=True)
         shutil.copy(shot, ROOT / "docs" / "overview.png")
     page.close()  # type: ignore[attr-defined]
+
+
+WINDOWS = [  # windows people type: future, reversed, before the first scan, absurd
+    ("since=2030-01-01", None),
+    ("since=2026-08-01&until=2026-07-01", "From 2026-08-01 is after To 2026-07-01"),
+    ("since=2020-01-01&until=2020-03-31", None),
+    ("until=9999-12-31", "outside 1970–2099"),
+]
+
+
+@pytest.mark.parametrize(("path", "title", "main"), PAGES)
+def test_page_survives_the_windows_people_type(browser: object, server: str, path: str, title: str, main: str) -> None:
+    """Issue 11: every page, with a future, a reversed, a too-early and an absurd window: no
+    exception box, the page says what is wrong, and no request leaves the machine."""
+    for query, says in WINDOWS:
+        page = _open(browser, f"{server}/{path}?{query}")
+        page.wait_for_timeout(500)  # type: ignore[attr-defined]
+        assert page.locator('[data-testid="stException"]').count() == 0, query  # type: ignore[attr-defined]
+        if says:
+            assert page.get_by_text(says).count() >= 1, query  # type: ignore[attr-defined]
+        page.close()  # type: ignore[attr-defined]
 
 
 def test_sarif_text_is_shown_as_text(browser: object, server: str) -> None:

@@ -124,6 +124,8 @@ READER = textwrap.dedent(
     from analytics.cli import main
     db, stop = sys.argv[1], Path(sys.argv[2])
     runs = []
+    while not Path(db).exists():  # read commands refuse a store that does not exist yet
+        time.sleep(0.005)
     while not stop.exists() or not runs:
         out = io.StringIO()
         started = time.monotonic()

@@ -27,6 +27,7 @@ from analytics.periods import period_label
 from analytics.summary import summary
 from store.db import Store
 from store.settings import Settings
+from tests.conftest import result
 from tests.test_remediation import _finding, _suppressed, build
 
 SCANS = [
@@ -189,3 +190,28 @@ def test_a_mistyped_flag_prints_its_subcommands_usage(capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert "usage: python -m analytics export" in err
     assert "unrecognized arguments: --projct x" in err
+
+
+# ------------------------------------------------------------------------------- data quality
+def _block(snippet: str) -> dict[str, Any]:
+    r = result("CKV_X", "main.tf", 1, properties={"security-severity": "5.0"})
+    r["locations"][0]["physicalLocation"]["region"]["snippet"] = {"text": snippet}
+    return r
+
+
+def test_summary_warns_about_identity_churn(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 11 item 17: two findings of one rule in one file 'fixed' and two 'new' at the same
+    scan (their snippets changed) are a data-quality warning beside the numbers."""
+    store = build(
+        tmp_path,
+        [
+            ("2026-01-01T00:00:00Z", [_block("a = 1"), _block("b = 1")]),
+            ("2026-01-02T00:00:00Z", [_block("a = 2"), _block("b = 2")]),
+        ],
+    )
+    capsys.readouterr()
+    assert analytics_main(["summary", "--json", "--db", str(store.path)]) == 0
+    dq = json.loads(capsys.readouterr().out)["data_quality"]
+    assert dq == {"identity_churn_scans": 1, "identity_churn_fixed": 2, "lead_time_negative": 0}
+    assert analytics_main(["summary", "--db", str(store.path)]) == 0
+    assert "data quality: 2 'fixed' finding(s) in 1 scan(s)" in capsys.readouterr().out
