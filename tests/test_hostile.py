@@ -692,7 +692,7 @@ def test_every_stored_text_is_capped(
     distinct = (
         "select count(distinct fingerprint) from occurrences join scans using (scan_id) join files using (file_key)"
     )
-    assert sql(distinct + " where path = ?", [str(path)]) == [(3,)]
+    assert sql(distinct + " where files.path = ?", [str(path)]) == [(3,)]
     columns = sql(
         "select table_name, column_name, data_type from information_schema.columns "
         "where data_type in ('VARCHAR', 'VARCHAR[]')"
