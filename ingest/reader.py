@@ -89,8 +89,7 @@ def expand_paths(args: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]]
         if path.is_dir():
             named = sorted(p for p in path.rglob("*") if is_sarif_name(p.name))
             found = [(p, key) for p in named if (key := _file_key(p))]
-            # a FIFO, a device… named like a scan is reported; a dangling link stays unnoticed
-            others = [p for p in named if why_not_a_file(p).startswith("not a regular file but") and not p.is_dir()]
+            others = [p for p in named if _odd(p)]
             if not found and not others:
                 problems.append((arg, "directory holds no .sarif/.json/.sarif.json(.gz) files"))
             for p, key in found:
@@ -116,6 +115,16 @@ def is_regular(path: Path) -> bool:
     """True for a regular file (through symlinks); False for anything else, a missing file or an
     impossible name — never raises."""
     return _file_key(path) is not None
+
+
+def _odd(path: Path) -> bool:
+    """An entry that is there (through links) but neither a regular file nor a folder: a FIFO, a
+    device, a socket named like a scan is reported; a dangling link stays unnoticed, as before."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _file_key(path: Path) -> tuple[int, int] | None:
@@ -147,6 +156,8 @@ def why_not_a_file(path: Path) -> str:
     """Why ``path`` (through symlinks) cannot be read as a file, in a few words."""
     try:
         st = path.stat()
+    except ValueError:
+        return "not a valid file name"
     except OSError as e:
         return "no such file or directory" if e.errno == errno.ENOENT else f"cannot read: {e.strerror or e}"
     return "a regular file" if stat.S_ISREG(st.st_mode) else f"not a regular file but {kind_of(st.st_mode)}"
@@ -199,6 +210,8 @@ def open_regular(path: Path, within: Path | None = None) -> int:
     """A read descriptor of ``path``, checked on the open file to be a regular file (never blocks:
     a FIFO or a device is refused). With ``within``, no symbolic link is followed: the folders from
     ``within`` down and the file are opened with ``O_NOFOLLOW``. Raises Rejected with the reason."""
+    if "\0" in str(path):
+        raise Rejected("not a valid file name (a NUL character)")
     if within is None:
         try:
             fd = os.open(path, _FILE_FLAGS)
@@ -246,13 +259,13 @@ def read_file(path: Path, limit: int | None = None, within: Path | None = None) 
             if len(data) <= size:
                 return data
             more = bytearray(data)  # it grew while we read: go on in bounded steps
-            while chunk := fh.read(min(_GROWTH_CHUNK, limit + 1 - len(more))):
+            while len(more) <= limit and (chunk := fh.read(min(_GROWTH_CHUNK, limit + 1 - len(more)))):
                 more += chunk
-                if len(more) > limit:
-                    raise Rejected(f"file grew over the {limit:,}-byte limit while being read")
-            return bytes(more)
         except OSError as e:
             raise Rejected(f"cannot read: {e.strerror or e}") from e
+    if len(more) > limit:
+        raise Rejected(f"file grew over the {limit:,}-byte limit while being read")
+    return bytes(more)
 
 
 def _gunzip(data: bytes, limit: int) -> bytes:

@@ -716,3 +716,18 @@ def test_a_rejection_lists_the_first_20_bad_rows_and_counts_the_rest(tmp_path: P
     assert lines[0] == f"{path}: rejected: 200000 bad row(s):"
     assert lines[1].startswith("  line 2: started_at 'never' is not an ISO 8601 time")
     assert len(lines) == 22 and lines[-1] == "  … and 199,980 more bad row(s)"
+
+
+def test_the_size_limit_holds_for_files_that_claim_size_0() -> None:
+    """A /dev/zero behind a link, or a /proc file, says st_size 0: the limit was checked against
+    that and the read went on without end. It is counted on the bytes read."""
+    from ingest.errors import Rejected
+    from ingest.reader import read_bytes
+
+    status = Path("/proc/self/status")
+    assert status.stat().st_size == 0 and len(status.read_bytes()) > 200
+    with pytest.raises(Rejected, match="grew over the 100-byte limit while being read"):
+        read_bytes(status, 100)
+    assert read_bytes(status, 1 << 20).startswith(b"Name:")
+    with pytest.raises(Rejected, match="not a regular file but a character device"):
+        read_bytes(Path("/dev/zero"), 100)
