@@ -1,5 +1,7 @@
 """``make stress``: the long loops of issue 6 — hostile files, kill -9 rounds, concurrent writers with a
-reader and an upload, and one million results in one run. Prints what it tried and found:
+reader and an upload, and one million results in one run — and the inbox's hostile entries of issue 17
+(long names, a FIFO, a link to /dev/zero, links out of the folder, linked archive/ and rejected/).
+Prints what it tried and found:
 
     cases tried, files loaded, files rejected, crashes, lost files, doubled files
 
@@ -322,6 +324,106 @@ def watcher_kills(work: Path, t: Tally, rounds: int, rng: random.Random) -> None
     t.loaded += len(stored)
 
 
+# ------------------------------------------------------------------------------ hostile inbox entries
+def _watch_once(inbox: Path, db: Path) -> subprocess.CompletedProcess[str] | None:
+    """One ``watch --once`` run with a memory cap; None when it did not finish within 2 minutes."""
+    try:
+        return subprocess.run(  # noqa: S603 (our own interpreter and module)
+            [sys.executable, "-m", "ingest", "watch", str(inbox), "--db", str(db), "--once", "--settle", "0.1"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=_limit_memory,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def _scan_text(tool: str) -> str:
+    return json.dumps(sarif_log([result(f"{tool}-{j}", line=j + 1) for j in range(3)], tool=tool))
+
+
+def watcher_entries(work: Path, t: Tally) -> None:
+    """Issue 17: names too long for a sidecar or a reason file, a FIFO, a link to /dev/zero, links
+    to another folder's scan, folder and sidecar; then archive/ and rejected/ as links. The watcher
+    must finish, load the good files once, reject the others with a reason, and move or load
+    nothing outside its folder."""
+    print("watcher: hostile inbox entries …", flush=True)
+    inbox, other, db = work / "entries", work / "other-team", work / "entries.duckdb"
+    inbox.mkdir()
+    other.mkdir()
+    (other / "theirs.sarif").write_text(_scan_text("their-tool"))
+    (other / "meta.json").write_text(json.dumps({"project": "their/project"}))
+    good = [f"good{i}.sarif" for i in range(5)] + ["g" * 249 + ".sarif", "s" * 245 + ".sarif"]
+    for i, name in enumerate(good):
+        (inbox / name).write_text(_scan_text(f"w{i}"))
+    (inbox / ("s" * 245 + ".meta.json")).write_text(json.dumps({"project": "acme/long"}))
+    bad = ["b" * 246 + ".sarif", "fifo.sarif", "zero.sarif", "link.sarif", "side.sarif"]
+    (inbox / bad[0]).write_text("{")
+    os.mkfifo(inbox / bad[1])
+    (inbox / bad[2]).symlink_to("/dev/zero")
+    (inbox / bad[3]).symlink_to(other / "theirs.sarif")
+    (inbox / bad[4]).write_text(_scan_text("w-side"))
+    (inbox / "side.sarif.meta.json").symlink_to(other / "meta.json")
+    (inbox / "team").symlink_to(other, target_is_directory=True)
+    proc = _watch_once(inbox, db)
+    t.cases += len(good) + len(bad) + 1
+    if proc is None:
+        t.crash("watcher hostile entries: did not finish in 120 s (blocked?)")
+        return
+    if problem := crashed(proc):
+        t.crash(f"watcher hostile entries: {problem}")
+    with Store(db).read() as conn:
+        stored = dict(query_rows(conn, "select path, count(*) from files group by path"))
+        tools = {r[0] for r in query_rows(conn, "select tool from scans")}
+    t.doubled += [f"inbox entries: {p}" for p, n in stored.items() if n > 1]
+    for name in good:
+        if stored.get(str(inbox / name)) == 1 and (inbox / "archive" / name).exists():
+            t.loaded += 1
+        else:
+            t.lost.append(f"inbox entries: {name[:40]} not loaded and archived")
+    reasons = [p.name for p in (inbox / "rejected").glob("*.reason.txt")]
+    for name in bad:
+        has_reason = any(r.startswith(name[:100]) for r in reasons)
+        if str(inbox / name) in stored or not (has_reason and os.path.lexists(inbox / "rejected" / name)):
+            t.crash(f"inbox entries: {name[:40]} not rejected with a reason")
+        else:
+            t.rejected += 1
+    if "their-tool" in tools or sorted(p.name for p in other.iterdir()) != ["meta.json", "theirs.sarif"]:
+        t.crash("inbox entries: a link led out of the inbox (their scan loaded or their folder changed)")
+    _linked_targets(work, t)
+
+
+def _linked_targets(work: Path, t: Tally) -> None:
+    """archive/ and rejected/ as links to other folders: the files load (or are rejected), stay in
+    the inbox, and nothing lands in the other folders."""
+    inbox, db = work / "linked-inbox", work / "linked.duckdb"
+    inbox.mkdir()
+    for target in ("archive", "rejected"):
+        (work / f"elsewhere-{target}").mkdir()
+        (inbox / target).symlink_to(work / f"elsewhere-{target}", target_is_directory=True)
+    (inbox / "good.sarif").write_text(_scan_text("linked-good"))
+    (inbox / "bad.sarif").write_text("{")
+    proc = _watch_once(inbox, db)
+    t.cases += 2
+    if proc is None or (problem := crashed(proc)):
+        t.crash(f"watcher with linked archive/: {'did not finish' if proc is None else problem}")
+        return
+    if any(any((work / f"elsewhere-{d}").iterdir()) for d in ("archive", "rejected")):
+        t.crash("watcher with linked archive/ or rejected/: files were moved out of the inbox")
+    with Store(db).read() as conn:
+        stored = dict(query_rows(conn, "select path, count(*) from files group by path"))
+    if stored.get(str(inbox / "good.sarif")) != 1 or not (inbox / "good.sarif").exists():
+        t.lost.append("linked archive/: good.sarif not loaded, or gone from the inbox")
+    else:
+        t.loaded += 1
+    if "cannot move bad.sarif: rejected/ is a symbolic link" in proc.stderr:
+        t.rejected += 1
+    else:
+        t.crash("linked rejected/: no error line for bad.sarif")
+
+
 # --------------------------------------------------------------------------------------- concurrency
 def concurrency(work: Path, t: Tally, writers: int = 3, per_writer: int = 50) -> None:
     print(f"{writers} writers + a reader + an upload …", flush=True)
@@ -413,6 +515,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lambda: regressions(work, t),
         lambda: kills(work, t, args.rounds, rng),
         lambda: watcher_kills(work, t, max(3, args.rounds // 4), rng),
+        lambda: watcher_entries(work, t),
         lambda: concurrency(work, t),
     ]
     if not args.no_million:

@@ -20,11 +20,11 @@ from typing import TextIO
 
 from ingest import devops_cli, watch
 from ingest.demo import cli as demo_cli
-from ingest.errors import ExitCode, UsageError
+from ingest.errors import ExitCode, Rejected, UsageError
 from ingest.models import ScanMeta
 from ingest.pipeline import BUSY, INTERRUPTED, REJECTED, Report, ingest_many, printable
-from ingest.reader import expand_paths
-from ingest.sarif import Options, parse_time
+from ingest.reader import expand_paths, is_regular, max_file_bytes, read_file, why_not_a_file
+from ingest.sarif import Options, read_time
 from store.db import Store, StoreBusy, StoreError
 from store.settings import ConfigError, Settings, load_settings
 
@@ -32,10 +32,10 @@ MANIFEST_COLUMNS = ("path", "project", "branch", "commit", "scanned_at", "catego
 
 
 def _when(text: str) -> datetime:
-    parsed = parse_time(text)
-    if parsed is None:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}")
-    return parsed
+    try:
+        return read_time(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -79,8 +79,8 @@ def _meta_from_args(args: argparse.Namespace) -> ScanMeta:
 def read_manifest(path: Path) -> tuple[list[tuple[Path, ScanMeta]], list[tuple[str, str]]]:
     """Manifest rows → (file, metadata); rows that cannot be used become (reference, reason)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
+        text = read_file(path, max_file_bytes()).decode("utf-8-sig")
+    except (Rejected, UnicodeDecodeError) as e:
         raise UsageError(f"{path}: cannot read manifest: {e}") from e
     reader = csv.DictReader(text.splitlines())
     if not reader.fieldnames or "path" not in reader.fieldnames:
@@ -101,12 +101,13 @@ def read_manifest(path: Path) -> tuple[list[tuple[Path, ScanMeta]], list[tuple[s
             file_path = path.parent / file_path
         when = None
         if value.get("scanned_at"):
-            when = parse_time(value["scanned_at"])
-            if when is None:
-                problems.append((ref, f"scanned_at {value['scanned_at']!r} is not an ISO 8601 time"))
+            try:
+                when = read_time(value["scanned_at"])
+            except ValueError as e:
+                problems.append((str(file_path), f"scanned_at {e} (manifest line {line_no})"))
                 continue
-        if not file_path.is_file():
-            problems.append((str(file_path), f"no such file (manifest line {line_no})"))
+        if not is_regular(file_path):
+            problems.append((str(file_path), f"{why_not_a_file(file_path)} (manifest line {line_no})"))
             continue
         items.append(
             (

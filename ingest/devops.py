@@ -3,7 +3,13 @@ CSV or JSON files, written into the store in one transaction each.
 
 Readers are pure (bytes or a repository in, frozen records out) and validate every row before
 anything is written: a file with one bad row is rejected whole, with every bad row named
-(``line N`` for CSV, counting the header as line 1; ``item N`` for JSON, counting from 1).
+(``line N`` for CSV, counting the header as line 1; ``item N`` for JSON, counting from 1; the
+first 20 are listed, the rest counted). Times must lie in 1970–2100. Files are read as regular
+files only (a FIFO or a device is refused at once, never waited on or read without end).
+
+Git commits dated outside 1970–2100 (an imported history's placeholders, a broken clock) are left
+out with a count in the report, never fatal: their children are linked to the nearest commits
+before them that are kept, so what each deployment shipped stays right for the rest.
 
 Loading the same file bytes again (same kind and ``--project``) is a no-op. Re-reading a git
 repository upserts its commits and replaces the deployments its tags stood for. After every load
@@ -32,7 +38,8 @@ import pyarrow as pa
 from sqlalchemy.engine import Connection
 
 from ingest.errors import Rejected, UsageError
-from ingest.sarif import parse_time
+from ingest.reader import max_file_bytes, read_file
+from ingest.sarif import TIME_RANGE, parse_time, read_time
 from store.db import Store, native
 
 PRODUCTION = "production"
@@ -41,6 +48,7 @@ _SHA_SPLIT = re.compile(r"[\s;,]+")
 _TRUE = frozenset({"true", "yes", "1", "y", "t"})
 _FALSE = frozenset({"false", "no", "0", "n", "f"})
 _GIT_TIMEOUT_S = 300
+MAX_LISTED_ROWS = 20  # bad rows named in a rejection; the rest are counted
 
 
 class SourceKind(StrEnum):
@@ -93,6 +101,7 @@ class GitHistory:
     commits: tuple[Commit, ...]
     deployments: tuple[Deployment, ...]
     digest: str  # sha256 of the listing read, to tell whether anything changed
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,11 +163,41 @@ def _git(repo: str, *args: str, stdin: str | None = None) -> str:
     return done.stdout
 
 
-def _git_time(text: str, what: str) -> datetime:
-    when = parse_time(text)
-    if when is None:
-        raise Rejected(f"git printed an unreadable {what}: {text!r}")
-    return when
+def _bridged(dropped: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """For each left-out commit, its nearest kept ancestors (through other left-out ones)."""
+    memo: dict[str, tuple[str, ...]] = {}
+    for root in dropped:
+        stack = [(root, False)]
+        while stack:  # post-order without recursion: a left-out chain may be long
+            sha, expanded = stack.pop()
+            if sha in memo:
+                continue
+            if expanded:
+                found = [a for p in dropped[sha] for a in (memo[p] if p in dropped else (p,))]
+                memo[sha] = tuple(dict.fromkeys(found))
+            else:
+                stack.append((sha, True))
+                stack.extend((p, False) for p in dropped[sha] if p in dropped and p not in memo)
+    return memo
+
+
+def parse_log(listing: str) -> tuple[list[Commit], list[str]]:
+    """Commits of a ``git log --format=%H%x1f%P%x1f%aI%x1f%cI`` listing, and the shas left out
+    because a date is outside 1970–2100 (or unreadable). A kept commit whose parent was left out
+    gets that parent's nearest kept ancestors as parents, so reachability among kept commits holds."""
+    rows: list[tuple[str, tuple[str, ...], datetime | None, datetime | None]] = []
+    for line in listing.splitlines():
+        if line:
+            sha, parents, authored, committed = line.split("\x1f")
+            rows.append((sha, tuple(parents.split()), parse_time(authored), parse_time(committed)))
+    dropped = {sha: parents for sha, parents, a, c in rows if a is None or c is None}
+    through = _bridged(dropped) if dropped else {}
+    commits = [
+        Commit(sha, a, c, tuple(dict.fromkeys(x for p in parents for x in through.get(p, (p,)))))
+        for sha, parents, a, c in rows
+        if a is not None and c is not None
+    ]
+    return commits, sorted(dropped)
 
 
 _TAG_FORMAT = "%00".join(
@@ -237,24 +276,28 @@ def read_git(
             pass
     tagged = "".join(f"{sha}\n" for sha in sorted({sha for _, sha, _ in tags}))
     listing = _git(repo, "log", "--format=%H%x1f%P%x1f%aI%x1f%cI", *revs, "--stdin", stdin=tagged)
-    commits: list[Commit] = []
-    times: dict[str, datetime] = {}
-    for line in listing.splitlines():
-        if not line:
-            continue
-        sha, parents, authored, committed = line.split("\x1f")
-        c = Commit(sha, _git_time(authored, "author date"), _git_time(committed, "commit date"), tuple(parents.split()))
-        commits.append(c)
-        times[sha] = c.committed_at
+    commits, dropped = parse_log(listing)
+    times = {c.sha: c.committed_at for c in commits}
     deployments = []
+    undated: list[str] = []
     for name, sha, when_text in tags:
-        when = _git_time(when_text, "tag date") if when_text else times.get(sha)
+        when = parse_time(when_text) if when_text else times.get(sha)
         if when is None:
+            if when_text or sha in dropped:
+                undated.append(name)
             continue
         deployments.append(Deployment(name, project, environment, when, when, DeploymentStatus.SUCCESS, sha))
+    warnings = []
+    if dropped:
+        warnings.append(
+            f"{len(dropped):,} commit(s) dated outside {TIME_RANGE} left out (e.g. {dropped[0][:12]}); "
+            f"their children count the commits before them as parents"
+        )
+    if undated:
+        warnings.append(f"{len(undated):,} tag(s) dated outside {TIME_RANGE} are not deployments (e.g. {undated[0]!r})")
     digest_src = listing + "\n".join(f"{n} {s} {t}" for n, s, t in tags)
     digest = hashlib.sha256(digest_src.encode()).hexdigest()
-    return GitHistory(repo, tuple(commits), tuple(deployments), digest)
+    return GitHistory(repo, tuple(commits), tuple(deployments), digest, tuple(warnings))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,10 +355,11 @@ class _Row:
         raw = self.text(name, required)
         if not raw:
             return None
-        when = parse_time(raw)
-        if when is None:
-            self.problems.append(f"{name} {raw!r} is not an ISO 8601 time")
-        return when
+        try:
+            return read_time(raw)
+        except ValueError as e:
+            self.problems.append(f"{name} {e}")
+            return None
 
     def sha(self, name: str, required: bool = False) -> str:
         value = self.text(name, required).lower()
@@ -489,19 +533,18 @@ def parse_records(data: bytes, name: str, kind: SourceKind, project: str | None 
         elif record is not None:
             records.append(record)
     if problems:
-        raise Rejected(f"{len(problems)} bad row(s):\n" + "\n".join(f"  {p}" for p in problems))
+        listed = [f"  {p}" for p in problems[:MAX_LISTED_ROWS]]
+        if len(problems) > MAX_LISTED_ROWS:
+            listed.append(f"  … and {len(problems) - MAX_LISTED_ROWS:,} more bad row(s)")
+        raise Rejected(f"{len(problems)} bad row(s):\n" + "\n".join(listed))
     if not records:
         raise Rejected(f"no {kind.value} in the file")
     return Parsed(tuple(records), tuple(warnings))
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError as e:
-        raise Rejected("no such file") from e
-    except OSError as e:
-        raise Rejected(f"cannot read: {e.strerror or e}") from e
+    """The file's bytes: a regular file only, at most ``FINDINGS_MAX_FILE_BYTES``."""
+    return read_file(Path(path), max_file_bytes())
 
 
 def read_deployments(path: str | os.PathLike[str], project: str | None = None) -> list[Deployment]:
@@ -754,6 +797,7 @@ def load_git(
         (project,),
         commits_new=int(after - before),
         deployments=len(history.deployments),
+        warnings=history.warnings,
     )
 
 

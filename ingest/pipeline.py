@@ -176,21 +176,24 @@ class Prepared:
 _DEFECTS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, OSError, MemoryError)
 
 
-def prepare(path: Path, meta: ScanMeta, options: Options | None = None) -> Prepared:
+def prepare(path: Path, meta: ScanMeta, options: Options | None = None, *, within: Path | None = None) -> Prepared:
     """Read, normalise and pack one file; bad input becomes a reason, never an exception."""
-    return prepare_many([(path, meta)], options)[0]
+    return prepare_many([(path, meta)], options, within=within)[0]
 
 
-def prepare_many(items: Sequence[tuple[Path, ScanMeta]], options: Options | None = None) -> list[Prepared]:
+def prepare_many(
+    items: Sequence[tuple[Path, ScanMeta]], options: Options | None = None, *, within: Path | None = None
+) -> list[Prepared]:
     """Read and normalise each file on its own (bad input becomes that file's reason, never an
-    exception), then pack the good ones together: one shared occurrence table."""
-    read = [_normalised(path, meta, options) for path, meta in items]
+    exception), then pack the good ones together: one shared occurrence table. ``within``: only
+    regular files inside that folder are read, no symbolic link followed (``reader.open_regular``)."""
+    read = [_normalised(path, meta, options, within) for path, meta in items]
     good = [(parsed, meta) for (parsed, _, _), (_, meta) in zip(read, items, strict=True) if parsed is not None]
     try:
         packs = iter(pack_many(good))
     except _DEFECTS as e:
         if len(items) > 1:  # pack them one by one: only the file it came from is rejected
-            return [prepare(path, meta, options) for path, meta in items]
+            return [prepare(path, meta, options, within=within) for path, meta in items]
         log.exception("unexpected error on %s", items[0][0])
         reason = f"could not be normalised ({type(e).__name__}: {e})"
         return [Prepared(items[0][0], items[0][1], None, read[0][1], reason)]
@@ -201,12 +204,12 @@ def prepare_many(items: Sequence[tuple[Path, ScanMeta]], options: Options | None
 
 
 def _normalised(
-    path: Path, meta: ScanMeta, options: Options | None
+    path: Path, meta: ScanMeta, options: Options | None, within: Path | None = None
 ) -> tuple[ParsedFile | None, str | None, str | None]:
     """(the parsed file, its sha256, None), or (None, sha256 if it was read, the reason)."""
     sha: str | None = None
     try:
-        raw = load_log(path)
+        raw = load_log(path, within=within)
         sha = raw.sha256
         return normalise(raw, meta, options), sha, None
     except Rejected as e:
@@ -245,12 +248,14 @@ def store_batch(lease: _Lease, batch: Sequence[Prepared]) -> list[FileReport]:
     return reports
 
 
-def ingest_file(store: Store, path: Path, meta: ScanMeta, options: Options | None = None) -> FileReport:
+def ingest_file(
+    store: Store, path: Path, meta: ScanMeta, options: Options | None = None, *, within: Path | None = None
+) -> FileReport:
     """Read, normalise and load one file (one transaction, then its lifecycle); never raises for
-    bad input."""
+    bad input. ``within``: see ``prepare_many``."""
     lease = _Lease(store)
     try:
-        return store_batch(lease, [prepare(path, meta, options)])[0]
+        return store_batch(lease, [prepare(path, meta, options, within=within)])[0]
     finally:
         lease.release()
 

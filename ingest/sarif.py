@@ -46,6 +46,17 @@ NO_RULE = "(no rule)"
 # must not put megabytes into a rule id, a path or a stream key.
 MAX_ID_CHARS = 512
 MAX_PATH_CHARS = 4_096
+MAX_TAGS = 64  # per rule (real rules have up to ~10)
+MAX_CWES = 32  # per rule and per result (real ones have up to ~5)
+MAX_WARNINGS = 20  # per file; the rest are counted in one more line
+# Times outside this range are not believed anywhere (given, in a SARIF, a CSV or from git): they
+# are a per-row or per-file error, or a warned fallback.
+EARLIEST_TIME = datetime(1970, 1, 1)
+LATEST_TIME = datetime(2100, 12, 31, 23, 59, 59, 999999)
+TIME_RANGE = "1970–2100"
+# A scan time in a SARIF before this is a placeholder (the Unix epoch, a zero value), not when a
+# scanner ran: it falls back to the next source, with a warning.
+EARLIEST_SCAN_TIME = datetime(1990, 1, 1)
 _CWE_RE = re.compile(r"\bcwe[-_/: ]?0*(\d{1,6})\b", re.IGNORECASE)
 _ARG_RE = re.compile(r"\{(\d+)\}")
 
@@ -96,22 +107,46 @@ def _int(value: Any) -> int | None:
     return value if 0 <= value < 2**31 else None
 
 
-def parse_time(value: Any) -> datetime | None:
-    """ISO 8601 → naive UTC datetime; None when missing or unparseable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
+class TimeOutOfRange(ValueError):
+    """A well-formed ISO 8601 time outside 1970–2100."""
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value for a one-line message: a string's start in quotes (escaped), else its type."""
+    if isinstance(value, str):
+        return repr(value[:limit]) + ("…" if len(value) > limit else "")
+    return f"a {type(value).__name__}" if not isinstance(value, (int, float)) else repr(value)
+
+
+def read_time(value: str) -> datetime:
+    """ISO 8601 → naive UTC datetime in 1970–2100. Raises ValueError saying why not, as
+    "'x' is not an ISO 8601 time" or (TimeOutOfRange) "'9999-12-31T23:59:59-01:00' is outside 1970–2100"."""
     text = value.strip().replace("z", "Z")
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    if not (1990 <= parsed.year <= 2200):
-        return None
+        raise ValueError(f"{shown(value)} is not an ISO 8601 time") from None
+    try:
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # year 9999 at -01:00 is in year 10000 in UTC
+        raise TimeOutOfRange(f"{shown(value)} is outside {TIME_RANGE}") from None
+    if not EARLIEST_TIME <= parsed <= LATEST_TIME:
+        raise TimeOutOfRange(f"{shown(value)} is outside {TIME_RANGE}")
     return parsed
+
+
+def parse_time(value: Any) -> datetime | None:
+    """ISO 8601 → naive UTC datetime; None when missing, unparseable or outside 1970–2100
+    (``read_time`` says which)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return read_time(value)
+    except ValueError:
+        return None
 
 
 def security_severity(value: Any) -> float | None:
@@ -129,7 +164,8 @@ def security_severity(value: Any) -> float | None:
 
 
 def cwe_ids(values: Iterable[Any]) -> list[str]:
-    """``CWE-n`` for every CWE mention in strings/numbers-with-prefix, in order, deduplicated."""
+    """``CWE-n`` for every CWE mention in strings/numbers-with-prefix, in order, deduplicated; the
+    first ``MAX_CWES``."""
     out: list[str] = []
     for value in values:
         texts = (
@@ -145,6 +181,8 @@ def cwe_ids(values: Iterable[Any]) -> list[str]:
                 cwe = f"CWE-{number}"
                 if number > 0 and cwe not in out:
                     out.append(cwe)
+                    if len(out) >= MAX_CWES:
+                        return out
     return out
 
 
@@ -280,15 +318,17 @@ def make_rule(tool: str, rule_id: str, rule: JSON | None, taxonomy_names: list[s
 def _make_rule(tool: str, rule_id: str, rule: JSON | None, taxonomy_names: list[str]) -> Rule:
     rule = rule or {}
     props = _obj(rule.get("properties"))
-    tags = tuple(t for t in _list(props.get("tags")) if isinstance(t, str))
+    tags = tuple(capped(t) for t in [t for t in _list(props.get("tags")) if isinstance(t, str)][:MAX_TAGS])
     help_obj = _obj(rule.get("help"))
+    name = _str(rule.get("name"))
+    help_uri = _str(rule.get("helpUri"))
     return Rule(
         tool=tool,
         rule_id=rule_id,
-        name=_str(rule.get("name")),
+        name=capped(name) if name else None,
         short_description=_text(rule.get("shortDescription")),
         full_description=_text(rule.get("fullDescription")),
-        help_uri=_str(rule.get("helpUri")),
+        help_uri=capped(help_uri, MAX_PATH_CHARS) if help_uri else None,
         help_text=_text(help_obj.get("text")) or _text(help_obj.get("markdown")),
         tags=tags,
         cwes=tuple(rule_cwes(rule, taxonomy_names)),
@@ -450,7 +490,8 @@ def suppression(result: JSON) -> tuple[bool, str | None]:
             continue  # null or junk is not a suppression
         status = entry.get("status")
         if status is None or status == "accepted":
-            return True, _str(entry.get("kind")) or "unspecified"
+            kind = _str(entry.get("kind"))
+            return True, capped(kind) if kind else "unspecified"
         kinds.append(str(status))
     return False, None
 
@@ -490,6 +531,8 @@ def _severity(
     if score is None:
         score = rule_score
     word, mapped = adapter.tool_severity(result, rule)
+    if word is not None and len(word) > MAX_ID_CHARS:
+        word = capped(word)
     overrides = options.severity_overrides
     override = (overrides.get((tool, rule_id)) or overrides.get((tool, "*"))) if overrides else None
     if override is not None:
@@ -529,12 +572,13 @@ def draft_result(
 ) -> _Draft | Skipped:
     kind = result.get("kind", "fail")
     if kind != "fail":
-        return Skipped(index, f"kind {kind!r} is not a finding")
+        return Skipped(index, f"kind {shown(kind)} is not a finding")
     baseline = result.get("baselineState")
     if baseline is not None:
         baseline = _str(baseline)
         if baseline == "absent":
             return Skipped(index, "baselineState 'absent': already gone")
+        baseline = capped(baseline) if baseline else None
     rule_id, rule = rules.lookup(result)
     default_level, rule_score = rules.facts(rule)
     level = _level(result.get("level"))
@@ -560,6 +604,9 @@ def draft_result(
                 cwes.append(cwe)
     suppressed, suppression_kind = suppression(result)
     where = primary_location(result, ctx, path_cache)
+    tool_fp = identity.tool_fingerprint(result, adapter.fingerprint_placeholders, adapter.partial_fingerprints_identify)
+    if tool_fp is not None and len(tool_fp.value) > MAX_ID_CHARS:
+        tool_fp = identity.ToolFingerprint(capped(tool_fp.value), tool_fp.source)
     return _Draft(
         result_index=index,
         rule_id=rule_id,
@@ -568,15 +615,13 @@ def draft_result(
         severity_source=source,
         security_severity=score,
         tool_severity=word,
-        cwes=tuple(cwes),
+        cwes=tuple(cwes[:MAX_CWES]),
         message=message_text(result, rule),
         where=where,
         suppressed=suppressed,
         suppression_kind=suppression_kind,
         baseline_state=baseline,
-        tool_fp=identity.tool_fingerprint(
-            result, adapter.fingerprint_placeholders, adapter.partial_fingerprints_identify
-        ),
+        tool_fp=tool_fp,
         address=adapter.identity_context(result, where.snippet),
     )
 
@@ -641,12 +686,34 @@ def repo_name(uri: Any) -> str | None:
     return "/".join(parts[-2:]) or None
 
 
-def scan_time(run: JSON) -> datetime | None:
-    """The last invocation's ``endTimeUtc``, else its ``startTimeUtc`` (SPEC §2)."""
+def _invocation_time(value: Any, where: str, warnings: list[str]) -> datetime | None:
+    """A SARIF time, or None: unreadable silently, out of range or a placeholder with a warning."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        when = read_time(value)
+    except TimeOutOfRange as e:
+        warnings.append(f"{where} {e}; ignored")
+        return None
+    except ValueError:
+        return None
+    if when < EARLIEST_SCAN_TIME:
+        warnings.append(f"{where} {when.isoformat()} is before 1990, not when a scanner ran; ignored")
+        return None
+    return when
+
+
+def scan_time(run: JSON, warnings: list[str] | None = None, run_index: int = 0) -> datetime | None:
+    """The last invocation's ``endTimeUtc``, else its ``startTimeUtc`` (SPEC §2); a time outside
+    1970–2100 or before 1990 falls back to the next, with a warning added to ``warnings``."""
+    notes: list[str] = [] if warnings is None else warnings
     found: datetime | None = None
-    for inv in _list(run.get("invocations")):
+    for i, inv in enumerate(_list(run.get("invocations"))):
         inv = _obj(inv)
-        t = parse_time(inv.get("endTimeUtc")) or parse_time(inv.get("startTimeUtc"))
+        where = f"run {run_index}: invocations[{i}]"
+        t = _invocation_time(inv.get("endTimeUtc"), f"{where}.endTimeUtc", notes) or _invocation_time(
+            inv.get("startTimeUtc"), f"{where}.startTimeUtc", notes
+        )
         if t is not None:
             found = t
     return found
@@ -689,7 +756,7 @@ def run_header(
     commit = capped(commit) if commit else commit
     scanned_at, source = meta.scanned_at, "given"
     if scanned_at is None:
-        scanned_at, source = scan_time(run), "sarif"
+        scanned_at, source = scan_time(run, warnings, run_index), "sarif"
         now = datetime.now(UTC).replace(tzinfo=None)
         if scanned_at is not None and (scanned_at - now).total_seconds() > options.max_future_skew_s:
             warnings.append(f"run {run_index}: scan time {scanned_at.isoformat()} is in the future; ignored")
@@ -711,7 +778,7 @@ def run_header(
         tool=capped(canonical_tool_key(name, full_name)),
         tool_name=name.strip() or _str(full_name) or "unknown",
         tool_version=capped(version) if version else None,
-        category=meta.category if meta.category is not None else capped(category_of(run)),
+        category=capped(meta.category) if meta.category is not None else capped(category_of(run)),
         scanned_at=scanned_at,
         scanned_at_source=source,
     )
@@ -756,7 +823,7 @@ def normalise(raw: RawLog, meta: ScanMeta, options: Options | None = None) -> Pa
         file_key=file_key(raw.sha256, meta, fallback_project),
         sarif_version=str(raw.document.get("version")),
         scans=scans,
-        warnings=tuple(warnings),
+        warnings=capped_warnings(warnings),
     )
 
 
@@ -769,6 +836,14 @@ def _repeat_of(seen: dict[bytes, int], result: Any, index: int) -> int | None:
         return None
     first = seen.setdefault(key, index)
     return first if first != index else None
+
+
+def capped_warnings(warnings: list[str]) -> tuple[str, ...]:
+    """The first ``MAX_WARNINGS`` warnings, and one line counting the rest."""
+    if len(warnings) <= MAX_WARNINGS:
+        return tuple(warnings)
+    rest = len(warnings) - MAX_WARNINGS
+    return (*warnings[:MAX_WARNINGS], f"… and {rest:,} more warning(s), not shown")
 
 
 def _scan(

@@ -27,19 +27,31 @@ longer than the writer's longest pause.
 again after a crash or restart has the same bytes and metadata, so it is "already loaded" and is then
 moved. A file that cannot be moved, or whose load failed because the database stayed busy, stays in
 the inbox and is tried again.
+
+**Stays inside DIR**: only regular files are read, checked on the open file (``O_NOFOLLOW``,
+``O_NONBLOCK``, then ``fstat``): a symbolic link, a FIFO or a device named like a scan is rejected
+with the reason (and moved, itself, to ``rejected/``), never followed or waited on. Files are moved
+through folders opened one at a time without following links, so an ``archive/`` or ``rejected/``
+that is a symbolic link moves nothing out of DIR (the file stays, with an error line). A name too
+long for ``NAME.meta.json`` or ``NAME.reason.txt`` (file names are at most 255 bytes) has no sidecar
+of that form, and its reason file is named ``NAME-START~HASH.reason.txt`` (8 hex digits of a hash).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import hashlib
 import json
 import logging
 import os
 import signal
+import stat
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,8 +61,8 @@ from ingest.errors import ExitCode, Rejected
 from ingest.load import record_rejection
 from ingest.models import ScanMeta
 from ingest.pipeline import ALREADY, LOADED, REJECTED, FileReport, ingest_file, printable
-from ingest.reader import is_sarif_name
-from ingest.sarif import Options, parse_time
+from ingest.reader import is_sarif_name, open_folder, read_file
+from ingest.sarif import EARLIEST_TIME, LATEST_TIME, MAX_ID_CHARS, MAX_PATH_CHARS, TIME_RANGE, Options, read_time
 from store.db import Store, StoreBusy, StoreError
 from store.settings import ConfigError, load_settings
 
@@ -63,6 +75,8 @@ NAME_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
 _SARIF_SUFFIXES = (".sarif.json", ".sarif", ".json")
 DEFAULT_INTERVAL_S = 2.0
 DEFAULT_SETTLE_S = 5.0
+NAME_MAX_BYTES = 255  # the longest file name Linux file systems take
+SIDECAR_MAX_BYTES = 64 << 10
 
 Signature = tuple[int, int, int, int]  # size, mtime_ns of the file; size, mtime_ns of its sidecar (or -1)
 
@@ -85,11 +99,34 @@ def is_inbox_file(path: Path) -> bool:
     return is_sarif_name(name) and not name.startswith(".") and not name.endswith(REASON_SUFFIX)
 
 
+def fit_name(base: str, tail: str = "") -> str:
+    """``base + tail``, or when that is longer than a file name may be (255 bytes): ``base`` cut,
+    ``~`` and 8 hex digits of its sha256, then ``tail`` — different names stay different."""
+    name = base + tail
+    if len(os.fsencode(name)) <= NAME_MAX_BYTES:
+        return name
+    digest = hashlib.sha256(os.fsencode(base)).hexdigest()[:8]
+    room = NAME_MAX_BYTES - len(os.fsencode(f"~{digest}{tail}"))
+    cut = base[:room]
+    while len(os.fsencode(cut)) > room:
+        cut = cut[:-1]
+    return f"{cut}~{digest}{tail}"
+
+
+def _entry(path: Path) -> os.stat_result | None:
+    """The entry itself (a link is not followed), or None when absent or its name is impossible."""
+    try:
+        return os.lstat(path)
+    except (OSError, ValueError):  # ENAMETOOLONG for a sidecar name past 255 bytes: there is none
+        return None
+
+
 def sidecar_of(path: Path) -> Path | None:
     """The file's sidecar, if there is one: ``scan.sarif.meta.json``, else ``scan.meta.json``."""
     stem, _ = split_suffix(path.name)
     for candidate in (path.with_name(path.name + META_SUFFIX), path.with_name(stem + META_SUFFIX)):
-        if candidate.is_file():
+        st = _entry(candidate)
+        if st is not None and not stat.S_ISDIR(st.st_mode):
             return candidate
     return None
 
@@ -100,14 +137,20 @@ def _given(value: Any, key: str, where: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise Rejected(f"{where}: {key} must be a string, not {type(value).__name__}")
+    longest = MAX_PATH_CHARS if key == "source_root" else MAX_ID_CHARS
+    if len(value) > longest:
+        raise Rejected(f"{where}: {key} is {len(value):,} characters long (at most {longest:,})")
     return value.strip() or None
 
 
-def meta_from_sidecar(path: Path) -> ScanMeta:
-    where = f"sidecar {path.name}"
+def meta_from_sidecar(path: Path, within: Path | None = None) -> ScanMeta:
+    """The metadata of a sidecar (at most 64 KiB, a regular file; inside ``within`` when given)."""
+    where = f"sidecar {printable(path.name)}"
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
+        data = json.loads(read_file(path, SIDECAR_MAX_BYTES, within).decode("utf-8-sig"))
+    except Rejected as e:
+        raise Rejected(f"{where}: {e}") from e
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise Rejected(f"{where}: not readable JSON ({printable(str(e))[:200]})") from e
     if not isinstance(data, dict):
         raise Rejected(f"{where}: must be a JSON object with {', '.join(META_KEYS)}")
@@ -119,9 +162,10 @@ def meta_from_sidecar(path: Path) -> ScanMeta:
     values = {key: _given(data.get(key), key, where) for key in META_KEYS}
     when = None
     if values["scanned_at"] is not None:
-        when = parse_time(values["scanned_at"])
-        if when is None:
-            raise Rejected(f"{where}: scanned_at {printable(values['scanned_at'])[:60]!r} is not an ISO 8601 time")
+        try:
+            when = read_time(values["scanned_at"])
+        except ValueError as e:
+            raise Rejected(f"{where}: scanned_at {e}") from e
     category = data.get("category")
     return ScanMeta(
         project=values["project"],
@@ -150,6 +194,8 @@ def meta_from_name(name: str) -> ScanMeta | None:
                 f"file name looks like PROJECT__BRANCH__COMMIT__TIME but {printable(stamp)[:40]!r} is not "
                 f"a UTC time written YYYYMMDDTHHMMSSZ"
             ) from e
+        if not EARLIEST_TIME <= when <= LATEST_TIME:
+            raise Rejected(f"the time in the file name, {stamp!r}, is outside {TIME_RANGE}")
     return ScanMeta(
         project=project or None,
         branch=branch or None,
@@ -171,10 +217,10 @@ def source_root_allowed(root: str, allowed: tuple[Path, ...]) -> bool:
     return any(resolved == a or resolved.is_relative_to(a) for a in allowed)
 
 
-def meta_for(path: Path) -> ScanMeta:
+def meta_for(path: Path, within: Path | None = None) -> ScanMeta:
     sidecar = sidecar_of(path)
     if sidecar is not None:
-        return meta_from_sidecar(sidecar)
+        return meta_from_sidecar(sidecar, within)
     return meta_from_name(path.name) or ScanMeta()
 
 
@@ -193,35 +239,58 @@ def candidates(root: Path) -> Iterator[Path]:
 
 
 def signature(path: Path) -> Signature | None:
-    try:
-        st = path.stat()
-    except OSError:
+    """Size and time of the entry and its sidecar, as they are (a symbolic link is not followed)."""
+    st = _entry(path)
+    if st is None:
         return None
     side = sidecar_of(path)
-    try:
-        sst = side.stat() if side else None
-    except OSError:
-        sst = None
+    sst = _entry(side) if side else None
     return (st.st_size, st.st_mtime_ns, sst.st_size if sst else -1, sst.st_mtime_ns if sst else -1)
 
 
-def free_name(dest: Path) -> Path:
-    """``dest``, or ``name~1.sarif``, ``name~2.sarif``… when a file of that name was archived before."""
-    if not dest.exists():
-        return dest
-    stem, suffix = split_suffix(dest.name)
+def _exists_in(folder: int, name: str) -> bool:
+    try:
+        os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def free_name(folder: int, name: str) -> str:
+    """``name``, or ``name~1.sarif``, ``name~2.sarif``… when a file of that name is in ``folder``
+    (a descriptor) already."""
+    if not _exists_in(folder, name):
+        return name
+    stem, suffix = split_suffix(name)
     n = 1
     while True:
-        candidate = dest.with_name(f"{stem}~{n}{suffix}")
-        if not candidate.exists():
+        candidate = fit_name(f"{stem}~{n}", suffix)
+        if not _exists_in(folder, candidate):
             return candidate
         n += 1
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def _write_text_atomic(folder: int, name: str, text: str) -> None:
+    """``name`` in ``folder`` (a descriptor) holds ``text``, whole or not at all."""
+    tmp = f".reason.{os.getpid()}.tmp"
+    with suppress(FileNotFoundError):
+        os.unlink(tmp, dir_fd=folder)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666, dir_fd=folder)
+    with open(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+
+
+def _folder(root: Path, parts: tuple[str, ...], create: bool = False) -> int:
+    """``open_folder``, with an error that says what is wrong when a link or a file is in the way."""
+    try:
+        return open_folder(root, parts, create)
+    except OSError as e:
+        if e.errno in (errno.ELOOP, errno.ENOTDIR):
+            where = "/".join(parts) + "/"
+            what = "is a symbolic link or a file (or a folder on the way is)"
+            raise OSError(e.errno, f"{where} {what}; nothing is moved out of the inbox") from e
+        raise
 
 
 @dataclass
@@ -290,12 +359,12 @@ class Watcher:
         rel = path.relative_to(self.root)
         try:
             try:
-                meta = self._checked(meta_for(path))
+                meta = self._checked(meta_for(path, self.root))
             except Rejected as e:
                 report = FileReport(str(path), REJECTED, reason=str(e))
                 record_rejection(self.store, str(path), None, str(e))
             else:
-                report = ingest_file(self.store, path, meta, self.options)
+                report = ingest_file(self.store, path, meta, self.options, within=self.root)
         except StoreBusy as e:
             self.busy = True
             self.err.write(f"error: {e}; {printable(str(rel))} stays in the inbox\n")
@@ -320,19 +389,29 @@ class Watcher:
         return Outcome(report, moved)
 
     def _move(self, path: Path, rel: Path, report: FileReport) -> Path:
-        target_root = self.root / (REJECTED_DIR if report.status == REJECTED else ARCHIVE)
-        dest = free_name(target_root / rel)
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        """Move the file (and its sidecar) to archive/ or rejected/ under the same relative folder.
+        Every folder is opened without following links, and the renames are relative to them."""
+        target = REJECTED_DIR if report.status == REJECTED else ARCHIVE
+        folder = rel.parent.parts
         sidecar = sidecar_of(path)
-        if report.status == REJECTED:
-            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            _write_text_atomic(
-                dest.with_name(dest.name + REASON_SUFFIX), f"{report.reason}\n\nfile: {rel}\nrejected at: {stamp}\n"
-            )
-        os.replace(path, dest)  # the SARIF first: a sidecar left behind never changes a file's identity
-        if sidecar is not None:
-            os.replace(sidecar, dest.with_name(dest.name + META_SUFFIX))
-        return dest
+        src = _folder(self.root, folder)
+        try:
+            dst = _folder(self.root, (target, *folder), create=True)
+            try:
+                name = free_name(dst, rel.name)
+                if report.status == REJECTED:
+                    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                    text = f"{report.reason}\n\nfile: {rel}\nrejected at: {stamp}\n"
+                    _write_text_atomic(dst, fit_name(name, REASON_SUFFIX), text)
+                # the SARIF first: a sidecar left behind never changes a file's identity
+                os.replace(rel.name, name, src_dir_fd=src, dst_dir_fd=dst)
+                if sidecar is not None:
+                    os.replace(sidecar.name, fit_name(name, META_SUFFIX), src_dir_fd=src, dst_dir_fd=dst)
+            finally:
+                os.close(dst)
+        finally:
+            os.close(src)
+        return self.root / target / rel.parent / name
 
     def show(self, outcome: Outcome) -> None:
         r = outcome.report
@@ -406,7 +485,7 @@ def watch(watcher: Watcher, interval_s: float, once: bool, stop: threading.Event
             rejected += outcome.report.status == REJECTED
             initial.discard(Path(outcome.report.path))
         if once:
-            initial = {p for p in initial if p.exists() and watcher._stuck.get(p) != signature(p)}
+            initial = {p for p in initial if os.path.lexists(p) and watcher._stuck.get(p) != signature(p)}
             if not initial or watcher.busy:
                 break
         stop.wait(max(0.05, min(interval_s, watcher.settle_s / 2)) if once else interval_s)

@@ -7,7 +7,11 @@ import csv
 import gzip
 import json
 import logging
+import os
 import random
+import resource
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import result, sarif_log
+from tests.conftest import ROOT, result, sarif_log
 
 Ingest = Callable[..., tuple[int, str, str]]
 Sql = Callable[..., list[tuple[Any, ...]]]
@@ -581,3 +585,149 @@ def test_manifest_rows_load_with_their_metadata(
     assert occurrences_of(sql, a) == 2
     assert occurrences_of(sql, b) == 1
     assert occurrences_of(sql, d) == 1
+
+
+# ------------------------------------------------------------- FIFOs, devices, extreme times (issue 17)
+def _limit_memory() -> None:  # runs in the child before exec
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+
+def ingest_process(*args: str | Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """``python -m ingest ARGS`` in a subprocess with a timeout and a memory cap: a FIFO that
+    blocks or a /dev/zero that is read fails the test instead of hanging the suite."""
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=_limit_memory,
+    )
+
+
+@pytest.fixture
+def odd_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A FIFO and a link to /dev/zero, both with a name that promises a scan."""
+    fifo = tmp_path / "odd" / "pipe.sarif"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    zero = tmp_path / "odd" / "zero.sarif"
+    zero.symlink_to("/dev/zero")
+    return fifo, zero
+
+
+def test_fifo_and_device_arguments_are_named_for_what_they_are(
+    odd_files: tuple[Path, Path], good: Path, tmp_path: Path
+) -> None:
+    """``ingest sarif`` called a FIFO "no such file or directory"; it is a FIFO, and a link to
+    /dev/zero is a character device. Given directly or found in a folder, the good file loads."""
+    fifo, zero = odd_files
+    db = tmp_path / "f.duckdb"
+    for args in ([fifo, zero, good], [fifo.parent, good]):
+        done = ingest_process("sarif", *args, "--db", db, *META)
+        assert done.returncode == 3, done.stderr
+        assert f"{fifo}: rejected: not a regular file but a FIFO (named pipe)" in done.stderr
+        assert f"{zero}: rejected: not a regular file but a character device" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert "loaded 1 scan(s)" in ingest_process("sarif", good, "--db", tmp_path / "g.duckdb", *META).stdout
+
+
+def test_manifest_that_is_a_fifo_or_a_device_is_a_usage_error(odd_files: tuple[Path, Path], tmp_path: Path) -> None:
+    """Reading the manifest itself blocked on a FIFO and filled memory from /dev/zero."""
+    for path, kind in zip(odd_files, ("a FIFO (named pipe)", "a character device"), strict=True):
+        done = ingest_process("manifest", path, "--db", tmp_path / "m.duckdb")
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip() == f"error: {path}: cannot read manifest: not a regular file but {kind}"
+
+
+def test_manifest_rows_naming_a_fifo_or_a_far_time_reject_only_that_row(
+    odd_files: tuple[Path, Path], good: Path, tmp_path: Path
+) -> None:
+    """A scanned_at in year 9999 (west of UTC: year 10000 in UTC) aborted the whole manifest with an
+    OverflowError; a row naming a FIFO said "no such file". Each is that row's file, rejected with
+    the reason; the other rows load."""
+    fifo, _ = odd_files
+    far = "9999-12-31T23:59:59-01:00"
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"path,project,scanned_at\n{fifo},p,\n{good},p,{far}\n{good},q,2024-01-01T00:00:00Z\n")
+    done = ingest_process("manifest", manifest, "--db", tmp_path / "m.duckdb")
+    assert done.returncode == 3, done.stderr
+    assert f"{fifo}: rejected: not a regular file but a FIFO (named pipe) (manifest line 2)" in done.stderr
+    assert f"{good}: rejected: scanned_at '{far}' is outside 1970–2100 (manifest line 3)" in done.stderr
+    assert f"{good}: loaded 1 scan(s), {GOOD_RESULTS} occurrence(s)" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("kind", ["deployments", "incidents"])
+def test_devops_files_that_are_fifos_or_devices_are_rejected(
+    odd_files: tuple[Path, Path], tmp_path: Path, kind: str
+) -> None:
+    for path, what in zip(odd_files, ("a FIFO (named pipe)", "a character device"), strict=True):
+        done = ingest_process(kind, path, "--db", tmp_path / "d.duckdb", "--project", "p")
+        assert done.returncode == 3, done.stderr
+        assert done.stderr.strip() == f"{path}: rejected: not a regular file but {what}"
+
+
+def test_scanned_at_outside_1970_to_2100_is_a_usage_error(run_ingest: Ingest, good: Path) -> None:
+    """Was an OverflowError traceback (year 9999 at −01:00 is year 10000 in UTC)."""
+    for when in ("9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00", "2150-01-01T00:00:00Z"):
+        done = ingest_process("sarif", good, "--scanned-at", when, "--db", good.parent / "x.duckdb")
+        assert done.returncode == 2, done.stderr
+        assert f"argument --scanned-at: '{when}' is outside 1970–2100" in done.stderr
+        assert "Traceback" not in done.stderr
+    code, _, err = run_ingest("sarif", good, "--scanned-at", "1980-06-01T00:00:00Z")  # in range: loads
+    assert code == 0, err
+
+
+def test_deployment_and_incident_times_outside_1970_to_2100_name_their_row(tmp_path: Path) -> None:
+    """One such cell aborted the whole CSV with an OverflowError traceback; now it is a bad row,
+    named by its line (or JSON item) like every other bad row."""
+    deployments = tmp_path / "deployments.csv"
+    deployments.write_text(
+        "id,project,environment,started_at,finished_at,status,sha\n"
+        "d1,p,production,2026-01-05T10:00:00Z,2026-01-05T10:05:00Z,success,abcdef1\n"
+        "d2,p,production,9999-12-31T23:59:59-01:00,2026-01-05T10:05:00Z,success,abcdef1\n"
+        "d3,p,production,1969-12-31T23:00:00Z,0001-01-01T00:00:00+01:00,success,abcdef1\n"
+    )
+    done = ingest_process("deployments", deployments, "--db", tmp_path / "d.duckdb")
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.splitlines() == [
+        f"{deployments}: rejected: 2 bad row(s):",
+        "  line 3: started_at '9999-12-31T23:59:59-01:00' is outside 1970–2100",
+        "  line 4: started_at '1969-12-31T23:00:00Z' is outside 1970–2100; "
+        "finished_at '0001-01-01T00:00:00+01:00' is outside 1970–2100",
+    ]
+    incidents = tmp_path / "incidents.json"
+    incidents.write_text(json.dumps([{"id": "i1", "project": "p", "created_at": "9999-12-31T23:59:59-01:00"}]))
+    done = ingest_process("incidents", incidents, "--db", tmp_path / "d.duckdb")
+    assert done.returncode == 3
+    assert "item 1: created_at '9999-12-31T23:59:59-01:00' is outside 1970–2100" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_rejection_lists_the_first_20_bad_rows_and_counts_the_rest(tmp_path: Path) -> None:
+    """A 200,000-row CSV of bad rows made a 200,000-line rejection (printed and stored)."""
+    rows = "".join(f"d{i},p,production,never,never,success,abcdef1\n" for i in range(200_000))
+    path = tmp_path / "bad.csv"
+    path.write_text("id,project,environment,started_at,finished_at,status,sha\n" + rows)
+    done = ingest_process("deployments", path, "--db", tmp_path / "d.duckdb")
+    assert done.returncode == 3
+    lines = done.stderr.splitlines()
+    assert lines[0] == f"{path}: rejected: 200000 bad row(s):"
+    assert lines[1].startswith("  line 2: started_at 'never' is not an ISO 8601 time")
+    assert len(lines) == 22 and lines[-1] == "  … and 199,980 more bad row(s)"
+
+
+def test_the_size_limit_holds_for_files_that_claim_size_0() -> None:
+    """A /dev/zero behind a link, or a /proc file, says st_size 0: the limit was checked against
+    that and the read went on without end. It is counted on the bytes read."""
+    from ingest.errors import Rejected
+    from ingest.reader import read_bytes
+
+    status = Path("/proc/self/status")
+    assert status.stat().st_size == 0 and len(status.read_bytes()) > 200
+    with pytest.raises(Rejected, match="grew over the 100-byte limit while being read"):
+        read_bytes(status, 100)
+    assert read_bytes(status, 1 << 20).startswith(b"Name:")
+    with pytest.raises(Rejected, match="not a regular file but a character device"):
+        read_bytes(Path("/dev/zero"), 100)

@@ -50,7 +50,7 @@ from analytics.dora import (
 )
 from analytics.filters import Filters
 from ingest.cli import main as ingest_main
-from ingest.devops import DeploymentRef, derive_commit_sets, read_git
+from ingest.devops import DeploymentRef, derive_commit_sets, parse_log, read_git
 from ingest.devops_cli import main as devops_main
 from store.db import Store, query_rows
 from tests.conftest import result, sarif_log
@@ -411,6 +411,56 @@ def test_tags_as_deployments_annotated_vs_lightweight(
     assert rows(store, "SELECT count(*) FROM deployments WHERE project = 'acme/tags'") == [(2,)]
     history = read_git(repo.path, "x", branch="main")
     assert {c.sha for c in history.commits} == {repo.sha[k] for k in ("A", "B", "C", "F1", "M", "D", "E", "G", "H")}
+
+
+def test_old_and_impossible_commit_dates_never_reject_the_repository(
+    tmp_path: Path, store: Store, devops: Callable[..., tuple[int, str, str]]
+) -> None:
+    """An imported history with a commit from 1985 was rejected whole ("unreadable author date"),
+    and so was one whose clock said year 5138: no DORA at all. Now 1985 is kept, 5138 is left out
+    with a count, and the commit after it counts the commit before it as its parent, so the
+    deployment that ships it still ships both. A tag dated in 5138 is not a deployment."""
+    path = tmp_path / "old"
+    path.mkdir()
+    _git(path, "init", "-q", "-b", "main")
+    shas = {}
+    for name, when in (
+        ("A", "1985-06-01T00:00:00+00:00"),
+        ("X", "@99999999999 +0000"),  # git takes a raw timestamp: year 5138
+        ("B", "2026-01-05T09:00:00+00:00"),
+    ):
+        _git(path, "commit", "-q", "--allow-empty", "-m", name, when=when)
+        shas[name] = _git(path, "rev-parse", "HEAD")
+    _git(path, "tag", "v1", shas["B"])
+    _git(path, "tag", "-a", "v2", "-m", "far", shas["B"], when="@99999999999 +0000")
+    code, out, err = devops("git", path, "--project", "acme/old", "--tags-as-deployments", "v*")
+    assert code == 0, err
+    assert f"{path}: 2 commit(s) read, 2 new; 1 tag deployment(s)" in out
+    assert f"1 commit(s) dated outside 1970–2100 left out (e.g. {shas['X'][:12]})" in err
+    assert "1 tag(s) dated outside 1970–2100 are not deployments (e.g. 'v2')" in err
+    got = rows(store, "SELECT sha, committed_at, parents FROM commits WHERE project = 'acme/old' ORDER BY 2")
+    assert got == [(shas["A"], datetime(1985, 6, 1), []), (shas["B"], datetime(2026, 1, 5, 9), [shas["A"]])]
+    assert commit_sets(store, "acme/old") == {"v1": {shas["A"], shas["B"]}}
+
+
+def test_left_out_commits_are_bridged_through_merges() -> None:
+    """B's parent X2 (left out) merged X1 (left out, child of A) and Y: B's parents become A and Y;
+    C's parents B and X1 become B and A. The kept commits reach what they reached before."""
+    ok, far = "2020-01-01T00:00:00+00:00", "5138-11-16T09:46:39+00:00"
+    listing = "\n".join(
+        "\x1f".join(row)
+        for row in (
+            ("c", "b x1", ok, ok),
+            ("b", "x2", ok, ok),
+            ("x2", "x1 y", ok, far),
+            ("y", "a", ok, ok),
+            ("x1", "a", far, ok),
+            ("a", "", "1985-06-01T00:00:00+00:00", "1985-06-01T00:00:00+00:00"),
+        )
+    )
+    commits, dropped = parse_log(listing)
+    assert dropped == ["x1", "x2"]
+    assert {c.sha: c.parents for c in commits} == {"c": ("b", "a"), "b": ("a", "y"), "y": ("a",), "a": ()}
 
 
 def test_bad_rows_are_all_reported_and_nothing_is_loaded(

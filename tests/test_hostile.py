@@ -643,6 +643,86 @@ def test_huge_rule_id_and_uri_load_safely(
     assert rows[0]["path"].startswith("src/uuu") and len(rows[0]["path"]) == 4096
 
 
+def _every_text_huge(big: int) -> Doc:
+    """One run where every string that is stored is ``big`` characters (or a list of thousands)."""
+    doc = _hostile_log()
+    huge = "H" * big
+    rule = {
+        "id": "R1",
+        "name": huge + "name",
+        "helpUri": "https://rules.example/" + huge,
+        "properties": {
+            "tags": [huge + str(i) for i in range(3)] + [f"tag-{i}" for i in range(5000)],
+            "cwe": [f"CWE-{i}" for i in range(1, 20_000)],
+        },
+    }
+    _driver(doc)["rules"] = [rule]
+    _res(doc)["fingerprints"] = {"v1": huge + "A"}
+    _res(doc, 1)["fingerprints"] = {"v1": huge + "B"}  # the same long start: must stay two findings
+    _res(doc, 2)["partialFingerprints"] = {huge: huge}
+    _res(doc)["suppressions"] = [{"kind": huge + "kind"}]
+    _res(doc)["baselineState"] = huge + "state"
+    _res(doc)["properties"] = {"issue_severity": huge, "tags": " ".join(f"CWE-{i}" for i in range(1, 20_000))}
+    return doc
+
+
+def test_every_stored_text_is_capped(
+    run_ingest: Ingest, sql: Sql, write_sarif: Write, caplog: pytest.LogCaptureFixture, good: Path
+) -> None:
+    """The README's caps hold for every stored value: 2 MB values were stored whole in rule names,
+    help URIs, tags, tool fingerprints, the tool's severity word, suppression kind and baseline
+    state, and 20,000 CWE mentions became a 20,000-item list on every occurrence."""
+    path = write_sarif("huge/everything.sarif", _every_text_huge(2 * 1024 * 1024))
+    assert_loaded_beside_good(run_ingest, sql, caplog, good, path, 3, *META, "--category", "c" * 100_000)
+    longest = {
+        ("rules", "name"): 512,
+        ("rules", "help_uri"): 4096,
+        ("occurrences", "fingerprint"): 512,
+        ("occurrences", "suppression_kind"): 512,
+        ("occurrences", "baseline_state"): 512,
+        ("occurrences", "tool_severity"): 512,
+        ("scans", "category"): 512,
+    }
+    for (table, column), limit in longest.items():
+        assert sql(f"select max(length({column})) from {table}") == [(limit,)], (table, column)
+    tags = "select max(len(tags)), max(list_max(list_transform(tags, lambda t: length(t)))) from rules"
+    assert sql(tags) == [(64, 512)]
+    assert sql("select max(len(cwes)) from occurrences") == [(32,)]
+    assert sql("select max(len(cwes)) from rules") == [(32,)]
+    distinct = (
+        "select count(distinct fingerprint) from occurrences join scans using (scan_id) join files using (file_key)"
+    )
+    assert sql(distinct + " where files.path = ?", [str(path)]) == [(3,)]
+    columns = sql(
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where data_type in ('VARCHAR', 'VARCHAR[]')"
+    )
+    for table, column, kind in columns:  # nothing anywhere holds more than the longest text cap
+        if (table, column) == ("files", "given_category"):
+            continue  # the metadata as given on the command line, by whoever runs it
+        size = f"length({column})" if kind == "VARCHAR" else f"len({column})"
+        (most,) = sql(f'select coalesce(max({size}), 0) from "{table}"')[0]
+        assert most <= 65_536 + 20, (table, column, most)
+
+
+def test_warnings_are_capped_per_file(
+    run_ingest: Ingest, sql: Sql, write_sarif: Write, caplog: pytest.LogCaptureFixture, good: Path
+) -> None:
+    """200,000 runs without results were 200,000 stored and printed warnings: now the first 20 and
+    a count of the rest."""
+    doc = _hostile_log()
+    doc["runs"] += [{"tool": {"driver": {"name": "t"}}}] * 200_000
+    path = write_sarif("huge/runs.sarif", doc)
+    code, _, err = run_ingest("sarif", good, path, *META)
+    assert code == 0, err
+    mine = [line for line in err.splitlines() if line.startswith(f"{path}: warning: ")]
+    assert len(mine) == 21
+    assert mine[0].endswith('run 1: no "results" array (the tool did not complete); not recorded as a scan')
+    assert mine[-1] == f"{path}: warning: … and 199,980 more warning(s), not shown"
+    assert sql("select len(warnings) from files where path = ?", [str(path)]) == [(21,)]
+    assert_loaded(sql, path, 3)
+
+
 # ------------------------------------------------------------------------------------------ gzip bomb
 def _gzip_of_zeros(members: int, member_mb: int = 64) -> bytes:
     """``members`` concatenated gzip members, each ``member_mb`` MB of zeros (about 1000:1)."""
@@ -734,6 +814,19 @@ TIMESTAMPS: list[tuple[str, Callable[[], bytes], str, tuple[str, ...]]] = [
     ("number", _times(endTimeUtc=1700000000), "file-mtime", ("modification time",)),
     ("next-month", _times(endTimeUtc=_future(30)), "file-mtime", ("in the future", "modification time")),
     ("bad-end-good-start", _times(endTimeUtc="soon", startTimeUtc="2024-05-01T00:00:00Z"), "sarif", ()),
+    # Year 9999 at −01:00 is year 10000 in UTC: an OverflowError rejected the whole file (issue 17).
+    (
+        "year-9999-west-of-utc",
+        _times(endTimeUtc="9999-12-31T23:59:59-01:00"),
+        "file-mtime",
+        ("endTimeUtc '9999-12-31T23:59:59-01:00' is outside 1970–2100; ignored", "modification time"),
+    ),
+    (
+        "year-1-east-of-utc-good-start",
+        _times(endTimeUtc="0001-01-01T00:00:00+01:00", startTimeUtc="2024-05-01T00:00:00Z"),
+        "sarif",
+        ("run 0: invocations[0].endTimeUtc '0001-01-01T00:00:00+01:00' is outside 1970–2100; ignored",),
+    ),
 ]
 
 

@@ -10,7 +10,11 @@ import io
 import json
 import os
 import random
+import resource
 import signal
+import stat
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime
@@ -23,7 +27,7 @@ from ingest import watch
 from ingest.cli import main as ingest_main
 from ingest.models import ScanMeta
 from store.db import Store, query_rows
-from tests.conftest import result, sarif_log
+from tests.conftest import ROOT, result, sarif_log
 from tests.test_concurrency import busy_exit_code, hold_lock, python
 
 FAST = ("--settle", "0.1", "--interval", "0.05")
@@ -383,3 +387,173 @@ def test_a_sidecar_source_root_must_be_inside_an_allowed_folder(inbox: Path, db:
     (inbox / "c.sarif.meta.json").write_text(json.dumps({"project": "acme/c", "source_root": str(checkouts)}))
     code, _, _ = run_once(inbox, db)  # no --source-roots: no source_root is accepted
     assert code == 3 and (inbox / "rejected" / "c.sarif").exists()
+
+
+# --------------------------------------------------------------------- hostile entries (issue 17 §5–7)
+def run_watch_process(inbox: Path, db: Path, *extra: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """``python -m ingest watch DIR --once`` in a subprocess with a timeout and at most 4 GiB of
+    memory: a watcher that blocks on a FIFO or reads /dev/zero fails the test instead of hanging
+    or swapping the machine."""
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", "watch", str(inbox), "--db", str(db), "--once", *FAST, *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit_memory,
+    )
+
+
+def limit_memory() -> None:  # runs in the child before exec
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+
+def reason_files(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text().splitlines()[0] for p in folder.glob("*.reason.txt")}
+
+
+def test_names_too_long_for_a_sidecar_or_a_reason_file(inbox: Path, db: Path) -> None:
+    """A legal name of 246–255 bytes has no room for ``.meta.json`` or ``.reason.txt``: the file
+    loads (or is rejected with a reason file of a shortened name), and every other file still
+    loads — before, ``is_file()`` raised ENAMETOOLONG and the watcher exited 1 on every start."""
+    long_good = "g" * 249 + ".sarif"  # 255 bytes
+    long_bad = "b" * 246 + ".sarif"
+    stem = "s" * 245  # its sidecar "sss….meta.json" is exactly 255 bytes
+    (inbox / long_good).write_bytes(scan("tool-long"))
+    (inbox / long_bad).write_bytes(b"{")
+    (inbox / f"{stem}.meta.json").write_text(json.dumps({"project": "acme/long"}))
+    (inbox / f"{stem}.sarif").write_bytes(scan("tool-side"))
+    (inbox / "short.sarif").write_bytes(scan("tool-short"))
+    code, out, err = run_once(inbox, db)
+    assert code == 3, err
+    assert "Traceback" not in err
+    assert f"{long_good}: loaded 1 scan(s), 3 occurrence(s) → archive/{long_good}" in out
+    assert "short.sarif: loaded" in out
+    assert f"{long_bad}: rejected: invalid JSON" in err
+    assert sorted(r[0] for r in rows(db, "select tool from scans")) == ["tool-long", "tool-short", "tool-side"]
+    assert rows(db, "select project from scans where tool = 'tool-side'") == [("acme/long",)]
+    reasons = reason_files(inbox / "rejected")
+    assert len(reasons) == 1
+    (name, first_line), *_ = reasons.items()
+    assert len(os.fsencode(name)) <= 255 and name.startswith("b" * 100) and "~" in name
+    assert first_line.startswith("invalid JSON")
+    assert (inbox / "rejected" / long_bad).exists()
+    archived = sorted(p.name for p in (inbox / "archive").iterdir())
+    assert long_good in archived and f"{stem}.sarif" in archived and "short.sarif" in archived
+    side = [n for n in archived if n.endswith(".meta.json")]
+    assert len(side) == 1 and len(os.fsencode(side[0])) <= 255  # moved beside it, name shortened
+    assert [p.name for p in inbox.iterdir() if p.is_file()] == []
+    assert run_once(inbox, db) == (0, "", "")  # a restart finds nothing left to do
+
+
+def test_a_fifo_is_rejected_at_once_and_sigterm_stops_the_watcher(inbox: Path, db: Path) -> None:
+    """A FIFO named like a scan used to block the watcher forever (no writer ever comes), deaf to
+    SIGTERM. It is rejected (and moved) like any bad file; the others load; SIGTERM stops it."""
+    os.mkfifo(inbox / "a.sarif")
+    (inbox / "b.sarif").write_bytes(scan("tool-b"))
+    proc = python("-m", "ingest", "watch", str(inbox), "--db", str(db), *FAST, env={"PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (
+            (inbox / "archive" / "b.sarif").exists() and (inbox / "rejected" / "a.sarif.reason.txt").exists()
+        ):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "a.sarif: rejected: not a regular file but a FIFO (named pipe) → rejected/a.sarif" in err
+    assert "b.sarif: loaded 1 scan(s)" in out
+    assert stat.S_ISFIFO(os.lstat(inbox / "rejected" / "a.sarif").st_mode)
+    assert rows(db, "select reason from rejections") == [("not a regular file but a FIFO (named pipe)",)]
+
+
+def test_a_link_to_dev_zero_is_rejected_without_reading(inbox: Path, db: Path) -> None:
+    """``/dev/zero`` reports size 0, so the size check passed and the read filled memory."""
+    (inbox / "zero.sarif").symlink_to("/dev/zero")
+    (inbox / "good.sarif").write_bytes(scan())
+    done = run_watch_process(inbox, db)
+    assert done.returncode == 3, done.stderr
+    assert "zero.sarif: rejected: a symbolic link: only regular files inside the folder are read" in done.stderr
+    assert "good.sarif: loaded" in done.stdout
+    assert os.readlink(inbox / "rejected" / "zero.sarif") == "/dev/zero"  # the link itself, moved
+    assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
+
+
+def test_links_never_lead_out_of_the_inbox(inbox: Path, db: Path, tmp_path: Path) -> None:
+    """A link to another folder's scan is not loaded under the dropper's name (nor through a
+    linked folder, nor through a linked sidecar); the files of the inbox itself still load."""
+    other = tmp_path / "other-team"
+    other.mkdir()
+    (other / "theirs.sarif").write_bytes(scan("their-tool"))
+    (other / "meta.json").write_text(json.dumps({"project": "their/project"}))
+    (inbox / "mine.sarif").symlink_to(other / "theirs.sarif")
+    (inbox / "linked-folder").symlink_to(other, target_is_directory=True)
+    (inbox / "side.sarif").write_bytes(scan("tool-side"))
+    (inbox / "side.sarif.meta.json").symlink_to(other / "meta.json")
+    (inbox / "own.sarif").write_bytes(scan("tool-own"))
+    code, out, err = run_once(inbox, db)
+    assert code == 3, err
+    assert "own.sarif: loaded" in out
+    assert "mine.sarif: rejected: a symbolic link" in err
+    assert "side.sarif: rejected: sidecar side.sarif.meta.json: a symbolic link" in err
+    assert rows(db, "select tool, project from scans") == [("tool-own", "inbox")]
+    assert sorted(p.name for p in other.iterdir()) == ["meta.json", "theirs.sarif"]  # untouched
+    assert (inbox / "rejected" / "mine.sarif").is_symlink()
+    reasons = reason_files(inbox / "rejected")
+    assert set(reasons) == {"mine.sarif.reason.txt", "side.sarif.reason.txt"}
+
+
+def test_a_folder_swapped_for_a_link_after_listing_is_not_followed(inbox: Path, db: Path, tmp_path: Path) -> None:
+    """The check is made on what is opened, not on the names listed: a sub-folder replaced by a
+    link between the listing and the read leads nowhere."""
+    other = tmp_path / "other-team"
+    other.mkdir()
+    (other / "theirs.sarif").write_bytes(scan("their-tool"))
+    (inbox / "team").symlink_to(other, target_is_directory=True)
+    w = watch.Watcher(inbox.resolve(), Store(db), settle_s=0, out=io.StringIO(), err=io.StringIO())
+    outcome = w.process(inbox.resolve() / "team" / "theirs.sarif")  # as if listed before the swap
+    assert outcome is not None and outcome.report.status == "rejected"
+    assert "a folder on the way is a symbolic link" in (outcome.report.reason or "")
+    assert rows(db, "select count(*) from scans") == [(0,)]
+    assert (other / "theirs.sarif").exists()  # nothing moved out of the other folder either
+
+
+@pytest.mark.parametrize("linked", ["archive", "rejected"])
+def test_a_linked_archive_or_rejected_folder_moves_nothing_out(
+    inbox: Path, db: Path, tmp_path: Path, linked: str
+) -> None:
+    """``archive/`` or ``rejected/`` as a link to another folder used to send the moved files
+    there. Now the file is loaded (or rejected) and stays in the inbox, with an error line."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (inbox / linked).symlink_to(elsewhere, target_is_directory=True)
+    (inbox / "good.sarif").write_bytes(scan())
+    (inbox / "bad.sarif").write_bytes(b"{")
+    code, _, err = run_once(inbox, db)
+    assert code == 3
+    stays = "good.sarif" if linked == "archive" else "bad.sarif"
+    assert f"error: cannot move {stays}: {linked}/ is a symbolic link" in err
+    assert list(elsewhere.iterdir()) == []
+    assert (inbox / stays).exists()
+    assert rows(db, "select count(*) from files") == [(1,)]
+    assert "Traceback" not in err
+
+
+def test_times_outside_1970_to_2100_in_a_sidecar_or_a_name_are_rejected(inbox: Path, db: Path) -> None:
+    (inbox / "side.sarif").write_bytes(scan("tool-s"))
+    (inbox / "side.meta.json").write_text(json.dumps({"scanned_at": "9999-12-31T23:59:59-01:00"}))
+    (inbox / "p__main__abc__99991231T235959Z.sarif").write_bytes(scan("tool-n"))
+    (inbox / "ok.sarif").write_bytes(scan("tool-ok"))
+    code, out, err = run_once(inbox, db)
+    assert code == 3, err
+    assert "ok.sarif: loaded" in out
+    reasons = reason_files(inbox / "rejected")
+    assert reasons["side.sarif.reason.txt"] == (
+        "sidecar side.meta.json: scanned_at '9999-12-31T23:59:59-01:00' is outside 1970–2100"
+    )
+    assert "'99991231T235959Z', is outside 1970–2100" in reasons["p__main__abc__99991231T235959Z.sarif.reason.txt"]
+    assert rows(db, "select tool from scans") == [("tool-ok",)]
