@@ -56,16 +56,6 @@ def cell(value: Any) -> str:
     return neutralise(str(value))
 
 
-def to_csv_cellwise(df: pd.DataFrame) -> str:
-    """The reference: every value through ``cell``. ``to_csv`` must give the same bytes."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([neutralise(str(c)) for c in df.columns])
-    for row in df.itertuples(index=False, name=None):
-        writer.writerow([cell(v) for v in row])
-    return out.getvalue()
-
-
 def _text_column(s: pd.Series) -> pd.Series:
     """Strings: NULL → empty, formula-looking cells prefixed (vectorised)."""
     isna = s.isna()

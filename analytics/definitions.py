@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -133,11 +133,19 @@ def episodes_cte(filters: Filters, settings: Settings) -> tuple[str, dict[str, A
     return EPISODES_CTE.format(where=where, days=days("e.opened_at", "e.closed_at")), params
 
 
+_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+
+
+def bound(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The named parameters the statement uses (DuckDB refuses extra ones)."""
+    used = set(_PARAM.findall(sql))
+    return {k: v for k, v in params.items() if k in used}
+
+
 def run(store: Store, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    """Run with the named parameters the statement uses (DuckDB refuses extra ones)."""
-    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+    """The one way analytics runs a statement: named parameters only, those it uses bound."""
     with store.read() as conn:
-        return query_df(conn, sql, used)
+        return query_df(conn, sql, bound(sql, params))
 
 
 # ------------------------------------------------------------------------------------- windows
@@ -211,7 +219,3 @@ def calendar(w: Window, period: str | None, settings: Settings) -> dict[str, Any
         "cal_end": [min(c[1], w.until) for c in cal],
         "cal_label": [c[2] for c in cal],
     }
-
-
-def span_days(start: datetime, end: datetime) -> float:
-    return (end - start) / timedelta(days=1)

@@ -49,17 +49,15 @@ Choices where SPEC §7 leaves room:
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from analytics.definitions import FIRST_SCAN_CTE, at_first_scan
+from analytics.definitions import FIRST_SCAN_CTE, at_first_scan, check_window, run
 from analytics.filters import Filters
 from analytics.periods import period_label, period_start_sql
-from store.db import Store, query_df
+from store.db import Store
 from store.settings import Settings
 
 ELITE, HIGH, MEDIUM, LOW = "elite", "high", "medium", "low"
@@ -357,20 +355,6 @@ SELECT project, period_start,
 FROM prodrem GROUP BY ALL ORDER BY project, period_start
 """
 
-_PARAM_RE = re.compile(r"\$([A-Za-z_]\w*)")
-
-
-def _named(sql: str, params: Sequence[Any] | Mapping[str, Any], prefix: str) -> tuple[str, dict[str, Any]]:
-    """A fragment of a shared builder with named parameters: as is; with ``?`` placeholders: those
-    renamed ``$prefix<n>`` (every statement here binds by name)."""
-    if isinstance(params, Mapping):
-        return sql, dict(params)
-    pieces = sql.split("?")
-    if len(pieces) - 1 != len(params):
-        raise ValueError(f"fragment has {len(pieces) - 1} placeholders for {len(params)} values")
-    out = pieces[0] + "".join(f"${prefix}{i}{piece}" for i, piece in enumerate(pieces[1:]))
-    return out, {f"{prefix}{i}": v for i, v in enumerate(params)}
-
 
 class _Query:
     """Fills the named slots of a statement and keeps the parameters it needs. ``pooled``: the
@@ -385,17 +369,16 @@ class _Query:
             "since": filters.since,
             "until": filters.window_end(),
         }
-        where, values = filters.finding_where("f")
-        self.finding_where, fw = _named(where, values, "fw")
+        check_window(filters)
+        self.finding_where, fw = filters.finding_where("f")
         self.params.update(fw)
 
     def period_of(self, column: str) -> str:
         if self.period is None:
             return _NO_PERIOD
         sql, values = period_start_sql(self.period, column, self.settings)
-        named, ps = _named(sql, values, "ps")
-        self.params.update(ps)
-        return named
+        self.params.update(values)
+        return sql
 
     def slots(self) -> dict[str, str]:
         p, w = IN_PROJECTS.format, IN_WINDOW.format
@@ -437,10 +420,7 @@ class _Query:
         }
 
     def run(self, store: Store, template: str) -> pd.DataFrame:
-        sql = template.format(**self.slots())
-        used = set(_PARAM_RE.findall(sql))
-        with store.read() as conn:
-            df = query_df(conn, sql, {k: v for k, v in self.params.items() if k in used})
+        df = run(store, template.format(**self.slots()), self.params)
         if "period_start" in df.columns:
             if self.period is None:
                 df = df.drop(columns=["period_start"])

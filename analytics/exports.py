@@ -3,7 +3,7 @@ dashboard's download buttons, so that screen and file always agree."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -54,6 +54,10 @@ def _aging(store: Store, r: Request) -> pd.DataFrame:
     return remediation.aging(store, r.filters, r.by, r.settings)
 
 
+def _capacity(store: Store, r: Request) -> pd.DataFrame:
+    return remediation.capacity(store, r.filters, r.by, r.settings)
+
+
 def _overdue(store: Store, r: Request) -> pd.DataFrame:
     return remediation.overdue(store, r.filters, r.settings)
 
@@ -85,6 +89,7 @@ KINDS: dict[str, Callable[[Store, Request], pd.DataFrame]] = {
     "backlog": _backlog,
     "flow": _flow,
     "aging": _aging,
+    "capacity": _capacity,
     "dora": _dora,
     "sprint-report": _sprint_report,
     "overdue": _overdue,
@@ -96,7 +101,3 @@ def export(store: Store, kind: str, request: Request) -> pd.DataFrame:
     if kind not in KINDS:
         raise QueryError(f"unknown export {kind!r}; choose from {', '.join(KINDS)}")
     return KINDS[kind](store, request)
-
-
-def kinds() -> Sequence[str]:
-    return tuple(KINDS)

@@ -11,13 +11,13 @@ become ``query_df`` itself; so far only the row-level tables and exports use it.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy.engine import Connection
 
+from analytics.definitions import bound
 from store.db import Store, native
 
 
@@ -41,7 +41,6 @@ def wide_df(conn: Connection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
 
 
 def run_wide(store: Store, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    """Run with the named parameters the statement uses (DuckDB refuses extra ones)."""
-    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+    """``definitions.run`` for many rows (text columns converted by Arrow)."""
     with store.read() as conn:
-        return wide_df(conn, sql, used)
+        return wide_df(conn, sql, bound(sql, params))

@@ -15,8 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import pandas as pd
-
 from analytics import remediation
 from analytics.calendar import align, next_start
 from analytics.definitions import (
@@ -88,18 +86,6 @@ class Headline:
     deployments: Delta
     lead_time_median_days: Delta
     lead_time_commits: Delta  # the count behind the lead time
-
-    @property
-    def label(self) -> str:
-        return self.current.label
-
-    @property
-    def previous_label(self) -> str:
-        return self.previous.label
-
-    @property
-    def end(self) -> datetime:
-        return self.current.end
 
 
 def _num(value: Any) -> float | None:
@@ -289,32 +275,4 @@ def headline(
         deployments=d("deployments"),
         lead_time_median_days=d("lead"),
         lead_time_commits=d("lead_n"),
-    )
-
-
-def frame_of(h: Headline) -> pd.DataFrame:
-    """The headline as rows (metric, current, previous, n current, n previous) for a CSV or a test."""
-    rows = [
-        ("open", h.open_total, None),
-        ("new", h.new, None),
-        ("fixed", h.fixed, None),
-        ("mttr_mean_days", h.mttr_mean_days, h.fixed),
-        ("mttr_median_days", h.mttr_median_days, h.fixed),
-        ("km_median_days", h.km_median_days, h.km_episodes),
-        ("sla_compliance", h.sla_compliance, h.sla_fixed_with_sla),
-        ("overdue_open", h.overdue_open, None),
-        ("deployments", h.deployments, None),
-        ("lead_time_median_days", h.lead_time_median_days, h.lead_time_commits),
-    ]
-    return pd.DataFrame(
-        [
-            {
-                "metric": name,
-                "current": v.current,
-                "previous": v.previous,
-                "n_current": n.current if n else None,
-                "n_previous": n.previous if n else None,
-            }
-            for name, v, n in rows
-        ]
     )

@@ -10,28 +10,19 @@ from store.settings import Settings
 PERIODS = ("day", "week", "month", "quarter", "sprint")
 
 
-def period_start_sql(period: str, column: str, settings: Settings) -> tuple[str, list[object]]:
-    """SQL for the start (a TIMESTAMP) of the period holding ``column``, and its parameters."""
+def period_start_sql(period: str, column: str, settings: Settings) -> tuple[str, dict[str, object]]:
+    """SQL for the start (a TIMESTAMP) of the period holding ``column``, and its named parameters
+    (the SQL twin of ``calendar.align``; sprints use ``$sprint_start`` and ``$sprint_days``)."""
     if period in ("day", "week", "month", "quarter"):
-        return f"date_trunc('{period}', {column})", []
+        return f"date_trunc('{period}', {column})", {}
     if period == "sprint":
         start = datetime.combine(settings.sprint_start, datetime.min.time())
         return (
-            f"(?::TIMESTAMP + to_days(CAST(floor(date_diff('day', ?::TIMESTAMP, {column}) / ?) AS INTEGER) * ?))",
-            [start, start, float(settings.sprint_days), settings.sprint_days],
+            f"($sprint_start::TIMESTAMP + to_days(CAST(floor(date_diff('day', $sprint_start::TIMESTAMP, {column})"
+            " / $sprint_days::DOUBLE) AS INTEGER) * $sprint_days::INTEGER))",
+            {"sprint_start": start, "sprint_days": settings.sprint_days},
         )
     raise QueryError(f"unknown period {period!r}; choose from {', '.join(PERIODS)}")
-
-
-def period_step(period: str, settings: Settings) -> str:
-    """An INTERVAL literal for ``range()`` calendars."""
-    return {
-        "day": "INTERVAL 1 DAY",
-        "week": "INTERVAL 7 DAY",
-        "month": "INTERVAL 1 MONTH",
-        "quarter": "INTERVAL 3 MONTH",
-        "sprint": f"INTERVAL {int(settings.sprint_days)} DAY",
-    }[period]
 
 
 def period_label(period: str, start: datetime | date, settings: Settings) -> str:
@@ -60,10 +51,3 @@ def sprint_number(d: date, settings: Settings) -> int:
 
 def sprint_start_of(d: date, settings: Settings) -> date:
     return settings.sprint_start + timedelta(days=(sprint_number(d, settings) - 1) * settings.sprint_days)
-
-
-def sprint_bounds(number: int, settings: Settings) -> tuple[datetime, datetime]:
-    start = datetime.combine(settings.sprint_start, datetime.min.time()) + timedelta(
-        days=(number - 1) * settings.sprint_days
-    )
-    return start, start + timedelta(days=settings.sprint_days)

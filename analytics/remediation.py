@@ -33,7 +33,7 @@ from analytics.definitions import (
     window,
     within_sla,
 )
-from analytics.filters import Filters, QueryError, group_exprs
+from analytics.filters import Filters, group_exprs
 from analytics.frames import run_wide
 from analytics.severity import rank_sql
 from store.db import Store
@@ -491,10 +491,3 @@ count(*) FILTER (WHERE {reopened_in("ep", "$since", "$until")}) AS reopened,
 avg(ep.days) FILTER (WHERE {fixed_in("ep", "$since", "$until")}) AS mean_days,
 median(ep.days) FILTER (WHERE {fixed_in("ep", "$since", "$until")}) AS median_days
 """
-
-
-def check_period(period: str | None) -> None:
-    from analytics.periods import PERIODS
-
-    if period is not None and period not in PERIODS:
-        raise QueryError(f"unknown period {period!r}; choose from {', '.join(PERIODS)}")

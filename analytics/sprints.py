@@ -3,10 +3,9 @@ how fast, which SLAs broke, and how the team shipped — one row per sprint."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
+from analytics import dora
 from analytics.definitions import (
     CALENDAR_CTE,
     FIRST_SCAN_CTE,
@@ -121,14 +120,6 @@ ORDER BY cal.period_start
 """
 
 
-def _sprint_of(settings: Settings) -> tuple[str, dict[str, Any]]:
-    """``({col} template, named params)``: the start of the sprint holding ``{col}``."""
-    sql, values = period_start_sql("sprint", "{col}", settings)
-    first, *rest = sql.split("?")
-    named = first + "".join(f"$sprint{i}{piece}" for i, piece in enumerate(rest))
-    return named, {f"sprint{i}": v for i, v in enumerate(values)}
-
-
 COLUMNS = [
     "sprint", "start", "end", "new", "first_scan", "reopened", "fixed", "suppressed", "still_open",
     "fixed_mean_days", "fixed_median_days", "sla_breaches", "overdue_open", "top_rules", "top_cwes",
@@ -143,12 +134,12 @@ def sprint_report(store: Store, filters: Filters, settings: Settings | None = No
     w = window(store, filters, settings)
     cte, params = episodes_cte(filters, settings)
     cal = calendar(w, "sprint", settings)
-    sprint_of, sprint_params = _sprint_of(settings)
+    _, sprint_params = period_start_sql("sprint", "t", settings)
     first_start = cal["cal_start"][0] if cal["cal_start"] else w.since
     params |= cal | sprint_params | {"since": w.since, "until": w.until, "first_start": first_start}
     columns = {"opened": "opened_at", "closed": "closed_at", "due": "due_at", "t": "t"}
     sql = SPRINT_SQL.format(
-        cte=cte, **{f"sprint_of_{name}": sprint_of.replace("{col}", col) for name, col in columns.items()}
+        cte=cte, **{f"sprint_of_{name}": period_start_sql("sprint", col, settings)[0] for name, col in columns.items()}
     )
     out = run(store, sql, params)
     out = _with_dora(store, filters, settings, out)
@@ -157,10 +148,6 @@ def sprint_report(store: Store, filters: Filters, settings: Settings | None = No
 
 
 def _with_dora(store: Store, filters: Filters, settings: Settings, out: pd.DataFrame) -> pd.DataFrame:
-    try:
-        from analytics import dora
-    except ImportError:  # pragma: no cover - dora is part of the package
-        return out
     d = dora.dora_by_period(store, filters, "sprint", settings)
     if d.empty:
         out["deployments"] = 0

@@ -8,20 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from analytics.definitions import BEGINNING, episodes_cte, window
+import pandas as pd
+
+from analytics.definitions import BEGINNING, episodes_cte, run, window
 from analytics.filters import Filters
 from analytics.remediation import EPISODE_COUNTS_SQL
-from store.db import Store, native
+from store.db import Store
 from store.settings import Settings
-
-
-def query_rows_named(conn: Any, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    return list(native(conn).execute(sql, params).fetchall())
-
-
-def query_df_row(conn: Any, sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(native(conn).execute(sql, params).fetchone())
-
 
 # Filters: project/branch/tool apply to scans; all finding filters to occurrences, findings and
 # episodes; the window [since, until) to scan times, to the findings seen in it, and to episodes
@@ -146,7 +139,7 @@ def _sql(
         raise ValueError(f"no summary per {col!r}")
     sql = template.format(cte=cte, where=where, scan_where=scan_where, occ_where=occ_where, col=col)
     params = params | {"since": filters.since or BEGINNING, "until": until, "unfiltered": filters == Filters()}
-    return sql, {k: v for k, v in params.items() if f"${k}" in sql}
+    return sql, params
 
 
 def summary(store: Store, filters: Filters | None = None, settings: Settings | None = None) -> Summary:
@@ -155,10 +148,10 @@ def summary(store: Store, filters: Filters | None = None, settings: Settings | N
     filters = filters or Filters()
     settings = settings or Settings()
     until = window(store, filters, settings).until
-    with store.read() as conn:
-        files, scans, occurrences, findings = query_df_row(conn, *_sql(TOTALS_SQL, filters, settings, until))
-        total, per_tool = _per_group(query_rows_named(conn, *_sql(PER_GROUP_SQL, filters, settings, until, "tool")))
-        _, per_project = _per_group(query_rows_named(conn, *_sql(PER_GROUP_SQL, filters, settings, until, "project")))
+    with store.session():
+        files, scans, occurrences, findings = _rows(store, *_sql(TOTALS_SQL, filters, settings, until))[0]
+        total, per_tool = _per_group(_rows(store, *_sql(PER_GROUP_SQL, filters, settings, until, "tool")))
+        _, per_project = _per_group(_rows(store, *_sql(PER_GROUP_SQL, filters, settings, until, "project")))
     return Summary(
         files=files,
         scans=scans,
@@ -170,6 +163,11 @@ def summary(store: Store, filters: Filters | None = None, settings: Settings | N
         per_tool=per_tool,
         per_project=per_project,
     )
+
+
+def _rows(store: Store, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    df = run(store, sql, params)
+    return [tuple(None if pd.isna(v) else v for v in row) for row in df.itertuples(index=False)]
 
 
 def _per_group(rows: list[tuple[Any, ...]]) -> tuple[ToolSummary, dict[str, ToolSummary]]:
