@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import ui
+from app_pages import signin, ui
 
 st.set_page_config(page_title="Security findings", page_icon=":material/shield:", layout="wide")
 
-ui.gate()
+signin.gate()
 store = ui.get_store()
 if ui.no_data(store):
     st.stop()

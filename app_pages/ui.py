@@ -190,43 +190,6 @@ def chart(spec: alt.Chart | alt.LayerChart, key: str) -> None:
     st.altair_chart(spec, width="stretch", key=key)
 
 
-def gate() -> str | None:
-    """Sign-in when a users file is configured ([auth] users_file); stops the script until then."""
-    from app_pages import auth
-
-    path = auth.users_file(load_settings().users_file)
-    if path is None:
-        st.sidebar.caption("No sign-in configured: for local use (the server listens on localhost only).")
-        return None
-    user = st.session_state.get("user")
-    if user:
-        st.sidebar.caption(f"Signed in as {md_escape(user)}")
-        if st.sidebar.button("Sign out", key="sign_out"):
-            st.session_state.pop("user", None)
-            st.rerun()
-        return str(user)
-    st.title("Sign in")
-    with st.form("sign_in"):
-        name = st.text_input("User name", key="login_user")
-        password = st.text_input("Password", type="password", key="login_password")
-        submitted = st.form_submit_button("Sign in", type="primary")
-    if submitted:
-        try:
-            ok = path.exists() and auth.verify(auth.load_users(path), name.strip(), password)
-        except (OSError, ValueError, KeyError) as e:
-            st.error(f"The users file {md_escape(path)} cannot be read: {md_escape(e)}")
-            st.stop()
-        if ok:
-            st.session_state["user"] = name.strip()
-            st.rerun()
-        import time
-
-        time.sleep(1.0)  # slow down guessing
-        st.error("Wrong user name or password.")
-    st.stop()
-    return None
-
-
 def no_data(store: Store) -> bool:
     """True (after explaining what to do) when the database holds no scans yet."""
     _, scans, _ = catalog.counts(store)
