@@ -141,12 +141,22 @@ def download(df: pd.DataFrame, name: str, key: str) -> None:
     )
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$&])")
+_MD_LIST = re.compile(r"^(\s*)(-|\d+(?=[.)]))")
+_WWW = re.compile(r"(?i)(www)(?=\.)")
+WORD_JOINER = "\u2060"  # invisible, and breaks what Streamlit's Markdown would turn into a link or an icon
 
 
 def md_escape(text: object) -> str:
-    """Text from SARIF or from a user, made inert for Streamlit's Markdown (headers, alerts)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    """Text from SARIF or from a user, made inert for Streamlit's Markdown (headers, alerts):
+    Markdown syntax is escaped, and an invisible word joiner goes where Streamlit would otherwise
+    make a link (``www.``, ``scheme://``, ``a@b.c`` — escaping does not stop its autolinks) or an
+    icon, emoji or colour (``:material/x:``, ``:smile:``, ``:red[…]`` — nor those). Shown, the text
+    is unchanged."""
+    out = _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\r", " ").replace("\n", " ")
+    out = _MD_LIST.sub(lambda m: f"{m.group(1)}\\-" if m.group(2) == "-" else f"{m.group(0)}\\", out)  # no list
+    out = _WWW.sub(lambda m: m.group(1) + WORD_JOINER, out)
+    return out.replace(":", ":" + WORD_JOINER).replace("@", WORD_JOINER + "@")
 
 
 def empty(message: str = "Nothing matches these filters.") -> None:
