@@ -220,7 +220,7 @@ _HTML_HEADERS = [
     (b"content-security-policy", b"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                   b"frame-ancestors 'none'; base-uri 'none'"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),  # no-referrer would make the form post "Origin: null"
     (b"x-content-type-options", b"nosniff"),
 ]  # fmt: skip
 
