@@ -34,7 +34,7 @@ from __future__ import annotations
 import html
 import logging
 import threading
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,16 +81,25 @@ class _State:
     guard_installed: bool = False
     threads: Any = None  # an anyio.CapacityLimiter for the hashing threads, made in the event loop
     lock: threading.Lock = field(default_factory=threading.Lock)
+    logged: str | None = None  # the last problem written to the log (once, not on every request)
 
 
 STATE = _State()  # one per server process: the guard, the sign-in page and the gate share it
+
+
+def _log_once(problem: str) -> None:
+    with STATE.lock:
+        if STATE.logged == problem:
+            return
+        STATE.logged = problem
+    log.error("sign-in: %s; nothing is served until this is fixed", problem)
 
 
 def current_setup() -> Setup:
     try:
         settings = load_settings()
     except ConfigError as e:
-        log.error("sign-in: the settings file cannot be read: %s", e)
+        _log_once(f"the settings file cannot be read: {e}")
         return Setup(None, "the settings file cannot be read or holds an invalid value (the server's log says which)")
     path = auth.users_file(settings.users_file)
     if path is None:
@@ -98,7 +107,7 @@ def current_setup() -> Setup:
     try:
         STATE.users.get(path)
     except auth.UsersFileError as e:
-        log.error("sign-in: the users file %s cannot be read: %s", path, e)
+        _log_once(f"the users file {path} cannot be read: {e}")
         return Setup(path, f"the users file named in the configuration cannot be read ({e})")
     return Setup(path)
 
@@ -293,11 +302,20 @@ def _is_https(scope: Scope) -> bool:
 
 
 def _same_origin(scope: Scope) -> bool:
+    """Whether a POST comes from a page of this app: its Origin is the host the browser asked for
+    (Host, or X-Forwarded-Host behind a proxy that rewrites Host — a cross-site form cannot set
+    either) or one of ``server.corsAllowedOrigins``."""
+    from streamlit import config
+
     headers = dict(scope["headers"])
     origin = headers.get(b"origin")
     if origin is None:
-        return True  # not sent by a browser's cross-site form; browsers send Origin on every POST
-    return urlsplit(origin.decode("latin-1")).netloc.encode("latin-1") == headers.get(b"host", b"")
+        return True  # not a browser's cross-site form: browsers send Origin with every form POST
+    text = origin.decode("latin-1")
+    hosts = {headers.get(b"host", b"").decode("latin-1")}
+    hosts.update(h.strip() for h in headers.get(b"x-forwarded-host", b"").decode("latin-1").split(","))
+    allowed = config.get_option("server.corsAllowedOrigins") or []
+    return urlsplit(text).netloc in hosts - {""} or text in allowed
 
 
 async def _read_form(receive: Receive) -> dict[str, str] | None:
@@ -350,7 +368,7 @@ async def _sign_in(scope: Scope, receive: Receive, send: Send, setup: Setup) -> 
     name, password = form.get("user", "").strip(), form.get("password", "")
     next_path = _safe_next(form.get("next"))
 
-    def again(status: int, message: str, extra: tuple[tuple[bytes, bytes], ...] = ()) -> Awaitable[None]:
+    def again(status: int, message: str, extra: Sequence[tuple[bytes, bytes]] = ()) -> Awaitable[None]:
         page = _html_page("Sign in", message, form=True, next_path=next_path, name=name[: auth.MAX_NAME_CHARS])
         return _respond(send, status, page, _HTML_HEADERS + list(extra))
 
@@ -372,7 +390,18 @@ async def _sign_in(scope: Scope, receive: Receive, send: Send, setup: Setup) -> 
     with STATE.lock:
         if STATE.threads is None:
             STATE.threads = anyio.CapacityLimiter(STATE.limiter.slots + STATE.limiter.queue)
-    result = await anyio.to_thread.run_sync(auth.attempt, users, STATE.limiter, name, password, limiter=STATE.threads)
+    started = threading.Event()
+
+    def check() -> auth.Attempt:
+        started.set()
+        return auth.attempt(users, STATE.limiter, name, password)  # gives the place back
+
+    try:
+        result = await anyio.to_thread.run_sync(check, limiter=STATE.threads)
+    except BaseException:
+        if not started.is_set():  # cancelled (the client left) before the check began
+            STATE.limiter.leave_place()
+        raise
     if result.refusal is not None:
         retry = str(max(1, round(result.refusal.retry_after))).encode()
         await again(429, result.refusal.message, [(b"retry-after", retry)])

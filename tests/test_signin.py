@@ -295,6 +295,16 @@ def test_users_file_is_private_and_a_wrong_password_is_refused(server: Server, u
 
 def test_the_sign_in_form_refuses_cross_site_and_oversized_posts(server: Server) -> None:
     assert sign_in(server.base, "alice", PASSWORDS["alice"], origin="https://evil.example")[0] == 403
+    assert sign_in(server.base, "alice", PASSWORDS["alice"], origin="null")[0] == 403
+    form = urllib.parse.urlencode({"user": "alice", "password": PASSWORDS["alice"]}).encode()
+    behind_a_proxy = {  # a TLS proxy that rewrites Host and says which host the browser asked for
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Origin": "https://findings.example",
+        "X-Forwarded-Host": "findings.example",
+        "X-Forwarded-Proto": "https",
+    }
+    status, headers, _ = request(server.base, "POST", "/auth/signin", form, behind_a_proxy)
+    assert status == 303 and "; Secure" in headers["set-cookie"][0]
     big = b"user=alice&password=" + b"x" * 100_000
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": server.base}
     assert request(server.base, "POST", "/auth/signin", big, headers)[0] == 413
@@ -383,7 +393,7 @@ def test_without_the_guard_the_app_shows_nothing(app_env: Path, monkeypatch: pyt
 def test_the_gate_checks_the_cookie_on_every_run(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(signin.STATE, "guard_installed", True)
     alice = auth.load_users(app_env)["alice"]
-    cookie = {"value": signin.STATE.tokens.issue(alice)}
+    cookie: dict[str, str | None] = {"value": signin.STATE.tokens.issue(alice)}
     monkeypatch.setattr(signin, "_connection_cookie", lambda: cookie["value"])
     at = _run_app()
     assert at.metric and "Signed in as alice" in [t.value for t in at.sidebar.text]
