@@ -51,6 +51,7 @@ COOKIE = "findings_signin"
 SESSION_HEADER = b"x-findings-session"  # .streamlit/config.toml: server.trustedUserHeaders
 SIGNIN, SIGNOUT = "auth/signin", "auth/signout"
 OPEN_PATHS = frozenset({"_stcore/health"})
+UPLOADS = "_stcore/upload_file/"  # then <session id>/<file id>
 MAX_FORM_BYTES = 8192
 START_COMMAND = "streamlit run serve.py"
 
@@ -195,8 +196,24 @@ class Guard:
         if token is None:
             await _refuse(scope, receive, send, setup)
             return
+        if rel and rel.startswith(UPLOADS) and not _owns_session(rel.split("/")[2], token):
+            await _respond(send, 403, b"Not your session.\n", [(b"content-type", b"text/plain; charset=utf-8")])
+            return
         headers.append((SESSION_HEADER, token.token_id.encode("ascii")))
         await self.app(scope, receive, send)
+
+
+def _owns_session(session_id: str, token: auth.Token) -> bool:
+    """Whether the session is connected under this very sign-in (the header the guard gave its
+    WebSocket): another signed-in user who read a session id in a log cannot upload into it."""
+    from streamlit import runtime
+
+    client = runtime.get_instance().get_client(session_id) if runtime.exists() else None
+    context = getattr(client, "client_context", None)
+    if context is None:
+        return False
+    given = [v for k, v in context.headers if k.lower() == SESSION_HEADER.decode()]
+    return given == [token.token_id]
 
 
 def middleware() -> Any:

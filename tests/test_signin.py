@@ -591,7 +591,7 @@ def _anonymous_session(base: str) -> Iterator[tuple[str, str]]:
         yield str(uuid.uuid4()), xsrf
 
 
-def _put(base: str, path: str, size: int, xsrf: str) -> int | None:
+def _put(base: str, path: str, size: int, xsrf: str, cookie: str | None = None) -> int | None:
     """PUT SIZE bytes (multipart, as the uploader sends them) streamed from a small buffer; the
     status, or None when the server closed the connection before taking the body."""
     boundary = "x" + uuid.uuid4().hex
@@ -605,7 +605,7 @@ def _put(base: str, path: str, size: int, xsrf: str) -> int | None:
             "Content-Type": f"multipart/form-data; boundary={boundary}",
             "Content-Length": str(len(head) + size + len(tail)),
             "X-Xsrftoken": xsrf,
-            "Cookie": f"_streamlit_xsrf={xsrf}",
+            "Cookie": f"_streamlit_xsrf={xsrf}" + (f"; {signin.COOKIE}={cookie}" if cookie else ""),
             "Origin": base,
         }.items():
             conn.putheader(k, v)
@@ -635,3 +635,17 @@ def test_anonymous_uploads_cannot_fill_the_servers_memory(server: Server) -> Non
         grown = server.rss_mb() - before
     assert all(a in (401, None) for a in answers), answers
     assert grown < 8, f"the server grew by {grown:.0f} MB"
+
+
+def test_a_signed_in_user_uploads_only_into_their_own_session(server: Server) -> None:
+    """Bob has read Alice's session id in a log: his own valid cookie does not let him put files
+    (or megabytes) into her session; Alice's uploads go through."""
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+
+    _, alice, _ = sign_in(server.base, "alice", PASSWORDS["alice"])
+    _, bob, _ = sign_in(server.base, "bob", PASSWORDS["bob"])
+    xsrf = generate_xsrf_token_string()
+    with connected(server.base, alice) as run:
+        path = f"/_stcore/upload_file/{run.session_id}/f1"
+        assert _put(server.base, path, 1 << 20, xsrf, bob) in (403, None)
+        assert _put(server.base, path, 1 << 20, xsrf, alice) == 204
