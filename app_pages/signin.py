@@ -110,6 +110,7 @@ def current_setup() -> Setup:
     except auth.UsersFileError as e:
         _log_once(f"the users file {path} cannot be read: {e}")
         return Setup(path, f"the users file named in the configuration cannot be read ({e})")
+    STATE.logged = None  # fixed: the next problem is logged again
     return Setup(path)
 
 
@@ -300,7 +301,7 @@ def _safe_next(value: str | None) -> str:
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return home
     parts = urlsplit(value)
-    if parts.scheme or parts.netloc or any(ord(ch) < 32 for ch in value):
+    if parts.scheme or parts.netloc or any(not 33 <= ord(ch) <= 126 for ch in value):  # a Location header
         return home
     if base and not (parts.path == base or parts.path.startswith(home)):
         return home

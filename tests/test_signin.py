@@ -649,3 +649,20 @@ def test_a_signed_in_user_uploads_only_into_their_own_session(server: Server) ->
         path = f"/_stcore/upload_file/{run.session_id}/f1"
         assert _put(server.base, path, 1 << 20, xsrf, bob) in (403, None)
         assert _put(server.base, path, 1 << 20, xsrf, alice) == 204
+
+
+@pytest.mark.parametrize(
+    ("asked", "goes"),
+    [
+        ("/findings?until=2026-08-31", "/findings?until=2026-08-31"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/é", "/"),
+        ("/a\r\nSet-Cookie: x=1", "/"),
+        (None, "/"),
+    ],
+)
+def test_after_signing_in_only_pages_of_this_app(asked: str | None, goes: str) -> None:
+    assert signin._safe_next(asked) == goes
