@@ -28,9 +28,10 @@ samples: setup
 	$(BIN)/python -m ingest manifest $(SAMPLES)/manifest.csv --db $(DB)
 	$(BIN)/python -m analytics summary --db $(DB)
 
-# The dashboard on http://localhost:8501 (the same database setting as the command line).
+# The dashboard on http://localhost:8501 (the same database setting as the command line), with its
+# sign-in guard (serve.py; needed when [auth] is configured).
 app: setup
-	FINDINGS_DB=$(DB) $(BIN)/streamlit run app.py
+	FINDINGS_DB=$(DB) $(BIN)/streamlit run serve.py
 
 # Refresh the README's screenshot (docs/overview.png) from the real-browser test.
 screenshot: setup

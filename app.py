@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import ui
+from app_pages import signin, ui
 
 # No page icons: a ``:material/…:`` icon makes the browser fetch an SVG from a font server, which
 # tells a third party the tool is in use and breaks "nothing is fetched at run time".
 st.set_page_config(page_title="Security findings", layout="wide")
 
-ui.gate()
+signin.gate()
 store = ui.get_store()
 if ui.no_data(store):
     st.stop()

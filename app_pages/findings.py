@@ -63,7 +63,8 @@ with view.store.session():
     eps = tables.episodes(view.store, type(view.filters)(), view.settings)
 eps = eps[eps["finding_id"] == fid]
 
-st.subheader(f"{ui.md_escape(finding['rule_id'])} in {ui.md_escape(finding['path'] or '(no location)')}")
+# md_escape: SARIF text stays text in a heading too (no Markdown, no link, no icon); anchor=False: no URL from it
+st.subheader(f"{ui.md_escape(finding['rule_id'])} in {ui.md_escape(finding['path'] or '(no location)')}", anchor=False)
 st.text(str(finding["message"]))  # plain text: never rendered as Markdown/HTML
 a, b, c, d = st.columns(4)
 a.metric("Status", str(finding["status"]))

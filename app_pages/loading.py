@@ -1,19 +1,54 @@
-"""Loading from the app: the same ingest job as the command line (``ingest.pipeline``)."""
+"""Loading from the app: the same ingest job as the command line (``ingest.pipeline``).
+
+Uploads are written to a private temporary folder a megabyte at a time and loaded by the command
+line itself, ``python -m ingest sarif … --json``, in a child process, one upload at a time per
+server. So the web process never decompresses or parses a file: its memory for an upload is
+Streamlit's copy of the uploaded bytes (as sent, ≤ ``server.maxUploadSize`` per file) plus a 1 MB
+buffer (measured: no growth beyond that for a 200 MB file, a 3 GB gzip bomb or a 1 MB gzip holding
+a 1 GiB string, which took the dashboard to 3.3–4.5 GB before). The child's memory is the command
+line's, with each uploaded file's decompressed size capped at ``UPLOAD_MAX_FILE_BYTES`` (256 MiB;
+bigger ones, gzip bombs included, are rejected with the reason — the command line takes those):
+measured, ~0.7 GB for a rejected bomb, ~0.9 GB for a 250 MiB string, ~2 GB for a 200 MB file of
+560k results; one upload loads at a time. A crash of the child — out of memory, say — is one
+error line on the page, not a dead dashboard.
+
+Metadata follows the command line's precedence: the form, else the SARIF, else the fallback with a
+warning — for the project, the folder holding the file, which for an upload is always ``upload``
+(never the file's position in the upload, so the same files again are "already loaded").
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from ingest.cli import options_from_settings, read_manifest
 from ingest.models import ScanMeta
-from ingest.pipeline import Report, ingest_many
+from ingest.pipeline import FileReport, Report, ingest_many
+from ingest.reader import max_file_bytes
 from store.db import Store
 from store.settings import load_settings
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "manifest.csv"
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "manifest.csv"
+UPLOAD_PROJECT = "upload"  # the folder every upload is written in: the project when neither form nor SARIF names one
+CHUNK_BYTES = 1 << 20
+UPLOAD_MAX_FILE_BYTES = 256 * 1024**2  # decompressed, per uploaded file (lower if FINDINGS_MAX_FILE_BYTES is)
+_ONE_UPLOAD_AT_A_TIME = threading.Lock()
+
+
+class UploadError(Exception):
+    """The ingest of an upload could not run or did not report (the message says why)."""
 
 
 def load_demo_history(store: Store, progress: Callable[[int, int, str], None] | None = None) -> Report:
@@ -34,29 +69,74 @@ def load_samples(store: Store) -> Report:
     return ingest_many(store, items, options_from_settings(load_settings()), missing=missing)
 
 
-def load_uploads(
-    store: Store,
-    files: Sequence[tuple[str, bytes]],
-    meta: ScanMeta,
-    progress: Callable[[int, int, str], None] | None = None,
-) -> Report:
-    """Write the uploaded bytes to a private temporary folder (names kept, so reports name them)
-    and run the command line's ingest on them."""
+def load_uploads(store: Store, files: Sequence[tuple[str, bytes | BinaryIO]], meta: ScanMeta) -> Report:
+    """Write the uploaded files (bytes or readable binary streams) to a private temporary folder,
+    names kept, and run the command line's ingest on them in a child process; the report names
+    the uploaded files. Raises ``UploadError`` when the ingest could not run."""
     with tempfile.TemporaryDirectory(prefix="upload-") as tmp:
-        items = []
+        names: dict[str, str] = {}
         for i, (name, data) in enumerate(files):
-            safe = Path(name).name
-            if safe in ("", ".", "..") or "\x00" in safe:
-                safe = f"upload-{i}.sarif"
-            folder = Path(tmp) / str(i)
-            folder.mkdir()
-            path = folder / safe
-            path.write_bytes(data)
-            items.append((path, meta))
-        report = ingest_many(store, items, options_from_settings(load_settings()), progress=progress)
-    for f in report.files:  # report the uploaded name, not the temporary path
-        object.__setattr__(f, "path", Path(f.path).name)
-    return report
+            folder = Path(tmp) / str(i) / UPLOAD_PROJECT  # one folder each: two uploads may share a name
+            folder.mkdir(parents=True)
+            path = folder / _disk_name(name, i)
+            _write(path, data)
+            names[str(path)] = name
+        with _ONE_UPLOAD_AT_A_TIME:
+            report = _ingest_in_child(store, list(names), meta)
+    return Report([dataclasses.replace(f, path=names.get(f.path, Path(f.path).name)) for f in report.files])
+
+
+def _disk_name(name: str, index: int) -> str:
+    safe = Path(name.replace("\\", "/")).name
+    if safe in ("", ".", "..") or "\x00" in safe or len(safe.encode("utf-8", "surrogatepass")) > 200:
+        suffixes = "".join(s for s in Path(safe).suffixes[-3:] if s.isascii() and len(s) <= 8)
+        safe = f"upload-{index}{suffixes or '.sarif'}"
+    return safe
+
+
+def _write(path: Path, data: bytes | BinaryIO) -> None:
+    with path.open("xb") as out:
+        if isinstance(data, bytes | bytearray | memoryview):
+            out.write(data)
+        else:
+            data.seek(0)
+            shutil.copyfileobj(data, out, CHUNK_BYTES)
+
+
+def _cli_args(paths: Sequence[str], meta: ScanMeta) -> list[str]:
+    args = ["sarif", *paths, "--json"]  # absolute paths: a file named "--project=x" stays a file
+    for flag, value in (("--project", meta.project), ("--branch", meta.branch), ("--commit", meta.commit)):
+        if value:
+            args += [flag, value]
+    if meta.scanned_at is not None:
+        when = meta.scanned_at
+        args += ["--scanned-at", when.isoformat() + ("Z" if when.tzinfo is None else "")]
+    return args
+
+
+def _ingest_in_child(store: Store, paths: Sequence[str], meta: ScanMeta) -> Report:
+    env = {
+        **os.environ,
+        "FINDINGS_DB": store.url.render_as_string(hide_password=False),  # not in argv, which ps shows
+        "FINDINGS_MAX_FILE_BYTES": str(min(max_file_bytes(), UPLOAD_MAX_FILE_BYTES)),
+    }
+    proc = subprocess.run(  # noqa: S603 (our own interpreter and module, arguments as a list)
+        [sys.executable, "-m", "ingest", *_cli_args(paths, meta)],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        data = json.loads(proc.stdout)
+        files = [FileReport(**{**f, "warnings": tuple(f.get("warnings") or ())}) for f in data["files"]]
+    except (ValueError, TypeError, KeyError) as e:
+        lines = [line for line in proc.stderr.splitlines() if line.strip()]
+        why = lines[-1] if lines else f"the ingest ended with exit code {proc.returncode} and no report"
+        raise UploadError(why) from e
+    return Report(files)
 
 
 def parse_when(day: object, time_text: str) -> datetime | None:

@@ -10,7 +10,7 @@ import streamlit as st
 from analytics import catalog
 from analytics.filters import Filters
 from app_pages import ui
-from app_pages.loading import load_uploads, parse_when
+from app_pages.loading import UPLOAD_PROJECT, UploadError, load_uploads, parse_when
 from ingest.models import ScanMeta
 
 view: ui.View | None = st.session_state.get("view")
@@ -26,7 +26,7 @@ with st.form("upload", clear_on_submit=True):
         type=["sarif", "json", "gz"],
     )
     a, b, c = st.columns(3)
-    project = a.text_input("Project", key="up_project", placeholder="from the SARIF, else the file's folder")
+    project = a.text_input("Project", key="up_project", placeholder=f"from the SARIF, else {UPLOAD_PROJECT!r}")
     branch = b.text_input("Branch", key="up_branch", placeholder="main")
     commit = c.text_input("Commit", key="up_commit", placeholder="git SHA")
     d, e = st.columns(2)
@@ -40,7 +40,7 @@ if submitted:
     else:
         when = parse_when(day, time_text.strip())
         if day and when is None:
-            st.error(f"Scan time {ui.md_escape(repr(time_text))} is not HH:MM.")
+            st.error("The scan time is not HH:MM.")
         else:
             meta = ScanMeta(
                 project=project.strip() or None,
@@ -48,20 +48,21 @@ if submitted:
                 commit=commit.strip() or None,
                 scanned_at=when,
             )
-            bar = st.progress(0.0, text="Loading…")
-
-            def progress(n: int, total: int, name: str) -> None:
-                bar.progress(n / total, text=f"{n}/{total}: {name.rsplit('/', 1)[-1]}")
-
-            report = load_uploads(store, [(f.name, f.getvalue()) for f in files], meta, progress)
-            bar.empty()
-            for f in report.files:
+            try:
+                with st.spinner(f"Loading {len(files)} file(s) (after any other upload being loaded)…"):
+                    report = load_uploads(store, [(f.name, f) for f in files], meta)
+            except UploadError as e:
+                st.error(f"The upload could not be loaded: {ui.md_escape(e)}")
+                report = None
+            for f in report.files if report else ():  # names and reasons through md_escape: text, never links
                 if f.status == "rejected":
                     st.error(f"{ui.md_escape(f.path)}: rejected: {ui.md_escape(f.reason)}")
                 elif f.status == "already loaded":
                     st.info(f"{ui.md_escape(f.path)}: already loaded")
-                else:
+                elif f.status == "loaded":
                     st.success(f"{ui.md_escape(f.path)}: loaded {f.scans} scan(s), {f.occurrences} occurrence(s)")
+                else:
+                    st.error(f"{ui.md_escape(f.path)}: {ui.md_escape(f.status)}: {ui.md_escape(f.reason)}")
                 for w in f.warnings:
                     st.warning(f"{ui.md_escape(f.path)}: {ui.md_escape(w)}")
             st.session_state["last_upload"] = datetime.now(UTC).isoformat()

@@ -242,12 +242,22 @@ def download_with(make: Callable[[], pd.DataFrame], name: str, key: str) -> None
     )
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$&])")
+_MD_LIST = re.compile(r"^(\s*)(-|\d+(?=[.)]))")
+_WWW = re.compile(r"(?i)(www)(?=\.)")
+WORD_JOINER = "\u2060"  # invisible, and breaks what Streamlit's Markdown would turn into a link or an icon
 
 
 def md_escape(text: object) -> str:
-    """Text from SARIF or from a user, made inert for Streamlit's Markdown (headers, alerts)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    """Text from SARIF or from a user, made inert for Streamlit's Markdown (headers, alerts):
+    Markdown syntax is escaped, and an invisible word joiner goes where Streamlit would otherwise
+    make a link (``www.``, ``scheme://``, ``a@b.c`` — escaping does not stop its autolinks) or an
+    icon, emoji or colour (``:material/x:``, ``:smile:``, ``:red[…]`` — nor those). Shown, the text
+    is unchanged."""
+    out = _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\r", " ").replace("\n", " ")
+    out = _MD_LIST.sub(lambda m: f"{m.group(1)}\\-" if m.group(2) == "-" else f"{m.group(0)}\\", out)  # no list
+    out = _WWW.sub(lambda m: m.group(1) + WORD_JOINER, out)
+    return out.replace(":", ":" + WORD_JOINER).replace("@", WORD_JOINER + "@")
 
 
 def empty(message: str = "Nothing matches these filters.") -> None:
@@ -294,43 +304,6 @@ def period_bands(period: str, field: str = "period") -> alt.X:
 
 def chart(spec: alt.Chart | alt.LayerChart, key: str) -> None:
     st.altair_chart(spec, width="stretch", key=key)
-
-
-def gate() -> str | None:
-    """Sign-in when a users file is configured ([auth] users_file); stops the script until then."""
-    from app_pages import auth
-
-    path = auth.users_file(load_settings().users_file)
-    if path is None:
-        st.sidebar.caption("No sign-in configured: for local use (the server listens on localhost only).")
-        return None
-    user = st.session_state.get("user")
-    if user:
-        st.sidebar.caption(f"Signed in as {md_escape(user)}")
-        if st.sidebar.button("Sign out", key="sign_out"):
-            st.session_state.pop("user", None)
-            st.rerun()
-        return str(user)
-    st.title("Sign in")
-    with st.form("sign_in"):
-        name = st.text_input("User name", key="login_user")
-        password = st.text_input("Password", type="password", key="login_password")
-        submitted = st.form_submit_button("Sign in", type="primary")
-    if submitted:
-        try:
-            ok = path.exists() and auth.verify(auth.load_users(path), name.strip(), password)
-        except (OSError, ValueError, KeyError) as e:
-            st.error(f"The users file {md_escape(path)} cannot be read: {md_escape(e)}")
-            st.stop()
-        if ok:
-            st.session_state["user"] = name.strip()
-            st.rerun()
-        import time
-
-        time.sleep(1.0)  # slow down guessing
-        st.error("Wrong user name or password.")
-    st.stop()
-    return None
 
 
 def no_data(store: Store) -> bool:

@@ -510,6 +510,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"stress: seed {seed}, work dir {work}", flush=True)
     t = Tally()
     started = time.monotonic()
+    from stress_web import web  # bench/stress_web.py: sign-in guessing, session take-over, web uploads
+
     phases: list[Callable[[], None]] = [
         lambda: hostile(work, t),
         lambda: regressions(work, t),
@@ -517,6 +519,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lambda: watcher_kills(work, t, max(3, args.rounds // 4), rng),
         lambda: watcher_entries(work, t),
         lambda: concurrency(work, t),
+        lambda: web(work, t, rng),
     ]
     if not args.no_million:
         phases.append(lambda: million(work, t))

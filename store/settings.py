@@ -1,5 +1,8 @@
-"""User settings from one TOML file (``config.toml`` in the working directory, ``--config`` or
-``$FINDINGS_CONFIG``). Every value has the SPEC default, so the file is optional.
+"""User settings from one TOML file: ``--config FILE``, else ``$FINDINGS_CONFIG``, else
+``config.toml`` in the project folder (beside app.py) — never the working directory, so the
+dashboard and the command line find the same file wherever they are started (a dashboard started
+with ``cd / && streamlit run /path/serve.py`` must not lose its ``[auth]``). Every value has the
+SPEC default, so the file is optional.
 
 ```toml
 [sla]                     # days allowed per severity; omit or 0 = no SLA for that severity
@@ -34,7 +37,7 @@ from typing import Any
 from ingest.models import Severity
 
 ENV_CONFIG = "FINDINGS_CONFIG"
-DEFAULT_CONFIG = Path("config.toml")
+PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"  # beside app.py
 DEFAULT_SLA_DAYS: dict[Severity, int | None] = {
     Severity.CRITICAL: 7,
     Severity.HIGH: 30,
@@ -123,14 +126,23 @@ def _users_file(auth: dict[str, Any], source: str | None) -> str | None:
     return str(path)
 
 
-def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
-    """``path``, else ``$FINDINGS_CONFIG``, else ``./config.toml`` if present, else defaults."""
+def config_path(path: str | os.PathLike[str] | None = None) -> Path | None:
+    """The settings file to read: ``path``, else ``$FINDINGS_CONFIG``, else the project's
+    ``config.toml`` when there is one (a dangling link or an unreadable file counts: reading it
+    then fails loudly instead of silently dropping its ``[auth]``), else none (the defaults)."""
     explicit = path or os.environ.get(ENV_CONFIG)
-    target = Path(explicit) if explicit else DEFAULT_CONFIG
-    if not target.exists():
-        if explicit:
-            raise ConfigError(f"{target}: config file not found")
+    if explicit:
+        return Path(explicit).expanduser().absolute()
+    return PROJECT_CONFIG if os.path.lexists(PROJECT_CONFIG) else None
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """``path``, else ``$FINDINGS_CONFIG``, else the project's config.toml if present, else defaults."""
+    target = config_path(path)
+    if target is None:
         return Settings()
+    if not target.exists():
+        raise ConfigError(f"{target}: config file not found")
     try:
         data = tomllib.loads(target.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:

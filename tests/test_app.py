@@ -178,26 +178,3 @@ def test_empty_database_explains_what_to_do(tmp_path: Path, monkeypatch: pytest.
     at.button(key="load_samples").click().run()
     assert not at.exception
     assert Store(tmp_path / "empty.duckdb").exists()
-
-
-def test_sign_in_when_configured(seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With a users file, nothing but the sign-in form shows until the right password is given."""
-    from app_pages import auth
-
-    users = tmp_path / "users.toml"
-    auth.add_user(users, "alice", "correct horse battery")
-    assert users.stat().st_mode & 0o777 == 0o600
-    monkeypatch.setenv("FINDINGS_USERS_FILE", str(users))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert [t.value for t in at.title] == ["Sign in"] and not at.metric
-    at.text_input(key="login_user").set_value("alice")
-    at.text_input(key="login_password").set_value("wrong password!")
-    at.button[0].click().run()
-    assert any("Wrong user name or password" in e.value for e in at.error) and not at.metric
-    at.text_input(key="login_user").set_value("alice")
-    at.text_input(key="login_password").set_value("correct horse battery")
-    at.button[0].click().run()
-    assert not at.exception and at.metric  # the Overview
-    assert auth.verify(auth.load_users(users), "alice", "correct horse battery")
-    assert not auth.verify(auth.load_users(users), "mallory", "correct horse battery")
