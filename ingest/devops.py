@@ -547,16 +547,6 @@ def _read_bytes(path: str | os.PathLike[str]) -> bytes:
     return read_file(Path(path), max_file_bytes())
 
 
-def read_deployments(path: str | os.PathLike[str], project: str | None = None) -> list[Deployment]:
-    """Deployments of a CSV/JSON file (``project`` = default for rows without one)."""
-    return list(parse_records(_read_bytes(path), os.fspath(path), SourceKind.DEPLOYMENTS, project).records)
-
-
-def read_incidents(path: str | os.PathLike[str], project: str | None = None) -> list[Incident]:
-    """Incidents of a CSV/JSON file (``project`` = default for rows without one)."""
-    return list(parse_records(_read_bytes(path), os.fspath(path), SourceKind.INCIDENTS, project).records)
-
-
 # ---------------------------------------------------------------------------------------------
 # the commits of each deployment
 
