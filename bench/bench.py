@@ -142,7 +142,7 @@ def ingest_ours(out: Path, db: Path, listing: Path) -> dict[str, Any]:
     # DevOps records for the DORA pages (not part of the throughput figure)
     code = (
         "import sys; from pathlib import Path; from store.db import Store; from ingest.demo.load import load_commits;"
-        "from ingest.devops import load_deployments, load_incidents;"
+        "from ingest.devops.load import load_deployments, load_incidents;"
         f"s=Store({str(db)!r}); d=Path({str(out / 'devops')!r});"
         "load_commits(s, d/'commits.csv'); load_deployments(s, d/'deployments.csv');"
         "load_incidents(s, d/'incidents.csv')"

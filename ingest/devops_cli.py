@@ -15,7 +15,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from ingest.devops import PRODUCTION, DevopsOutcome, SourceKind, load_git, load_records
+from ingest.devops.load import load_git, load_records
+from ingest.devops.records import PRODUCTION, DevopsOutcome, SourceKind
 from ingest.errors import ExitCode, Rejected, UsageError
 from ingest.load import record_rejection
 from store.db import Store, StoreError

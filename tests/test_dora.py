@@ -50,7 +50,9 @@ from analytics.dora import (
 )
 from analytics.filters import Filters
 from ingest.cli import main as ingest_main
-from ingest.devops import DeploymentRef, derive_commit_sets, parse_log, read_git
+from ingest.devops.commits import derive_commit_sets
+from ingest.devops.git import parse_log, read_git
+from ingest.devops.records import DeploymentRef
 from ingest.devops_cli import main as devops_main
 from store.db import Store, query_rows
 from tests.conftest import result, sarif_log

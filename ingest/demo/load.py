@@ -16,7 +16,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from ingest.demo.build import COMMITS_CSV, DEPLOYMENTS_CSV, DEVOPS_DIR, INCIDENTS_CSV
-from ingest.devops import DevopsOutcome, load_deployments, load_incidents, recompute_deployment_commits
+from ingest.devops.load import load_deployments, load_incidents, recompute_deployment_commits
+from ingest.devops.records import DevopsOutcome
 from ingest.errors import Rejected
 from ingest.models import ScanMeta
 from ingest.pipeline import Progress, Report, ingest_many
