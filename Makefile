@@ -42,7 +42,7 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check ingest analytics store app_pages app.py
+	$(BIN)/ruff format --check ingest analytics store app_pages app.py tests
 
 types: setup
 	$(BIN)/mypy
