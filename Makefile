@@ -20,7 +20,7 @@ setup: $(BIN)/python
 run: demo
 
 demo: setup
-	$(BIN)/python -m ingest demo --if-empty --db $(DB)
+	$(BIN)/python -m demo --if-empty --db $(DB)
 	$(BIN)/python -m analytics summary --db $(DB)
 
 # The small real history (ruff + bandit on a toy shop) instead of the demo.

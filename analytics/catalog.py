@@ -52,7 +52,7 @@ class Options:
 def options(store: Store) -> Options:
     with store.read() as conn:
         df = query_df(conn, OPTIONS_SQL)
-    from ingest.models import Severity
+    from core.severity import Severity
 
     by = {k: tuple(g["value"].tolist()) for k, g in df.groupby("kind")}
     order = [s.value for s in Severity]

@@ -22,12 +22,12 @@ from analytics.catalog import unmatched
 from analytics.csvout import to_csv
 from analytics.definitions import EARLIEST, LATEST, check_window
 from analytics.exports import KINDS, Request, export
-from analytics.filters import GROUP_COLUMNS, Filters, QueryError, split_list
-from analytics.periods import PERIODS
+from analytics.filters import GROUP_COLUMNS, Filters, split_list
 from analytics.summary import render_text, summary_with_extras
-from ingest.errors import ExitCode
-from store.db import Store, StoreError
-from store.settings import ConfigError, load_settings
+from core.errors import ExitCode, FindingsError, QueryError
+from core.periods import PERIODS
+from core.settings import load_settings
+from store.db import Store
 
 FILTERS = (  # flag, what the help says it selects
     ("project", "projects"),
@@ -149,9 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         request = Request(filters, split_list([args.by]) if args.by else (), args.period, settings)
         frame = export(store, args.kind, request)
         text = to_csv(frame)
-    except (StoreError, ConfigError, QueryError) as e:
+    except FindingsError as e:  # a busy store exits 4, as for ingest; the rest are usage errors (2)
         print(f"error: {e}", file=sys.stderr)
-        return ExitCode.USAGE
+        return e.exit_code
     if args.output == "-":
         sys.stdout.write(text)
     else:

@@ -32,11 +32,12 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.calendar import periods
-from analytics.filters import Filters, QueryError
-from ingest.models import Severity
+from analytics.filters import Filters
+from core.errors import QueryError
+from core.periods import PERIODS, periods
+from core.settings import Settings
+from core.severity import ORDER, Severity
 from store.db import Store, query_df
-from store.settings import Settings
 
 # Times outside these bounds are typing mistakes (year 9999, year 1), not windows anyone means.
 EARLIEST = datetime(1970, 1, 1)
@@ -219,3 +220,25 @@ def calendar(w: Window, period: str | None, settings: Settings) -> dict[str, Any
         "cal_end": [min(c[1], w.until) for c in cal],
         "cal_label": [c[2] for c in cal],
     }
+
+
+# ------------------------------------------------------------------------- periods, severities
+def period_start_sql(period: str, column: str, settings: Settings) -> tuple[str, dict[str, object]]:
+    """SQL for the start (a TIMESTAMP) of the period holding ``column``, and its named parameters
+    (the SQL twin of ``calendar.align``; sprints use ``$sprint_start`` and ``$sprint_days``)."""
+    if period in ("day", "week", "month", "quarter"):
+        return f"date_trunc('{period}', {column})", {}
+    if period == "sprint":
+        start = datetime.combine(settings.sprint_start, datetime.min.time())
+        return (
+            f"($sprint_start::TIMESTAMP + to_days(CAST(floor(date_diff('day', $sprint_start::TIMESTAMP, {column})"
+            " / $sprint_days::DOUBLE) AS INTEGER) * $sprint_days::INTEGER))",
+            {"sprint_start": start, "sprint_days": settings.sprint_days},
+        )
+    raise QueryError(f"unknown period {period!r}; choose from {', '.join(PERIODS)}")
+
+
+def rank_sql(column: str) -> str:
+    """SQL for ``rank`` of a severity column (portable: a CASE, no engine-specific list function)."""
+    whens = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(ORDER))
+    return f"(CASE {column} {whens} ELSE {len(ORDER)} END)"

@@ -54,11 +54,11 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.definitions import FIRST_SCAN_CTE, at_first_scan, check_window, run
+from analytics.definitions import FIRST_SCAN_CTE, at_first_scan, check_window, period_start_sql, run
 from analytics.filters import Filters
-from analytics.periods import period_label, period_start_sql
+from core.periods import period_label
+from core.settings import Settings
 from store.db import Store
-from store.settings import Settings
 
 ELITE, HIGH, MEDIUM, LOW = "elite", "high", "medium", "low"
 CLASSES = (ELITE, HIGH, MEDIUM, LOW)

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics import remediation, tables
-from analytics.filters import Filters, QueryError
+from analytics.filters import Filters
+from core.errors import QueryError
+from core.settings import Settings
 from store.db import Store
-from store.settings import Settings
 
 
 @dataclass(frozen=True)

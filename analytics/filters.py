@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from core.errors import QueryError
+
 # Columns a user may group by, mapped to SQL on a relation with the finding's columns ({a}: its alias).
 GROUP_COLUMNS: dict[str, str] = {
     "project": "{a}.project",
@@ -21,10 +23,6 @@ GROUP_COLUMNS: dict[str, str] = {
     "cwe": "coalesce({a}.cwe, '')",
     "rule": "{a}.rule_id",
 }
-
-
-class QueryError(Exception):
-    """A request the analytics cannot answer as asked (bad grouping, bad period…)."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from analytics import remediation
-from analytics.calendar import align, next_start
 from analytics.definitions import (
     CALENDAR_CTE,
     FIRST_SCAN_CTE,
@@ -33,10 +32,10 @@ from analytics.definitions import (
     within_sla,
 )
 from analytics.filters import Filters
-from analytics.periods import period_label
-from analytics.severity import ORDER
+from core.periods import align, next_start, period_label
+from core.settings import Settings
+from core.severity import ORDER
 from store.db import Store
-from store.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from analytics.definitions import (
     open_at,
     opened_in,
     overdue_at,
+    rank_sql,
     reopened_in,
     run,
     suppressed_in,
@@ -35,9 +36,8 @@ from analytics.definitions import (
 )
 from analytics.filters import Filters, group_exprs
 from analytics.frames import run_wide
-from analytics.severity import rank_sql
+from core.settings import Settings
 from store.db import Store
-from store.settings import Settings
 
 AGE_BUCKETS = (("d0_30", 30), ("d31_60", 60), ("d61_90", 90), ("d91_180", 180), ("d180_plus", None))
 DEBT_DAYS = 365

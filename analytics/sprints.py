@@ -15,13 +15,13 @@ from analytics.definitions import (
     closed_in,
     episodes_cte,
     opened_in,
+    period_start_sql,
     run,
     window,
 )
 from analytics.filters import Filters
-from analytics.periods import period_start_sql
+from core.settings import Settings
 from store.db import Store
-from store.settings import Settings
 
 # One statement for every sprint number (the metric functions it replaces took ten scans of the
 # episodes × findings join, half of them range joins of every sprint with every episode).

@@ -13,8 +13,8 @@ import pandas as pd
 from analytics.definitions import BEGINNING, episodes_cte, run, window
 from analytics.filters import Filters
 from analytics.remediation import EPISODE_COUNTS_SQL
+from core.settings import Settings
 from store.db import Store
-from store.settings import Settings
 
 # Filters: project/branch/tool apply to scans; all finding filters to occurrences, findings and
 # episodes; the window [since, until) to scan times, to the findings seen in it, and to episodes

@@ -32,12 +32,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from ingest.cli import options_from_settings, read_manifest
+from core.settings import load_settings
+from ingest.manifest import read_manifest
 from ingest.models import ScanMeta
 from ingest.pipeline import FileReport, Report, ingest_many
 from ingest.reader import max_file_bytes
+from ingest.sarif import Options
 from store.db import Store
-from store.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "manifest.csv"
@@ -54,10 +55,10 @@ class UploadError(Exception):
 def load_demo_history(store: Store, progress: Callable[[int, int, str], None] | None = None) -> Report:
     """The demo generator's history (seed 1, scale 1): written under data/demo/, then loaded
     through the normal ingest path, with its commits, deployments and incidents."""
-    from ingest.demo.build import default_out, write_demo
-    from ingest.demo.cli import default_end
-    from ingest.demo.generate import make_plan
-    from ingest.demo.load import load_demo
+    from demo.build import default_out, write_demo
+    from demo.cli import default_end
+    from demo.generate import make_plan
+    from demo.load import load_demo
 
     out = default_out(1, 1.0)
     generated = write_demo(make_plan(1, 1.0, default_end()), out)
@@ -66,7 +67,7 @@ def load_demo_history(store: Store, progress: Callable[[int, int, str], None] | 
 
 def load_samples(store: Store) -> Report:
     items, missing = read_manifest(SAMPLES)
-    return ingest_many(store, items, options_from_settings(load_settings()), missing=missing)
+    return ingest_many(store, items, Options.from_settings(load_settings()), missing=missing)
 
 
 def load_uploads(store: Store, files: Sequence[tuple[str, bytes | BinaryIO]], meta: ScanMeta) -> Report:

@@ -43,7 +43,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 import streamlit as st
 
 from app_pages import auth
-from store.settings import ConfigError, load_settings
+from core.errors import ConfigError
+from core.settings import load_settings
 
 log = logging.getLogger(__name__)
 

@@ -18,13 +18,14 @@ import pandas as pd
 import streamlit as st
 
 from analytics import catalog
-from analytics.calendar import align
 from analytics.csvout import to_csv_bytes
 from analytics.definitions import EARLIEST, LATEST, check_window, now
-from analytics.filters import Filters, QueryError
-from analytics.severity import ORDER
+from analytics.filters import Filters
+from core.errors import QueryError
+from core.periods import align
+from core.settings import Settings, load_settings
+from core.severity import ORDER
 from store.db import Store
-from store.settings import Settings, load_settings
 
 SEVERITY_ORDER = list(ORDER)
 SEVERITY_COLORS = {
@@ -318,7 +319,7 @@ def no_data(store: Store) -> bool:
     st.markdown(
         "…or load a demo history: a year of 8 projects scanned by CodeQL, Semgrep, Bandit, Trivy, "
         "gitleaks and Checkov on most working days, with commits, deployments and incidents (about "
-        "10 seconds; the same as `python -m ingest demo`):"
+        "10 seconds; the same as `python -m demo`):"
     )
     if st.button("Load the demo history", key="load_demo", type="primary"):
         from app_pages.loading import load_demo_history

@@ -34,10 +34,10 @@ import orjson  # noqa: E402
 from analytics import catalog, dora, exports, overview, remediation, sprints, tables  # noqa: E402
 from analytics.csvout import to_csv_bytes  # noqa: E402
 from analytics.filters import Filters  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from ingest.models import ScanMeta  # noqa: E402
 from ingest.pipeline import ingest_many  # noqa: E402
 from store.db import Store  # noqa: E402
-from store.settings import Settings  # noqa: E402
 
 WORK = ROOT / "data" / "bench"
 PY = sys.executable
@@ -141,7 +141,7 @@ def ingest_ours(out: Path, db: Path, listing: Path) -> dict[str, Any]:
     seconds, rss, _, cpu = run([PY, "-m", "ingest", "sarif", str(out / "sarif"), "--db", str(db), "--json"])
     # DevOps records for the DORA pages (not part of the throughput figure)
     code = (
-        "import sys; from pathlib import Path; from store.db import Store; from ingest.demo.load import load_commits;"
+        "import sys; from pathlib import Path; from store.db import Store; from demo.load import load_commits;"
         "from ingest.devops.load import load_deployments, load_incidents;"
         f"s=Store({str(db)!r}); d=Path({str(out / 'devops')!r});"
         "load_commits(s, d/'commits.csv'); load_deployments(s, d/'deployments.csv');"

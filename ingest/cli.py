@@ -1,6 +1,6 @@
 """``python -m ingest``: load SARIF files (and later DevOps records) into the store.
 
-Exit codes (``ingest.errors.ExitCode``): 0 everything loaded (or already loaded), 2 usage error,
+Exit codes (``core.errors.ExitCode``): 0 everything loaded (or already loaded), 2 usage error,
 3 at least one input rejected — the others were still loaded, 4 the store stayed locked by another
 process past ``FINDINGS_DB_TIMEOUT`` (the report says which files were not loaded; rerun them).
 """
@@ -8,7 +8,6 @@ process past ``FINDINGS_DB_TIMEOUT`` (the report says which files were not loade
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import signal
 import sys
@@ -18,17 +17,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from core.errors import ConfigError, ExitCode, StoreBusy, StoreError, UsageError
+from core.settings import load_settings
+from core.times import read_time
 from ingest import devops_cli, watch
-from ingest.demo import cli as demo_cli
-from ingest.errors import ExitCode, Rejected, UsageError
+from ingest.manifest import MANIFEST_COLUMNS, read_manifest
 from ingest.models import ScanMeta
 from ingest.pipeline import BUSY, INTERRUPTED, REJECTED, Report, ingest_many, printable
-from ingest.reader import expand_paths, is_regular, max_file_bytes, read_file, why_not_a_file
-from ingest.sarif import Options, read_time
-from store.db import Store, StoreBusy, StoreError
-from store.settings import ConfigError, Settings, load_settings
-
-MANIFEST_COLUMNS = ("path", "project", "branch", "commit", "scanned_at", "category", "source_root")
+from ingest.reader import expand_paths
+from ingest.sarif import Options
+from store.db import Store
 
 
 def _when(text: str) -> datetime:
@@ -60,7 +58,6 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument("manifest", metavar="FILE.csv")
     _common(manifest)
     devops_cli.add_parsers(sub)
-    demo_cli.add_parser(sub)
     watch.add_parser(sub)
     return parser
 
@@ -74,55 +71,6 @@ def _meta_from_args(args: argparse.Namespace) -> ScanMeta:
         category=args.category,
         source_root=args.source_root or None,
     )
-
-
-def read_manifest(path: Path) -> tuple[list[tuple[Path, ScanMeta]], list[tuple[str, str]]]:
-    """Manifest rows → (file, metadata); rows that cannot be used become (reference, reason)."""
-    try:
-        text = read_file(path, max_file_bytes()).decode("utf-8-sig")
-    except (Rejected, UnicodeDecodeError) as e:
-        raise UsageError(f"{path}: cannot read manifest: {e}") from e
-    reader = csv.DictReader(text.splitlines())
-    if not reader.fieldnames or "path" not in reader.fieldnames:
-        raise UsageError(f"{path}: manifest needs a header row with at least a 'path' column")
-    unknown = set(reader.fieldnames) - set(MANIFEST_COLUMNS)
-    if unknown:
-        raise UsageError(f"{path}: unknown manifest column(s): {', '.join(sorted(unknown))}")
-    items: list[tuple[Path, ScanMeta]] = []
-    problems: list[tuple[str, str]] = []
-    for line_no, row in enumerate(reader, start=2):
-        ref = f"{path}:{line_no}"
-        value = {k: (v or "").strip() for k, v in row.items() if k}
-        if not value.get("path"):
-            problems.append((ref, "empty path"))
-            continue
-        file_path = Path(value["path"])
-        if not file_path.is_absolute():
-            file_path = path.parent / file_path
-        when = None
-        if value.get("scanned_at"):
-            try:
-                when = read_time(value["scanned_at"])
-            except ValueError as e:
-                problems.append((str(file_path), f"scanned_at {e} (manifest line {line_no})"))
-                continue
-        if not is_regular(file_path):
-            problems.append((str(file_path), f"{why_not_a_file(file_path)} (manifest line {line_no})"))
-            continue
-        items.append(
-            (
-                file_path,
-                ScanMeta(
-                    project=value.get("project") or None,
-                    branch=value.get("branch") or None,
-                    commit=value.get("commit") or None,
-                    scanned_at=when,
-                    category=value["category"] if value.get("category") else None,
-                    source_root=value.get("source_root") or None,
-                ),
-            )
-        )
-    return items, problems
 
 
 def _progress_printer(stream: TextIO):  # type: ignore[no-untyped-def]
@@ -155,11 +103,6 @@ def print_report(report: Report, as_json: bool, out: TextIO, err: TextIO) -> Non
     )
 
 
-def options_from_settings(settings: Settings) -> Options:
-    """The ingest-time settings: severity overrides and extra path prefixes (config.toml)."""
-    return Options(extra_prefixes=settings.strip_prefixes, severity_overrides=dict(settings.severity_overrides))
-
-
 def _interrupted() -> int:
     print(
         "interrupted: the files loaded so far are kept (whole files only); run the same command again to "
@@ -180,8 +123,6 @@ def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None)
         signal.signal(signal.SIGINT, signal.default_int_handler)  # the others stop on Ctrl-C as usual
     if args.command in devops_cli.COMMANDS:
         return devops_cli.run(args)
-    if args.command == demo_cli.COMMAND:
-        return demo_cli.run(args)
     if args.command == "watch":
         return watch.run(args)
     try:
@@ -196,7 +137,7 @@ def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None)
         if stop is not None and stop.is_set():
             return _interrupted()
         report = ingest_many(
-            store, items, options_from_settings(load_settings(args.config)), progress, missing, stop=stop
+            store, items, Options.from_settings(load_settings(args.config)), progress, missing, stop=stop
         )
     except StoreBusy as e:
         print(f"error: {e}", file=sys.stderr)

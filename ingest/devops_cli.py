@@ -15,11 +15,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from core.errors import ExitCode, Rejected, StoreError, UsageError
 from ingest.devops.load import load_git, load_records
 from ingest.devops.records import PRODUCTION, DevopsOutcome, SourceKind
-from ingest.errors import ExitCode, Rejected, UsageError
 from ingest.load import record_rejection
-from store.db import Store, StoreError
+from store.db import Store
 
 COMMANDS = ("git", "deployments", "incidents")
 

@@ -11,48 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-
-class Severity(StrEnum):
-    """Normalised severity (SPEC §3), ordered from worst to least."""
-
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        return _SEVERITY_RANK[self]
-
-    @classmethod
-    def from_security_severity(cls, score: float) -> Severity:
-        """CVSS-like 0–10 score → severity: ≥9 critical, ≥7 high, ≥4 medium, >0 low, 0 info."""
-        if score >= 9.0:
-            return cls.CRITICAL
-        if score >= 7.0:
-            return cls.HIGH
-        if score >= 4.0:
-            return cls.MEDIUM
-        if score > 0.0:
-            return cls.LOW
-        return cls.INFO
-
-    @classmethod
-    def from_level(cls, level: str) -> Severity:
-        """SARIF level → severity: error high, warning medium, note low, none info."""
-        return _LEVEL_SEVERITY.get(level, cls.MEDIUM)
-
-
-_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
-_LEVEL_SEVERITY = {
-    "error": Severity.HIGH,
-    "warning": Severity.MEDIUM,
-    "note": Severity.LOW,
-    "none": Severity.INFO,
-}
-
-LEVELS = frozenset(_LEVEL_SEVERITY)
+from core.severity import Severity
 
 
 class FingerprintSource(StrEnum):

@@ -28,14 +28,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from ingest.errors import Rejected
+from core.errors import Rejected, StoreBusy
 from ingest.lifecycle import recompute_dirty
 from ingest.load import Known, LoadOutcome, record_rejection_in, write_packed
 from ingest.models import ParsedFile, ScanMeta
 from ingest.pack import Packed, pack_many
 from ingest.reader import load_log
 from ingest.sarif import Options, normalise
-from store.db import Store, StoreBusy, native
+from store.db import Store, native
 
 log = logging.getLogger(__name__)
 

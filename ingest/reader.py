@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from ingest.errors import Rejected, UnsupportedFormat
+from core.errors import Rejected, UnsupportedFormat
 
 SARIF_SUFFIXES = (".sarif", ".json", ".sarif.json")
 MAX_DECOMPRESSED_BYTES = 2 * 1024**3  # default; $FINDINGS_MAX_FILE_BYTES overrides at call time

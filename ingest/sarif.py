@@ -21,19 +21,12 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from core.settings import Settings
+from core.severity import LEVELS, Severity
+from core.times import TimeOutOfRange, read_time, shown
 from ingest import identity
 from ingest.adapters import Adapter, adapter_for, canonical_tool_key
-from ingest.models import (
-    LEVELS,
-    FingerprintSource,
-    ParsedFile,
-    Rule,
-    Scan,
-    ScanMeta,
-    Severity,
-    SeveritySource,
-    Skipped,
-)
+from ingest.models import FingerprintSource, ParsedFile, Rule, Scan, ScanMeta, SeveritySource, Skipped
 from ingest.paths import PathContext, artifact_uri, to_repo_path
 from ingest.reader import RawLog
 
@@ -49,11 +42,6 @@ MAX_PATH_CHARS = 4_096
 MAX_TAGS = 64  # per rule (real rules have up to ~10)
 MAX_CWES = 32  # per rule and per result (real ones have up to ~5)
 MAX_WARNINGS = 20  # per file; the rest are counted in one more line
-# Times outside this range are not believed anywhere (given, in a SARIF, a CSV or from git): they
-# are a per-row or per-file error, or a warned fallback.
-EARLIEST_TIME = datetime(1970, 1, 1)
-LATEST_TIME = datetime(2100, 12, 31, 23, 59, 59, 999999)
-TIME_RANGE = "1970–2100"
 # A scan time in a SARIF before this is a placeholder (the Unix epoch, a zero value), not when a
 # scanner ran: it falls back to the next source, with a warning.
 EARLIEST_SCAN_TIME = datetime(1990, 1, 1)
@@ -69,6 +57,11 @@ class Options:
     # (tool, rule_id or "*") → severity: user overrides (SPEC §3, config)
     severity_overrides: Mapping[tuple[str, str], Severity] = field(default_factory=dict)
     max_future_skew_s: float = 24 * 3600.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Options:
+        """The ingest-time settings: severity overrides and extra path prefixes (config.toml)."""
+        return cls(extra_prefixes=settings.strip_prefixes, severity_overrides=dict(settings.severity_overrides))
 
 
 def _obj(value: Any) -> JSON:
@@ -105,48 +98,6 @@ def _int(value: Any) -> int | None:
     if value.__class__ is not int and (value is None or isinstance(value, bool) or not isinstance(value, int)):
         return None
     return value if 0 <= value < 2**31 else None
-
-
-class TimeOutOfRange(ValueError):
-    """A well-formed ISO 8601 time outside 1970–2100."""
-
-
-def shown(value: Any, limit: int = 60) -> str:
-    """A value for a one-line message: a string's start in quotes (escaped), else its type."""
-    if isinstance(value, str):
-        return repr(value[:limit]) + ("…" if len(value) > limit else "")
-    return f"a {type(value).__name__}" if not isinstance(value, (int, float)) else repr(value)
-
-
-def read_time(value: str) -> datetime:
-    """ISO 8601 → naive UTC datetime in 1970–2100. Raises ValueError saying why not, as
-    "'x' is not an ISO 8601 time" or (TimeOutOfRange) "'9999-12-31T23:59:59-01:00' is outside 1970–2100"."""
-    text = value.strip().replace("z", "Z")
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{shown(value)} is not an ISO 8601 time") from None
-    try:
-        if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    except OverflowError:  # year 9999 at -01:00 is in year 10000 in UTC
-        raise TimeOutOfRange(f"{shown(value)} is outside {TIME_RANGE}") from None
-    if not EARLIEST_TIME <= parsed <= LATEST_TIME:
-        raise TimeOutOfRange(f"{shown(value)} is outside {TIME_RANGE}")
-    return parsed
-
-
-def parse_time(value: Any) -> datetime | None:
-    """ISO 8601 → naive UTC datetime; None when missing, unparseable or outside 1970–2100
-    (``read_time`` says which)."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return read_time(value)
-    except ValueError:
-        return None
 
 
 def security_severity(value: Any) -> float | None:

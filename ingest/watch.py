@@ -57,14 +57,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from ingest.errors import ExitCode, Rejected
+from core.errors import ConfigError, ExitCode, Rejected, StoreBusy, StoreError
+from core.settings import load_settings
+from core.times import EARLIEST, LATEST, TIME_RANGE, read_time
 from ingest.load import record_rejection
 from ingest.models import ScanMeta
 from ingest.pipeline import ALREADY, LOADED, REJECTED, FileReport, ingest_file, printable
 from ingest.reader import is_sarif_name, open_folder, read_file
-from ingest.sarif import EARLIEST_TIME, LATEST_TIME, MAX_ID_CHARS, MAX_PATH_CHARS, TIME_RANGE, Options, read_time
-from store.db import Store, StoreBusy, StoreError
-from store.settings import ConfigError, load_settings
+from ingest.sarif import MAX_ID_CHARS, MAX_PATH_CHARS, Options
+from store.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ def meta_from_name(name: str) -> ScanMeta | None:
                 f"file name looks like PROJECT__BRANCH__COMMIT__TIME but {printable(stamp)[:40]!r} is not "
                 f"a UTC time written YYYYMMDDTHHMMSSZ"
             ) from e
-        if not EARLIEST_TIME <= when <= LATEST_TIME:
+        if not EARLIEST <= when <= LATEST:
             raise Rejected(f"the time in the file name, {stamp!r}, is outside {TIME_RANGE}")
     return ScanMeta(
         project=project or None,
@@ -466,9 +467,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _options(config: str | None) -> Options:
-    from ingest.cli import options_from_settings  # here, not at the top: ingest.cli imports this module
 
-    return options_from_settings(load_settings(config))
+    return Options.from_settings(load_settings(config))
 
 
 def busy_exit_code() -> int:

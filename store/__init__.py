@@ -1,5 +1,6 @@
 """The store: the one module that opens database connections (see ``store.db``)."""
 
-from store.db import DEFAULT_DB, Store, StoreBusy, StoreError, resolve_url
+from core.errors import StoreBusy, StoreError
+from store.db import DEFAULT_DB, Store, resolve_url
 
 __all__ = ["DEFAULT_DB", "Store", "StoreBusy", "StoreError", "resolve_url"]

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
 
+from core.errors import StoreBusy, StoreError
 from store.migrations import apply_migrations
 
 DEFAULT_DB = Path("data") / "findings.duckdb"
@@ -33,14 +34,6 @@ MAX_POLL_S = 0.03
 
 # Every extension beyond the built-in ones would try the network: fail fast instead (FACTS).
 _DUCKDB_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
-
-
-class StoreError(Exception):
-    """The store cannot be used (bad URL, unsupported backend, corrupt file)."""
-
-
-class StoreBusy(StoreError):
-    """Another process held the database for longer than the configured timeout."""
 
 
 def resolve_url(db: str | os.PathLike[str] | None = None) -> sa.URL:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.severity import Severity
 from ingest.adapters import (
     bandit,
     canonical_tool_key,
@@ -28,7 +29,6 @@ from ingest.adapters import (
     trivy,
 )
 from ingest.adapters.base import JSON, Adapter, slug
-from ingest.models import Severity
 
 ALL_ADAPTERS: list[Adapter] = [
     bandit.ADAPTER,

@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import dora, overview, remediation, sprints, tables
 from analytics.filters import Filters
+from core.settings import Settings
 from store.db import Store
-from store.settings import Settings
 from tests.conftest import seed_samples_with_deployments
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -721,7 +721,7 @@ def test_a_rejection_lists_the_first_20_bad_rows_and_counts_the_rest(tmp_path: P
 def test_the_size_limit_holds_for_files_that_claim_size_0() -> None:
     """A /dev/zero behind a link, or a /proc file, says st_size 0: the limit was checked against
     that and the read went on without end. It is counted on the bytes read."""
-    from ingest.errors import Rejected
+    from core.errors import Rejected
     from ingest.reader import read_bytes
 
     status = Path("/proc/self/status")

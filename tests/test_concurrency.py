@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import ExitCode
+from core.errors import ExitCode
 from store.db import Store, query_rows
 from tests.conftest import ROOT, result, sarif_log
 

@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 
 from analytics import overview, remediation, sprints, summary
 from analytics.filters import Filters
+from core.settings import Settings
 from ingest.cli import main as ingest_main
 from store.db import Store, query_rows
-from store.settings import Settings
 from tests.test_demo import run_demo
 
 ROOT = Path(__file__).resolve().parent.parent

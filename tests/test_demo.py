@@ -1,4 +1,4 @@
-"""The demo generator (``python -m ingest demo``): deterministic files, a ground truth that ingest +
+"""The demo generator (``python -m demo``): deterministic files, a ground truth that ingest +
 lifecycle reconstruct exactly from the SARIF alone, and a history rich enough for every page.
 
 One small demo (seed 1, scale 0.2: 4 projects, 18 scanner streams scanned about weekly, ~920
@@ -8,7 +8,6 @@ that the answers do not depend on today's date.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
@@ -20,10 +19,10 @@ import orjson
 import pytest
 
 from analytics.cli import main as analytics_main
-from ingest.demo import cli as demo_cli
-from ingest.demo.build import TRUTH, write_demo
-from ingest.demo.generate import END, days, make_plan, scan_days
-from ingest.errors import ExitCode
+from core.errors import ExitCode
+from demo import cli as demo_cli
+from demo.build import TRUTH, write_demo
+from demo.generate import END, days, make_plan, scan_days
 from store.db import Store, query_rows
 
 SCALE = "0.2"
@@ -31,11 +30,9 @@ UNTIL = (END.date()).isoformat()  # a bare date as --until includes that whole d
 
 
 def run_demo(*argv: str) -> tuple[int, str, str]:
-    """``python -m ingest demo ARGV`` in-process: (exit code, stdout, stderr)."""
-    parser = argparse.ArgumentParser()
-    demo_cli.add_parser(parser.add_subparsers(dest="command", required=True))
+    """``python -m demo ARGV`` in-process: (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
-    code = demo_cli.run(parser.parse_args(["demo", *argv]), out, err)
+    code = demo_cli.run(demo_cli.build_parser().parse_args(list(argv)), out, err)
     return int(code), out.getvalue(), err.getvalue()
 
 

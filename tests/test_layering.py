@@ -36,3 +36,58 @@ def test_no_html_rendering_of_data_in_the_ui() -> None:
     text = "\n".join(p.read_text() for p in ui_files)
     assert "unsafe_allow_html" not in text
     assert "st.html(" not in text and "components.html" not in text
+
+
+# ------------------------------------------------------------------------ import contracts
+PACKAGES = ("core", "store", "ingest", "analytics", "demo", "app_pages")
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter with the contracts of pyproject.toml, on the packages under ``root``."""
+    tool = Path(sys.executable).parent / "lint-imports"
+    return subprocess.run(
+        [str(tool), "--config", str(root / "pyproject.toml"), "--no-cache"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+        timeout=300,
+    )
+
+
+def _copy(tmp: Path) -> Path:
+    """The packages and pyproject.toml, as they are, in a scratch folder."""
+    import shutil
+
+    for name in PACKAGES:
+        shutil.copytree(ROOT / name, tmp / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp / "pyproject.toml")
+    return tmp
+
+
+def test_the_layers_hold_and_no_package_has_an_import_cycle() -> None:
+    """core < store < ingest | analytics < demo < app_pages: nothing imports upward, ingest and
+    analytics never import each other, and the modules of a package import without cycles."""
+    out = _lint_imports(ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Contracts: 2 kept, 0 broken." in out.stdout
+
+
+def test_an_upward_import_breaks_the_contract(tmp_path: Path) -> None:
+    """The contract tool is not a formality: a store module importing analytics fails it."""
+    root = _copy(tmp_path)
+    (root / "store" / "planted.py").write_text("import analytics.summary\n")
+    out = _lint_imports(root)
+    assert out.returncode != 0
+    assert "store.planted -> analytics.summary" in out.stdout
+
+
+def test_a_peer_import_and_a_cycle_break_the_contracts(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    (root / "analytics" / "planted.py").write_text("from ingest import models\n")
+    (root / "ingest" / "cycle_a.py").write_text("from ingest import cycle_b\n")
+    (root / "ingest" / "cycle_b.py").write_text("from ingest import cycle_a\n")
+    out = _lint_imports(root)
+    assert out.returncode != 0
+    assert "analytics.planted -> ingest.models" in out.stdout
+    assert "Contracts: 0 kept, 2 broken." in out.stdout

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ingest.models import ScanMeta, Severity, SeveritySource
+from core.severity import Severity
+from ingest.models import ScanMeta, SeveritySource
 from ingest.reader import RawLog
 from ingest.sarif import normalise
 from tests.conftest import result, sarif_log

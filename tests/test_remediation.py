@@ -22,10 +22,11 @@ import pytest
 
 from analytics import remediation as rem
 from analytics import sprints
-from analytics.filters import Filters, QueryError
+from analytics.filters import Filters
+from core.errors import QueryError
+from core.settings import Settings
 from ingest.cli import main as ingest_main
 from store.db import Store
-from store.settings import Settings
 from tests.conftest import result, sarif_log
 
 SINCE, UNTIL = datetime(2026, 1, 1), datetime(2026, 2, 1)
@@ -233,7 +234,7 @@ def test_sla_compliance_and_overdue(five: Store) -> None:
 def _sla_settings(**days: int) -> Settings:
     from types import MappingProxyType
 
-    from ingest.models import Severity
+    from core.severity import Severity
 
     base = dict(Settings().sla_days)
     base.update({Severity(k): v for k, v in days.items()})

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.models import Severity
-from store.settings import ConfigError, Settings, load_settings, parse_settings
+from core.errors import ConfigError
+from core.settings import Settings, load_settings, parse_settings
+from core.severity import Severity
 from tests.conftest import result, sarif_log
 
 

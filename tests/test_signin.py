@@ -28,7 +28,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages import auth, signin
-from store import settings as settings_module
+from core import settings as settings_module
 from tests.conftest import seed_samples_with_deployments
 
 ROOT = Path(__file__).resolve().parent.parent

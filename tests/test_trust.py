@@ -22,11 +22,12 @@ import pytest
 from analytics import remediation as rem
 from analytics import sprints
 from analytics.cli import main as analytics_main
-from analytics.filters import Filters, QueryError
-from analytics.periods import period_label
+from analytics.filters import Filters
 from analytics.summary import summary
+from core.errors import QueryError
+from core.periods import period_label
+from core.settings import Settings
 from store.db import Store
-from store.settings import Settings
 from tests.conftest import result
 from tests.test_remediation import _finding, _suppressed, build
 

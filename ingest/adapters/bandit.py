@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from core.severity import Severity
 from ingest.adapters.base import JSON, Adapter, prop, result_or_rule_prop
-from ingest.models import Severity
 
 SEVERITY_TABLE = {
     "critical": Severity.CRITICAL,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.models import Severity
+from core.severity import Severity
 
 JSON = dict[str, Any]
 WordHook = Callable[[JSON, JSON | None], str | None]

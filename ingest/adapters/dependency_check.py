@@ -23,8 +23,8 @@ name, so it repeats when one CVE hits several dependencies (the generic repeat c
 
 from __future__ import annotations
 
+from core.severity import Severity
 from ingest.adapters.base import JSON, Adapter, result_or_rule_prop
-from ingest.models import Severity
 
 SEVERITY_TABLE = {
     "critical": Severity.CRITICAL,

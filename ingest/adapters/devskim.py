@@ -19,8 +19,8 @@ Fingerprints: none emitted.
 
 from __future__ import annotations
 
+from core.severity import Severity
 from ingest.adapters.base import JSON, Adapter, result_or_rule_prop
-from ingest.models import Severity
 
 SEVERITY_TABLE = {
     "critical": Severity.CRITICAL,

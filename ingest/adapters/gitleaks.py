@@ -28,8 +28,8 @@ therefore gets the computed fingerprint (rule | path | the matched text).
 
 from __future__ import annotations
 
+from core.severity import Severity
 from ingest.adapters.base import JSON, Adapter, tags
-from ingest.models import Severity
 
 SEVERITY_TABLE = {
     "critical": Severity.CRITICAL,

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
+from core.severity import Severity
 from ingest.adapters.base import JSON, Adapter, tags
-from ingest.models import Severity
 
 SEVERITY_TABLE = {"high": Severity.HIGH, "medium": Severity.MEDIUM, "low": Severity.LOW}
 _HELP_RE = re.compile(r"^Severity:[ \t]*(\w+)", re.MULTILINE)

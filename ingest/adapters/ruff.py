@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 
+from core.severity import Severity
 from ingest.adapters.base import JSON, Adapter, prop
-from ingest.models import Severity
 
 SEVERITY_TABLE = {
     "security": Severity.MEDIUM,

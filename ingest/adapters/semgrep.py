@@ -24,8 +24,8 @@ result when the CLI runs logged out — a placeholder.
 
 from __future__ import annotations
 
+from core.severity import Severity
 from ingest.adapters.base import JSON, Adapter, result_or_rule_prop
-from ingest.models import Severity
 
 SEVERITY_TABLE = {
     "critical": Severity.CRITICAL,

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import re
 
+from core.severity import Severity
 from ingest.adapters.base import JSON, Adapter
-from ingest.models import Severity
 
 SEVERITY_TABLE = {
     "critical": Severity.CRITICAL,

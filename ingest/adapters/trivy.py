@@ -28,8 +28,8 @@ nothing in the SARIF could do better, so there is no ``identity_context`` hook.
 
 from __future__ import annotations
 
+from core.severity import Severity
 from ingest.adapters.base import JSON, Adapter, tags
-from ingest.models import Severity
 
 SEVERITY_TABLE = {
     "critical": Severity.CRITICAL,

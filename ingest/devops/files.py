@@ -20,9 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from core.errors import Rejected
+from core.times import read_time
 from ingest.devops.records import Deployment, DeploymentStatus, Incident, Parsed, SourceKind
-from ingest.errors import Rejected
-from ingest.sarif import read_time
 
 _SHA_RE = re.compile(r"^[0-9a-f]{4,64}$")
 _SHA_SPLIT = re.compile(r"[\s;,]+")

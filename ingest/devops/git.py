@@ -20,9 +20,9 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from core.errors import Rejected, UsageError
+from core.times import TIME_RANGE, parse_time
 from ingest.devops.records import PRODUCTION, Commit, Deployment, DeploymentStatus, GitHistory
-from ingest.errors import Rejected, UsageError
-from ingest.sarif import TIME_RANGE, parse_time
 
 _GIT_TIMEOUT_S = 300
 

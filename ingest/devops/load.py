@@ -24,11 +24,11 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy.engine import Connection
 
+from core.errors import UsageError
 from ingest.devops.commits import derive_commit_sets
 from ingest.devops.files import parse_records
 from ingest.devops.git import read_git
 from ingest.devops.records import PRODUCTION, Commit, Deployment, DeploymentRef, DevopsOutcome, Incident, SourceKind
-from ingest.errors import UsageError
 from ingest.reader import max_file_bytes, read_file
 from store.db import Store, native
 

@@ -1,6 +1,6 @@
-"""``python -m ingest demo``: write a deterministic demo history and load it.
+"""``python -m demo``: write a deterministic demo history and load it.
 
-    python -m ingest demo [--db PATH] [--seed N] [--scale S] [--out DIR] [--json]
+    python -m demo [--db PATH] [--seed N] [--scale S] [--out DIR] [--json]
 
 Writes real-style SARIF 2.1.0 logs, ``devops/{commits,deployments,incidents}.csv`` and the
 ground truth ``truth.json`` under ``--out`` (default ``data/demo/seed-<N>-scale-<S>``), then loads
@@ -19,14 +19,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from ingest.demo.build import TRUTH, default_out, estimate_occurrences, write_demo
-from ingest.demo.generate import END, make_plan
-from ingest.demo.load import load_demo
-from ingest.errors import ExitCode, Rejected, UsageError
+from core.errors import ExitCode, Rejected, StoreError, UsageError
+from demo.build import TRUTH, default_out, estimate_occurrences, write_demo
+from demo.generate import END, make_plan
+from demo.load import load_demo
 from ingest.pipeline import Progress
-from store.db import Store, StoreError, query_rows
-
-COMMAND = "demo"
+from store.db import Store, query_rows
 
 
 def _scale(text: str) -> float:
@@ -55,9 +53,10 @@ def _end(text: str) -> datetime:
     return day.replace(hour=END.hour, minute=END.minute)
 
 
-def add_parser(subparsers: Any) -> None:
-    """Add ``demo`` to an ``add_subparsers()`` object."""
-    p = subparsers.add_parser(COMMAND, help="write and load a deterministic demo history (SARIF + DevOps)")
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m demo", description="Write and load a deterministic demo history (SARIF + DevOps)."
+    )
     p.add_argument("--db", help="database path or SQLAlchemy URL (default $FINDINGS_DB or data/findings.duckdb)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     p.add_argument("--scale", type=_scale, default=1.0, help="size: 1 ≈ 75k results, 16 ≈ 1M (default 1)")
@@ -66,6 +65,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--no-load", action="store_true", help="only write the files")
     p.add_argument("--if-empty", action="store_true", help="do nothing when the database already holds scans")
     p.add_argument("--json", action="store_true", help="print a machine-readable report instead of lines")
+    return p
 
 
 def _scans_in(store: Store) -> int:
@@ -164,11 +164,5 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Standalone entry (``python -m ingest.demo.cli``), the same as ``python -m ingest demo``."""
-    parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__.splitlines()[0])
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    """``python -m demo``."""
+    return run(build_parser().parse_args(argv))

@@ -34,7 +34,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ingest.models import Severity
+from core.errors import ConfigError
+from core.severity import Severity
 
 ENV_CONFIG = "FINDINGS_CONFIG"
 PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"  # beside app.py
@@ -47,10 +48,6 @@ DEFAULT_SLA_DAYS: dict[Severity, int | None] = {
 }
 DEFAULT_SPRINT_START = date(2026, 1, 5)  # a Monday
 DEFAULT_SPRINT_DAYS = 14
-
-
-class ConfigError(Exception):
-    """The config file cannot be read or holds an invalid value (the message says which)."""
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import orjson
 
-from ingest.demo.devops import DeploymentRow, IncidentRow, commits_csv, deployments_csv, incidents_csv, make_devops
-from ingest.demo.generate import (
+from core.errors import UsageError
+from demo.devops import DeploymentRow, IncidentRow, commits_csv, deployments_csv, incidents_csv, make_devops
+from demo.generate import (
     HISTORY_DAYS,
     Commit,
     Episode,
@@ -26,8 +27,7 @@ from ingest.demo.generate import (
     scan_docs,
     scan_points,
 )
-from ingest.demo.writers import render
-from ingest.errors import UsageError
+from demo.writers import render
 
 # --- the files --------------------------------------------------------------------------------------
 

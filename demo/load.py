@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.demo.build import COMMITS_CSV, DEPLOYMENTS_CSV, DEVOPS_DIR, INCIDENTS_CSV
+from core.errors import Rejected
+from core.times import parse_time
+from demo.build import COMMITS_CSV, DEPLOYMENTS_CSV, DEVOPS_DIR, INCIDENTS_CSV
 from ingest.devops.load import load_deployments, load_incidents, recompute_deployment_commits
 from ingest.devops.records import DevopsOutcome
-from ingest.errors import Rejected
 from ingest.models import ScanMeta
 from ingest.pipeline import Progress, Report, ingest_many
-from ingest.sarif import Options, parse_time
+from ingest.sarif import Options
 from store.db import Store, native
 
 UPSERT_COMMITS = (

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from ingest.demo.catalog import TOOL_VERSIONS, Advisory, RuleSpec
+from demo.catalog import TOOL_VERSIONS, Advisory, RuleSpec
 
 JSON = dict[str, Any]
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -17,7 +17,7 @@ line. A scan sees the state of every finding at the commit it scanned.
 
 The ground truth lists the episodes the model intends, derived from the same states by SPEC §5 —
 what ingest + lifecycle must reconstruct from the SARIF alone. Deployments and incidents are in
-``ingest.demo.devops``; writing the files in ``ingest.demo.build``.
+``demo.devops``; writing the files in ``demo.build``.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from ingest.demo import catalog
-from ingest.demo.catalog import ANY, JAVASCRIPT, PYTHON, TERRAFORM, Advisory, RuleSpec
-from ingest.demo.writers import ResultDoc, ScanDoc
+from demo import catalog
+from demo.catalog import ANY, JAVASCRIPT, PYTHON, TERRAFORM, Advisory, RuleSpec
+from demo.writers import ResultDoc, ScanDoc
 
 END = datetime(2026, 11, 20, 18, 0, 0)
 HISTORY_DAYS = 400

@@ -1,5 +1,5 @@
 """A deterministic demo history: real-style SARIF from six scanners, commits, deployments and
 incidents for a dozen months of a small organisation, loaded through the normal ingest path.
 
-``python -m ingest demo [--seed N] [--scale S]`` (see ``ingest.demo.cli``).
+``python -m demo [--seed N] [--scale S]`` (see ``demo.cli``).
 """

@@ -1,7 +1,7 @@
 # ruff: noqa: S311 — seeded pseudo-random numbers are the point here: reproducible, not secret.
 """Deployments and incidents of the demo (SPEC §7), and the DevOps CSV files.
 
-Each project follows a DORA profile (``ingest.demo.generate.PROFILES``): a daily deployer ships
+Each project follows a DORA profile (``demo.generate.PROFILES``): a daily deployer ships
 the commits of the day several times a day, weekly and four-weekly ones ship on a Wednesday, a
 quarterly one every ~11 weeks. A deployment ships every commit made since the last successful one
 (its ``commits`` list); some fail (status ``failure``) and are retried unplanned; some successful
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ingest.demo.generate import PROFILES, Commit, Plan, Profile, ProjectSpec, days
+from demo.generate import PROFILES, Commit, Plan, Profile, ProjectSpec, days
 
 # --- deployments and incidents (SPEC §7) ------------------------------------------------------------
 
