@@ -1,15 +1,20 @@
-# Everything runs inside .venv; `make setup` creates it.
+# Everything runs inside .venv. `make setup-runtime` gives it what the main job and the dashboard
+# need (requirements.txt); `make setup` adds the development tools (requirements-dev.txt: pytest,
+# Hypothesis, Playwright, ruff, mypy, …), which the test, check and benchmark targets use.
 PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
 DB      ?= data/findings.duckdb
 SAMPLES ?= samples
 
-.PHONY: setup run demo samples app test check lint types bench stress screenshot clean
+.PHONY: setup setup-runtime run demo samples app test check lint types bench stress screenshot clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+setup-runtime: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
 
 setup: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
@@ -19,18 +24,18 @@ setup: $(BIN)/python
 # on 2 cores) through the normal ingest; then summarise.
 run: demo
 
-demo: setup
+demo: setup-runtime
 	$(BIN)/python -m demo --if-empty --db $(DB)
 	$(BIN)/python -m analytics summary --db $(DB)
 
 # The small real history (ruff + bandit on a toy shop) instead of the demo.
-samples: setup
+samples: setup-runtime
 	$(BIN)/python -m ingest manifest $(SAMPLES)/manifest.csv --db $(DB)
 	$(BIN)/python -m analytics summary --db $(DB)
 
 # The dashboard on http://localhost:8501 (the same database setting as the command line), with its
 # sign-in guard (serve.py; needed when [auth] is configured).
-app: setup
+app: setup-runtime
 	FINDINGS_DB=$(DB) $(BIN)/streamlit run serve.py
 
 # Refresh the README's screenshot (docs/overview.png) from the real-browser test.
@@ -42,7 +47,8 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check ingest analytics store app_pages app.py tests
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 types: setup
 	$(BIN)/mypy
