@@ -20,13 +20,14 @@ from pathlib import Path
 
 from analytics.catalog import unmatched
 from analytics.csvout import to_csv
-from analytics.definitions import EARLIEST, LATEST, check_window
+from analytics.definitions import check_window
 from analytics.exports import KINDS, Request, export
 from analytics.filters import GROUP_COLUMNS, Filters, split_list
 from analytics.summary import render_text, summary_with_extras
 from core.errors import ExitCode, FindingsError, QueryError
 from core.periods import PERIODS
 from core.settings import load_settings
+from core.times import EARLIEST, LATEST, TIME_RANGE
 from store.db import Store
 
 FILTERS = (  # flag, what the help says it selects
@@ -53,8 +54,8 @@ def parse_when(text: str, *, end: bool = False) -> datetime:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {text!r}") from None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    if not EARLIEST <= parsed < LATEST:
-        raise argparse.ArgumentTypeError(f"{text!r} is outside {EARLIEST:%Y}–{LATEST:%Y}")
+    if not EARLIEST <= parsed <= LATEST:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside {TIME_RANGE}")
     if end and bare:
         after = parsed + timedelta(days=1)  # --until 2026-03-31 includes the 31st
         return DayEnd(after.year, after.month, after.day)

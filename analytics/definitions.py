@@ -37,11 +37,9 @@ from core.errors import QueryError
 from core.periods import PERIODS, periods
 from core.settings import Settings
 from core.severity import ORDER, Severity
+from core.times import EARLIEST, LATEST, TIME_RANGE
 from store.db import Store, query_df
 
-# Times outside these bounds are typing mistakes (year 9999, year 1), not windows anyone means.
-EARLIEST = datetime(1970, 1, 1)
-LATEST = datetime(2100, 1, 1)
 BEGINNING = datetime(1, 1, 1)  # "no start": before anything a store can hold
 
 
@@ -157,7 +155,7 @@ def now() -> datetime:
 def check_time(t: datetime, what: str) -> None:
     """A QueryError for times nobody means (before 1970, from 2100 on)."""
     if not EARLIEST <= t <= LATEST:
-        raise QueryError(f"{what} {t:%Y-%m-%d} is outside {EARLIEST:%Y}–{LATEST:%Y}")
+        raise QueryError(f"{what} {t:%Y-%m-%d} is outside {TIME_RANGE}")
 
 
 def check_window(filters: Filters) -> None:

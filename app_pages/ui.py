@@ -19,12 +19,13 @@ import streamlit as st
 
 from analytics import catalog
 from analytics.csvout import to_csv_bytes
-from analytics.definitions import EARLIEST, LATEST, check_window, now
+from analytics.definitions import check_window, now
 from analytics.filters import Filters
 from core.errors import QueryError
 from core.periods import align
 from core.settings import Settings, load_settings
 from core.severity import ORDER
+from core.times import EARLIEST, LATEST, TIME_RANGE
 from store.db import Store
 
 SEVERITY_ORDER = list(ORDER)
@@ -64,11 +65,11 @@ def _qp_list(name: str) -> list[str]:
     return [v for v in st.query_params.get_all(name) if v]
 
 
-FIRST_DAY, LAST_DAY = EARLIEST.date(), (LATEST - timedelta(days=1)).date()
+FIRST_DAY, LAST_DAY = EARLIEST.date(), LATEST.date()
 
 
 def _qp_date(name: str) -> date | None:
-    """A date from the URL; one that is not a date, or outside 1970–2099, is dropped with a word."""
+    """A date from the URL; one that is not a date, or outside 1970–2100, is dropped with a word."""
     value = st.query_params.get(name)
     if not value:
         return None
@@ -78,7 +79,7 @@ def _qp_date(name: str) -> date | None:
         st.sidebar.warning(f"Ignored {name}={md_escape(value)} from the address: not a date (YYYY-MM-DD).")
         return None
     if not FIRST_DAY <= day <= LAST_DAY:
-        st.sidebar.warning(f"Ignored {name}={day.isoformat()} from the address: outside {FIRST_DAY:%Y}–{LAST_DAY:%Y}.")
+        st.sidebar.warning(f"Ignored {name}={day.isoformat()} from the address: outside {TIME_RANGE}.")
         return None
     return day
 

@@ -161,7 +161,7 @@ WINDOWS = [  # windows people type: future, reversed, before the first scan, abs
     ("since=2030-01-01", None),
     ("since=2026-08-01&until=2026-07-01", "From 2026-08-01 is after To 2026-07-01"),
     ("since=2020-01-01&until=2020-03-31", None),
-    ("until=9999-12-31", "outside 1970–2099"),
+    ("until=9999-12-31", "outside 1970–2100"),
 ]
 
 

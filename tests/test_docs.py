@@ -31,7 +31,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CLI_MD = ROOT / "docs" / "cli.md"
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-PROGRAMS = ("ingest", "analytics", "app_pages.auth")  # each as ``python -m PROGRAM``
+PROGRAMS = ("ingest", "analytics", "demo", "app_pages.auth")  # each as ``python -m PROGRAM``
 HELP_COLUMNS = "100"
 UPDATE = "UPDATE_CLI_DOCS"
 
