@@ -36,7 +36,6 @@ SEVERITY_COLORS = {
     "low": "#fbc02d",
     "info": "#90a4ae",
 }
-STATUS_COLORS = {"open": "#d32f2f", "fixed": "#388e3c", "suppressed": "#90a4ae"}
 PERIODS = ("week", "month", "sprint")
 
 
