@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import dora
-from app_pages.charts import chart
+from app_pages.charts import chart, count_axis
 from app_pages.filters import View
 from app_pages.tables import download
 from app_pages.text import empty, md_escape, number
@@ -84,11 +84,6 @@ def table(df: pd.DataFrame, cols: list[Col], key: str) -> None:
     data, config = shown(df, cols)
     # placeholder: a missing value is an empty cell (Streamlit writes "None" otherwise)
     st.dataframe(data, hide_index=True, width="stretch", column_config=config, key=key, placeholder="")
-
-
-def count_axis(title: str) -> alt.Axis:
-    """A count axis: whole numbers only (no "0.1 deployments")."""
-    return alt.Axis(title=title, format="d", tickMinStep=1)
 
 
 # --- headline ----------------------------------------------------------------------------------
@@ -252,7 +247,7 @@ with left:
             .mark_bar()
             .encode(
                 x=alt.X("lead_time_days:Q", bin=alt.Bin(maxbins=30), title="Lead time (days)"),
-                y=alt.Y("count():Q", axis=count_axis("Commits")),
+                y=alt.Y("count():Q", axis=count_axis(title="Commits")),
                 color=alt.Color("project:N", title="Project"),
                 tooltip=[alt.Tooltip("project:N", title="Project"), alt.Tooltip("count():Q", title="Commits")],
             ),
