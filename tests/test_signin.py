@@ -340,7 +340,7 @@ def _copy_project(dest: Path) -> Path:
     dest.mkdir()
     for name in ("app.py", "serve.py"):
         shutil.copy2(ROOT / name, dest / name)
-    for name in ("app_pages", "analytics", "ingest", "store", ".streamlit"):
+    for name in ("app_pages", "analytics", "ingest", "store", "core", "demo", ".streamlit"):
         shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "demo_out"))
     return dest
 
