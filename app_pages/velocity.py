@@ -146,7 +146,7 @@ cols[3].metric(
 )
 cols[3].caption(f"{many(resolved, 'incident')} resolved  \n{classes('recovery_class')}")
 st.caption(
-    "Numbers pool the selected projects. Classes are DORA 2023's benchmarks (SPEC §7); a class rates "
+    "Numbers pool the selected projects. Classes are DORA 2023's benchmarks (`docs/definitions.md` §7); a class rates "
     "one team's delivery, so with several projects the page counts the projects in each class instead "
     "of classing the pooled numbers, which would let the busiest projects speak for all."
 )
