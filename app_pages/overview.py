@@ -8,9 +8,12 @@ import altair as alt
 import streamlit as st
 
 from analytics import overview, remediation
-from app_pages import ui
+from app_pages.charts import SEVERITY_ORDER, chart, count_axis, period_axis, period_bands, severity_scale
+from app_pages.filters import View
+from app_pages.tables import download
+from app_pages.text import empty, number, percent
 
-view: ui.View = st.session_state["view"]
+view: View = st.session_state["view"]
 st.title("Overview")
 
 to_date = st.toggle(
@@ -63,16 +66,16 @@ cols[0].metric(
 )
 cols[1].metric(
     "MTTR (mean)",
-    ui.number(head.mttr_mean_days.current, " d"),
+    number(head.mttr_mean_days.current, " d"),
     delta(head.mttr_mean_days, 1, " d"),
     delta_color=tone(head.fixed),
     help="Mean days to remediate of the findings fixed in the span; "
-    f"median {ui.number(head.mttr_median_days.current, ' d')}",
+    f"median {number(head.mttr_median_days.current, ' d')}",
 )
 cols[1].caption(based_on(head.fixed, "fixes"))
 cols[2].metric(
     "KM half-life",
-    ui.number(head.km_median_days.current, " d") if head.km_median_days.current is not None else "not reached",
+    number(head.km_median_days.current, " d") if head.km_median_days.current is not None else "not reached",
     delta(head.km_median_days, 1, " d"),
     delta_color=tone(head.km_episodes),
     help="Kaplan–Meier median: half of the findings opened in the window are fixed by then, "
@@ -81,7 +84,7 @@ cols[2].metric(
 cols[2].caption(based_on(head.km_episodes, "findings"))
 cols[3].metric(
     "SLA compliance",
-    ui.percent(head.sla_compliance.current),
+    percent(head.sla_compliance.current),
     None if head.sla_compliance.change is None else f"{100 * head.sla_compliance.change:+.0f} pts",
     delta_color=tone(head.sla_fixed_with_sla, inverse=False),
     help=f"Fixes within SLA in the span; {head.overdue_open.current:.0f} open finding(s) overdue at its end",
@@ -102,7 +105,7 @@ cols[1].metric("Fixed", f"{head.fixed.current:,.0f}", delta(head.fixed, 0))
 cols[2].metric("Deployments", f"{head.deployments.current:,.0f}", delta(head.deployments, 0))
 cols[3].metric(
     "Lead time (median)",
-    ui.number(head.lead_time_median_days.current, " d"),
+    number(head.lead_time_median_days.current, " d"),
     delta(head.lead_time_median_days, 1, " d"),
     delta_color=tone(head.lead_time_commits),
 )
@@ -114,26 +117,26 @@ for col, (sev, d) in zip(sev_cols, head.open_by_severity.items(), strict=True):
 
 st.subheader("Open backlog")
 if backlog.empty or backlog["open"].sum() == 0:
-    ui.empty()
+    empty()
 else:
-    chart = (
+    area = (
         alt.Chart(backlog.dropna(subset=["severity"]), title=f"Open findings at the end of each {view.period}")
         .mark_area()
         .encode(
-            x=ui.period_axis(view.period),
-            y=alt.Y("open:Q", title="Open findings", stack=True, axis=ui.count_axis()),
-            color=alt.Color("severity:N", scale=ui.severity_scale(), sort=ui.SEVERITY_ORDER, title="Severity"),
+            x=period_axis(view.period),
+            y=alt.Y("open:Q", title="Open findings", stack=True, axis=count_axis()),
+            color=alt.Color("severity:N", scale=severity_scale(), sort=SEVERITY_ORDER, title="Severity"),
             order=alt.Order("severity_rank:Q"),
             tooltip=["period:N", "severity:N", "open:Q"],
         )
-        .transform_calculate(severity_rank=f"indexof({ui.SEVERITY_ORDER!r}, datum.severity)")
+        .transform_calculate(severity_rank=f"indexof({SEVERITY_ORDER!r}, datum.severity)")
     )
-    ui.chart(chart, "backlog_chart")
-    ui.download(backlog, "backlog", "dl_backlog")
+    chart(area, "backlog_chart")
+    download(backlog, "backlog", "dl_backlog")
 
 st.subheader("Inflow and outflow")
 if flow.empty or (flow["inflow"].sum() + flow["outflow"].sum()) == 0:
-    ui.empty()
+    empty()
 else:
     baseline = int(flow["first_scan"].sum())
     shown = flow
@@ -159,14 +162,14 @@ else:
         alt.Chart(long, title=f"Findings opened (inflow) and closed (outflow) per {view.period}")
         .mark_bar()
         .encode(
-            x=ui.period_bands(view.period),
+            x=period_bands(view.period),
             xOffset="flow:N",
-            y=alt.Y("episodes:Q", title=f"Findings per {view.period}", axis=ui.count_axis()),
+            y=alt.Y("episodes:Q", title=f"Findings per {view.period}", axis=count_axis()),
             color=alt.Color(
                 "flow:N", scale=alt.Scale(domain=["inflow", "outflow"], range=["#d32f2f", "#388e3c"]), title=None
             ),
             tooltip=["period:N", "flow:N", "episodes:Q"],
         )
     )
-    ui.chart(bars, "flow_chart")
-    ui.download(flow, "flow", "dl_flow")
+    chart(bars, "flow_chart")
+    download(flow, "flow", "dl_flow")
