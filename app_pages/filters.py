@@ -8,6 +8,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import streamlit as st
 
@@ -75,6 +76,16 @@ def _data_end(store: Store, filters: Filters, settings: Settings) -> datetime | 
     return end if filters.since is None or filters.since < end else None
 
 
+def _shown_path(store: Store) -> str:
+    """The database as the user named it: relative to the working directory when inside it."""
+    if store.path is None:
+        return store.url.render_as_string(hide_password=True)
+    try:
+        return str(store.path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(store.path)
+
+
 def sidebar(store: Store) -> View:
     """Global filters; their values live in the URL so that a view can be bookmarked."""
     settings = load_settings()
@@ -110,7 +121,7 @@ def sidebar(store: Store) -> View:
         since=datetime.combine(since, datetime.min.time()) if isinstance(since, date) else None,
         until=datetime.combine(until, datetime.min.time()) + timedelta(days=1) if isinstance(until, date) else None,
     )
-    st.sidebar.caption(f"Database: `{store.path or store.url}`")
+    st.sidebar.caption(f"Database: `{_shown_path(store)}`")
     try:
         check_window(filters)
     except QueryError as e:
