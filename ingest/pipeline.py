@@ -32,9 +32,10 @@ from core.errors import Rejected, StoreBusy
 from ingest.lifecycle import recompute_dirty
 from ingest.load import Known, LoadOutcome, record_rejection_in, write_packed
 from ingest.models import ParsedFile, ScanMeta
+from ingest.normalise.options import Options
+from ingest.normalise.scans import normalise
 from ingest.pack import Packed, pack_many
 from ingest.reader import load_log
-from ingest.sarif import Options, normalise
 from store.db import Store, native
 
 log = logging.getLogger(__name__)

@@ -62,9 +62,10 @@ from core.settings import load_settings
 from core.times import EARLIEST, LATEST, TIME_RANGE, read_time
 from ingest.load import record_rejection
 from ingest.models import ScanMeta
+from ingest.normalise.options import Options
+from ingest.normalise.values import MAX_ID_CHARS, MAX_PATH_CHARS
 from ingest.pipeline import ALREADY, LOADED, REJECTED, FileReport, ingest_file, printable
 from ingest.reader import is_sarif_name, open_folder, read_file
-from ingest.sarif import MAX_ID_CHARS, MAX_PATH_CHARS, Options
 from store.db import Store
 
 log = logging.getLogger(__name__)
