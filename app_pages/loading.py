@@ -33,9 +33,9 @@ from typing import BinaryIO
 from core.settings import load_settings
 from ingest.manifest import read_manifest
 from ingest.models import ScanMeta
+from ingest.normalise.options import Options
 from ingest.pipeline import FileReport, Report, ingest_many
 from ingest.reader import max_file_bytes
-from ingest.sarif import Options
 from store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent

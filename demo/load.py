@@ -21,8 +21,8 @@ from demo.build import COMMITS_CSV, DEPLOYMENTS_CSV, DEVOPS_DIR, INCIDENTS_CSV
 from ingest.devops.load import load_deployments, load_incidents, recompute_deployment_commits
 from ingest.devops.records import DevopsOutcome
 from ingest.models import ScanMeta
+from ingest.normalise.options import Options
 from ingest.pipeline import Progress, Report, ingest_many
-from ingest.sarif import Options
 from store.db import Store, native
 
 UPSERT_COMMITS = (

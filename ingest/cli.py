@@ -23,9 +23,9 @@ from core.times import read_time
 from ingest import devops_cli, watch
 from ingest.manifest import MANIFEST_COLUMNS, read_manifest
 from ingest.models import ScanMeta
+from ingest.normalise.options import Options
 from ingest.pipeline import BUSY, INTERRUPTED, REJECTED, Report, ingest_many, printable
 from ingest.reader import expand_paths
-from ingest.sarif import Options
 from store.db import Store
 
 

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 
 from ingest.models import Occurrence, ParsedFile, Scan, ScanMeta
+from ingest.normalise.scans import normalise
 from ingest.reader import load_log
-from ingest.sarif import normalise
 from tests.conftest import DATA, corpus_path
 
 # Corpus files copied into tests/data (permissive licences; see tests/data/SOURCES.md).

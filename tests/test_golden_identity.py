@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from ingest.models import ScanMeta
+from ingest.normalise.scans import normalise
 from ingest.reader import load_log
-from ingest.sarif import normalise
 from tests.golden_support import (
     CODEQL_254,
     FLAWFINDER_19,

@@ -12,9 +12,9 @@ import pytest
 from ingest import identity
 from ingest.identity import GLOBAL_PLACEHOLDERS, tool_fingerprint
 from ingest.models import FingerprintSource, ScanMeta
+from ingest.normalise.scans import normalise
 from ingest.paths import PathContext, artifact_uri, to_repo_path
 from ingest.reader import RawLog
-from ingest.sarif import normalise
 from tests.conftest import result, sarif_log
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from core.severity import Severity
 from ingest.models import ScanMeta, SeveritySource
+from ingest.normalise.scans import normalise
 from ingest.reader import RawLog
-from ingest.sarif import normalise
 from tests.conftest import result, sarif_log
 
 

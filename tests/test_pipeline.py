@@ -59,14 +59,14 @@ def test_workers_give_the_same_store_as_one_process(tmp_path: Path, monkeypatch:
 def test_chunks_keep_each_file_on_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Files are normalised a chunk at a time (here 5 files per chunk, a truncated one among
     them): the store and the report are the same as with one file at a time."""
-    import ingest.pipeline as pipeline
+    import ingest.prepare as prepare
 
     files = _files(tmp_path)
     items = [(f, ScanMeta(project="p")) for f in files]
     monkeypatch.setenv("FINDINGS_PARSE_WORKERS", "0")
     dumps, orders = [], []
     for chunk in (1, 5):
-        monkeypatch.setattr(pipeline, "CHUNK_FILES", chunk)
+        monkeypatch.setattr(prepare, "CHUNK_FILES", chunk)
         db = tmp_path / f"c{chunk}.duckdb"
         report = ingest_many(Store(db), items)
         orders.append([(Path(f.path).name, f.status) for f in report.files])
@@ -83,7 +83,7 @@ def test_a_worker_killed_mid_run_leaves_the_rest_to_this_process(
     import os
     import signal
 
-    import ingest.pipeline as pipeline
+    import ingest.prepare as prepare
 
     files = []
     for i in range(12):
@@ -92,7 +92,7 @@ def test_a_worker_killed_mid_run_leaves_the_rest_to_this_process(
         p.write_text(json.dumps(sarif_log(rs, invocations=[{"endTimeUtc": f"2026-03-{i + 1:02d}T10:00:00Z"}])))
         files.append(p)
     monkeypatch.setenv("FINDINGS_PARSE_WORKERS", "2")
-    monkeypatch.setattr(pipeline, "CHUNK_FILES", 1)
+    monkeypatch.setattr(prepare, "CHUNK_FILES", 1)
     killed: list[int] = []
 
     def kill_a_worker(n: int, total: int, path: str) -> None:
@@ -112,7 +112,7 @@ def test_a_worker_killed_mid_run_leaves_the_rest_to_this_process(
             killed.append(workers[0])
 
     db = tmp_path / "killed.duckdb"
-    with caplog.at_level("WARNING", logger="ingest.pipeline"):
+    with caplog.at_level("WARNING", logger="ingest.prepare"):
         report = ingest_many(Store(db), [(f, ScanMeta(project="p")) for f in files], progress=kill_a_worker)
     assert killed
     assert [(Path(f.path).name, f.status) for f in report.files] == [(f.name, "loaded") for f in files]

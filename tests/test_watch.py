@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from ingest import watch
+from ingest import watch, watch_meta
 from ingest.cli import main as ingest_main
 from ingest.models import ScanMeta
 from store.db import Store, query_rows
@@ -138,12 +138,12 @@ def test_file_name_pattern(inbox: Path, db: Path) -> None:
 
 
 def test_meta_from_name_unit() -> None:
-    assert watch.meta_from_name("scan.sarif") is None
-    assert watch.meta_from_name("a__b.sarif") is None
-    assert watch.meta_from_name("p__b__c__20260101T000000Z.json") == ScanMeta(
+    assert watch_meta.meta_from_name("scan.sarif") is None
+    assert watch_meta.meta_from_name("a__b.sarif") is None
+    assert watch_meta.meta_from_name("p__b__c__20260101T000000Z.json") == ScanMeta(
         project="p", branch="b", commit="c", scanned_at=datetime(2026, 1, 1)
     )
-    assert watch.split_suffix("x.y.sarif.json.gz") == ("x.y", ".sarif.json.gz")
+    assert watch_meta.split_suffix("x.y.sarif.json.gz") == ("x.y", ".sarif.json.gz")
     assert watch.printable("a\x1b[2J\nb\u202ec") == "a\\x1b[2J\\nb\\u202ec"
 
 

@@ -1,6 +1,6 @@
 """The adapter contract: named, pure hooks for a scanner's own conventions.
 
-Generic SARIF handling (``ingest.sarif``) does the work for every tool. An adapter only answers the
+Generic SARIF handling (``ingest.normalise``) does the work for every tool. An adapter only answers the
 questions where a scanner departs from the generic rules: which word in its output is its own
 severity and how that word maps to ours, where else it hides CWE ids, which fingerprint values it
 writes as placeholders, and what identifies a result when its snippet does not (the address of a

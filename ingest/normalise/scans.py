@@ -1,0 +1,172 @@
+"""A parsed SARIF log → its scans (``normalise``, the entry of this package): the runs of one
+stream in one file are one scan; each result is drafted (``results``), then the scan's
+fingerprints are chosen and made unique together (docs/definitions.md §1, §4)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from ingest import identity
+from ingest.adapters import adapter_for
+from ingest.models import FingerprintSource, ParsedFile, Rule, Scan, ScanMeta, Skipped
+from ingest.normalise.locations import path_cache_for
+from ingest.normalise.options import Options
+from ingest.normalise.results import Draft, draft_result
+from ingest.normalise.rules import RuleIndex, level_overrides, make_rule
+from ingest.normalise.runs import RunHeader, run_header
+from ingest.normalise.values import JSON, capped_warnings
+from ingest.paths import PathContext
+from ingest.reader import RawLog
+
+
+def normalise(raw: RawLog, meta: ScanMeta, options: Options | None = None) -> ParsedFile:
+    """Every run of a log → scans (runs of one stream in one file are one scan)."""
+    options = options or Options()
+    warnings: list[str] = []
+    try:
+        mtime = datetime.fromtimestamp(raw.path.stat().st_mtime, UTC).replace(tzinfo=None)
+    except OSError:
+        mtime = datetime.now(UTC).replace(tzinfo=None)
+    sources = identity.SourceLines(meta.source_root)
+    groups: dict[tuple[str, str, str, str], list[tuple[RunHeader, JSON]]] = {}
+    for i, run in enumerate(raw.document["runs"]):
+        if "results" not in run:
+            warnings.append(f'run {i}: no "results" array (the tool did not complete); not recorded as a scan')
+            continue
+        header = run_header(run, i, meta, raw.path, mtime, warnings, options)
+        groups.setdefault((header.project, header.branch, header.tool, header.category), []).append((header, run))
+    scans = tuple(_scan(members, sources, meta.source_root, options) for members in groups.values())
+    used_fallback = any("using the folder name" in w for w in warnings)
+    fallback_project = raw.path.resolve().parent.name if used_fallback else None
+    return ParsedFile(
+        path=str(raw.path),
+        sha256=raw.sha256,
+        size_bytes=raw.size_bytes,
+        file_key=file_key(raw.sha256, meta, fallback_project),
+        sarif_version=str(raw.document.get("version")),
+        scans=scans,
+        warnings=capped_warnings(warnings),
+    )
+
+
+def file_key(sha256: str, meta: ScanMeta, fallback_project: str | None) -> str:
+    """docs/definitions.md §1 "file": the same bytes with the same given metadata are the same file."""
+    parts = (
+        sha256,
+        meta.project or fallback_project or "",
+        meta.branch or "",
+        meta.commit or "",
+        meta.scanned_at.isoformat() if meta.scanned_at else "",
+        meta.category if meta.category is not None else "",
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _scan(
+    members: list[tuple[RunHeader, JSON]],
+    sources: identity.SourceLines,
+    source_root: str | None,
+    options: Options,
+) -> Scan:
+    first = members[0][0]
+    drafts: list[Draft] = []
+    skipped: list[Skipped] = []
+    rules: dict[str, Rule] = {}
+    total = 0
+    # the first index of each result seen, for tools that repeat results byte for byte
+    seen: dict[bytes, int] | None = {} if adapter_for(first.tool).collapse_identical_results else None
+    for header, run in members:
+        adapter = adapter_for(header.tool)
+        index = RuleIndex.from_run(run)
+        overrides = level_overrides(run)
+        ctx = PathContext.from_run(run, source_root, options.extra_prefixes)
+        path_cache = path_cache_for(run, ctx)
+        for result in run["results"]:
+            copy_of = _repeat_of(seen, result, total) if seen is not None else None
+            outcome = (
+                Skipped(total, f"repeats result {copy_of} byte for byte")
+                if copy_of is not None
+                else draft_result(total, result, header.tool, adapter, index, overrides, ctx, options, path_cache)
+            )
+            total += 1
+            if isinstance(outcome, Skipped):
+                skipped.append(outcome)
+                continue
+            drafts.append(outcome)
+            if outcome.rule_id not in rules:
+                _, rule_obj = index.lookup(result)
+                rules[outcome.rule_id] = make_rule(header.tool, outcome.rule_id, rule_obj, index.taxonomy_names)
+    rows = identify(drafts, first.project, first.branch, first.tool, first.category, sources)
+    return Scan(
+        run_indexes=tuple(h.run_index for h, _ in members),
+        project=first.project,
+        branch=first.branch,
+        commit=next((h.commit for h, _ in members if h.commit), None),
+        tool=first.tool,
+        tool_name=first.tool_name,
+        tool_version=first.tool_version,
+        category=first.category,
+        scanned_at=max(h.scanned_at for h, _ in members),
+        scanned_at_source=first.scanned_at_source,
+        results_total=total,
+        rules=tuple(rules.values()),
+        occurrence_rows=tuple(rows),
+        skipped=tuple(skipped),
+    )
+
+
+def _repeat_of(seen: dict[bytes, int], result: Any, index: int) -> int | None:
+    """The index of an earlier result of the scan equal to this one (an adapter's
+    ``collapse_identical_results``), else None; ``index`` is recorded as the first of its kind."""
+    try:
+        key = orjson.dumps(result, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, ValueError):  # not serialisable (an integer beyond 64 bits): never a repeat
+        return None
+    first = seen.setdefault(key, index)
+    return first if first != index else None
+
+
+def identify(
+    drafts: list[Draft], project: str, branch: str, tool: str, category: str, sources: identity.SourceLines
+) -> list[tuple[Any, ...]]:
+    """docs/definitions.md §4 over one scan: pick each result's fingerprint, then make them unique.
+    One row per draft, in ``Occurrence`` field order."""
+    tool_fps = [d.tool_fp for d in drafts]
+    distrusted = (
+        identity.untrusted_values(tool_fps, [(d.rule_id, d.where.path, d.where.start_line) for d in drafts])
+        if any(fp is not None for fp in tool_fps)
+        else set()
+    )
+    chosen: list[tuple[str, FingerprintSource]] = []
+    for d in drafts:
+        if d.tool_fp is not None and d.tool_fp not in distrusted:
+            chosen.append((d.tool_fp.value, d.tool_fp.source))
+            continue
+        snippet = identity.normalise_snippet(d.where.snippet) if d.where.snippet else ""
+        if d.address:
+            context, source = d.address, FingerprintSource.ADDRESS
+        elif snippet:
+            context, source = snippet, FingerprintSource.SNIPPET
+        else:
+            from_source = sources.context(d.where.path, d.where.start_line)
+            if from_source:
+                context, source = from_source, FingerprintSource.SOURCE
+            else:
+                context, source = identity.normalise_message(d.message), FingerprintSource.MESSAGE
+        chosen.append((identity.computed_fingerprint(d.rule_id, d.where.path, context), source))
+    unique = identity.disambiguate((d.rule_id, fp) for d, (fp, _) in zip(drafts, chosen, strict=True))
+    finding_id = identity.finding_ids(project, branch, tool, category)
+    out = []
+    for d, (_, source), fp in zip(drafts, chosen, unique, strict=True):
+        w = d.where
+        row = (  # Occurrence field order (Scan.occurrence_rows)
+            d.result_index, finding_id(d.rule_id, fp), d.rule_id, fp, source, d.level, d.severity, d.severity_source,
+            d.security_severity, d.tool_severity, d.cwes, d.message, w.path, w.uri, w.start_line, w.start_column,
+            w.end_line, w.end_column, w.snippet, d.suppressed, d.suppression_kind, d.baseline_state,
+        )  # fmt: skip
+        out.append(row)
+    return out
