@@ -342,7 +342,7 @@ def _scan_text(tool: str) -> str:
 
 
 def watcher_entries(work: Path, t: Tally) -> None:
-    """Issue 17: names too long for a sidecar or a reason file, a FIFO, a link to /dev/zero, links
+    """Hostile inbox entries: names too long for a sidecar or a reason file, a FIFO, a link to /dev/zero, links
     to another folder's scan, folder and sidecar; then archive/ and rejected/ as links. The watcher
     must finish, load the good files once, reject the others with a reason, and move or load
     nothing outside its folder."""
