@@ -40,7 +40,7 @@ app: setup-runtime
 
 # Refresh the README's screenshot (docs/overview.png) from the real-browser test.
 screenshot: setup
-	UPDATE_README_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/test_browser.py
+	UPDATE_README_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/test_browser.py -k readme_screenshot
 
 test: setup
 	$(BIN)/python -m pytest -q

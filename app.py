@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import signin, ui
+from app_pages.filters import get_store, sidebar
+from app_pages.first_run import no_data
+from app_pages.signin_gate import gate
 
 # No page icons: a ``:material/…:`` icon makes the browser fetch an SVG from a font server, which
 # tells a third party the tool is in use and breaks "nothing is fetched at run time".
 st.set_page_config(page_title="Security findings", layout="wide")
 
-signin.gate()
-store = ui.get_store()
-if ui.no_data(store):
+gate()
+store = get_store()
+if no_data(store):
     st.stop()
 
-st.session_state["view"] = ui.sidebar(store)
+st.session_state["view"] = sidebar(store)
 pages = [
     st.Page("app_pages/overview.py", title="Overview", default=True, url_path="overview"),
     st.Page("app_pages/remediation.py", title="Remediation", url_path="remediation"),

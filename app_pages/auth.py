@@ -9,7 +9,7 @@ and says so in the sidebar.
 
 This module holds what does not depend on the web server: the users file, password hashes, the
 signed sign-in tokens the browser keeps in a cookie (``Tokens``) and the limits on password
-guessing (``Limiter``). ``app_pages/signin.py`` puts them on the web.
+guessing (``Limiter``). ``app_pages/signin*.py`` put them on the web.
 """
 
 from __future__ import annotations

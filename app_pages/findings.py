@@ -10,9 +10,12 @@ import altair as alt
 import streamlit as st
 
 from analytics import tables
-from app_pages import ui
+from app_pages.charts import chart
+from app_pages.filters import View
+from app_pages.tables import download, table
+from app_pages.text import empty, md_escape
 
-view: ui.View = st.session_state["view"]
+view: View = st.session_state["view"]
 st.title("Findings")
 
 left, right = st.columns([3, 1])
@@ -25,7 +28,7 @@ with view.store.session():
 
 st.caption(f"{len(df):,} finding(s), the most severe first")
 if df.empty:
-    ui.empty()
+    empty()
     st.stop()
 
 shown = df[
@@ -47,8 +50,8 @@ shown = df[
         "episodes",
     ]
 ]
-event = ui.table(shown, "findings_table", on_select="rerun", selection_mode="single-row")
-ui.download(df, "findings", "dl_findings")
+event = table(shown, "findings_table", on_select="rerun", selection_mode="single-row")
+download(df, "findings", "dl_findings")
 
 rows = event.selection.rows if event and event.selection else []  # type: ignore[attr-defined]
 if not rows:
@@ -64,7 +67,7 @@ with view.store.session():
 eps = eps[eps["finding_id"] == fid]
 
 # md_escape: SARIF text stays text in a heading too (no Markdown, no link, no icon); anchor=False: no URL from it
-st.subheader(f"{ui.md_escape(finding['rule_id'])} in {ui.md_escape(finding['path'] or '(no location)')}", anchor=False)
+st.subheader(f"{md_escape(finding['rule_id'])} in {md_escape(finding['path'] or '(no location)')}", anchor=False)
 st.text(str(finding["message"]))  # plain text: never rendered as Markdown/HTML
 a, b, c, d = st.columns(4)
 a.metric("Status", str(finding["status"]))
@@ -86,9 +89,9 @@ timeline = (
         tooltip=["scan_number:Q", "scanned_at:T", "state:N", "commit_sha:N", "path:N", "start_line:Q"],
     )
 )
-ui.chart(timeline, "history_chart")
+chart(timeline, "history_chart")
 st.markdown("**Episodes**")
-ui.table(eps[["seq", "opened_at", "closed_at", "status", "days", "sla_due_at", "within_sla"]], "episodes_table")
+table(eps[["seq", "opened_at", "closed_at", "status", "days", "sla_due_at", "within_sla"]], "episodes_table")
 with st.expander("Scans (present / absent) with commits"):
     st.dataframe(history.drop(columns=["scan_id"]), hide_index=True, width="stretch", key="history_table")
 if rule:

@@ -4,13 +4,11 @@ Uploads are written to a private temporary folder a megabyte at a time and loade
 line itself, ``python -m ingest sarif … --json``, in a child process, one upload at a time per
 server. So the web process never decompresses or parses a file: its memory for an upload is
 Streamlit's copy of the uploaded bytes (as sent, ≤ ``server.maxUploadSize`` per file) plus a 1 MB
-buffer (measured: no growth beyond that for a 200 MB file, a 3 GB gzip bomb or a 1 MB gzip holding
-a 1 GiB string, which took the dashboard to 3.3–4.5 GB before). The child's memory is the command
-line's, with each uploaded file's decompressed size capped at ``UPLOAD_MAX_FILE_BYTES`` (256 MiB;
-bigger ones, gzip bombs included, are rejected with the reason — the command line takes those):
-measured, ~0.7 GB for a rejected bomb, ~0.9 GB for a 250 MiB string, ~2 GB for a 200 MB file of
-560k results; one upload loads at a time. A crash of the child — out of memory, say — is one
-error line on the page, not a dead dashboard.
+buffer, whatever the file expands to. The child's memory is the command line's, with each
+uploaded file's decompressed size capped at ``UPLOAD_MAX_FILE_BYTES`` (bigger ones, gzip bombs
+included, are rejected with the reason — the command line takes those). A crash of the child —
+out of memory, say — is one error line on the page, not a dead dashboard. The memory measured
+for hostile uploads is in docs/hardening.md ("Sign-in").
 
 Metadata follows the command line's precedence: the form, else the SARIF, else the fallback with a
 warning — for the project, the folder holding the file, which for an upload is always ``upload``

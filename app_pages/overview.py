@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import altair as alt
 import streamlit as st
 
 from analytics import overview, remediation
-from app_pages import ui
+from app_pages.charts import SEVERITY_ORDER, chart, count_axis, period_axis, period_bands, severity_scale
+from app_pages.filters import View
+from app_pages.tables import download
+from app_pages.text import empty, number, percent
 
-view: ui.View = st.session_state["view"]
+view: View = st.session_state["view"]
 st.title("Overview")
 
 to_date = st.toggle(
@@ -37,11 +40,20 @@ else:
 FEW = 5  # below this many, a change says little: shown grey, not red or green
 
 
-def delta(d: overview.Delta, digits: int = 1, unit: str = "") -> str | None:
-    return None if d.change is None else f"{d.change:+,.{digits}f}{unit}"
+Tone = Literal["normal", "inverse", "off"]
 
 
-def tone(n: overview.Delta | None, inverse: bool = True) -> Literal["normal", "inverse", "off"]:
+def change(d: overview.Delta, digits: int = 1, unit: str = "", color: Tone = "inverse") -> dict[str, Any]:
+    """``st.metric``'s delta arguments: the signed change, or "no change" without an arrow or a
+    colour (a "↑ +0" in red says something happened when nothing did)."""
+    if d.change is None:
+        return {"delta": None}
+    if round(d.change, digits) == 0:
+        return {"delta": "no change", "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": f"{d.change:+,.{digits}f}{unit}", "delta_color": color}
+
+
+def tone(n: overview.Delta | None, inverse: bool = True) -> Tone:
     """Colour a change only when both sides rest on enough cases."""
     if n is not None and min(n.current or 0, n.previous or 0) < FEW:
         return "off"
@@ -53,37 +65,36 @@ def based_on(n: overview.Delta, what: str) -> str:
     return f"n = {int(n.current or 0):,} {what} (before: {int(n.previous or 0):,}){few}"
 
 
+sla_points = overview.Delta(
+    *(None if v is None else 100 * v for v in (head.sla_compliance.current, head.sla_compliance.previous))
+)
 cols = st.columns(4)
 cols[0].metric(
     "Open findings",
     f"{head.open_total.current:,.0f}",
-    delta(head.open_total, 0),
-    delta_color="inverse",
+    **change(head.open_total, 0, color="inverse"),
     help="Episodes open at the end of the span",
 )
 cols[1].metric(
     "MTTR (mean)",
-    ui.number(head.mttr_mean_days.current, " d"),
-    delta(head.mttr_mean_days, 1, " d"),
-    delta_color=tone(head.fixed),
+    number(head.mttr_mean_days.current, " d"),
+    **change(head.mttr_mean_days, 1, " d", color=tone(head.fixed)),
     help="Mean days to remediate of the findings fixed in the span; "
-    f"median {ui.number(head.mttr_median_days.current, ' d')}",
+    f"median {number(head.mttr_median_days.current, ' d')}",
 )
 cols[1].caption(based_on(head.fixed, "fixes"))
 cols[2].metric(
     "KM half-life",
-    ui.number(head.km_median_days.current, " d") if head.km_median_days.current is not None else "not reached",
-    delta(head.km_median_days, 1, " d"),
-    delta_color=tone(head.km_episodes),
+    number(head.km_median_days.current, " d") if head.km_median_days.current is not None else "not reached",
+    **change(head.km_median_days, 1, " d", color=tone(head.km_episodes)),
     help="Kaplan–Meier median: half of the findings opened in the window are fixed by then, "
     "counting the still-open ones",
 )
 cols[2].caption(based_on(head.km_episodes, "findings"))
 cols[3].metric(
     "SLA compliance",
-    ui.percent(head.sla_compliance.current),
-    None if head.sla_compliance.change is None else f"{100 * head.sla_compliance.change:+.0f} pts",
-    delta_color=tone(head.sla_fixed_with_sla, inverse=False),
+    percent(head.sla_compliance.current),
+    **change(sla_points, 0, " pts", tone(head.sla_fixed_with_sla, inverse=False)),
     help=f"Fixes within SLA in the span; {head.overdue_open.current:.0f} open finding(s) overdue at its end",
 )
 cols[3].caption(based_on(head.sla_fixed_with_sla, "fixes with an SLA"))
@@ -91,49 +102,47 @@ cols = st.columns(4)
 cols[0].metric(
     "New",
     f"{head.new.current:,.0f}",
-    delta(head.new, 0),
-    delta_color="inverse",
+    **change(head.new, 0, color="inverse"),
     help="Findings that appeared for the first time (reopened ones and the backlog a stream's first scan "
     "found are not new work)",
 )
 if head.first_scan.current:
     cols[0].caption(f"+ {head.first_scan.current:,.0f} found by a first scan")
-cols[1].metric("Fixed", f"{head.fixed.current:,.0f}", delta(head.fixed, 0))
-cols[2].metric("Deployments", f"{head.deployments.current:,.0f}", delta(head.deployments, 0))
+cols[1].metric("Fixed", f"{head.fixed.current:,.0f}", **change(head.fixed, 0, color="normal"))
+cols[2].metric("Deployments", f"{head.deployments.current:,.0f}", **change(head.deployments, 0, color="normal"))
 cols[3].metric(
     "Lead time (median)",
-    ui.number(head.lead_time_median_days.current, " d"),
-    delta(head.lead_time_median_days, 1, " d"),
-    delta_color=tone(head.lead_time_commits),
+    number(head.lead_time_median_days.current, " d"),
+    **change(head.lead_time_median_days, 1, " d", color=tone(head.lead_time_commits)),
 )
 cols[3].caption(based_on(head.lead_time_commits, "commits"))
 
 sev_cols = st.columns(len(head.open_by_severity))
 for col, (sev, d) in zip(sev_cols, head.open_by_severity.items(), strict=True):
-    col.metric(f"Open {sev}", f"{d.current:,.0f}", delta(d, 0), delta_color="inverse")
+    col.metric(f"Open {sev}", f"{d.current:,.0f}", **change(d, 0))
 
 st.subheader("Open backlog")
 if backlog.empty or backlog["open"].sum() == 0:
-    ui.empty()
+    empty()
 else:
-    chart = (
+    area = (
         alt.Chart(backlog.dropna(subset=["severity"]), title=f"Open findings at the end of each {view.period}")
         .mark_area()
         .encode(
-            x=ui.period_axis(view.period),
-            y=alt.Y("open:Q", title="Open findings", stack=True, axis=ui.count_axis()),
-            color=alt.Color("severity:N", scale=ui.severity_scale(), sort=ui.SEVERITY_ORDER, title="Severity"),
+            x=period_axis(view.period),
+            y=alt.Y("open:Q", title="Open findings", stack=True, axis=count_axis()),
+            color=alt.Color("severity:N", scale=severity_scale(), sort=SEVERITY_ORDER, title="Severity"),
             order=alt.Order("severity_rank:Q"),
             tooltip=["period:N", "severity:N", "open:Q"],
         )
-        .transform_calculate(severity_rank=f"indexof({ui.SEVERITY_ORDER!r}, datum.severity)")
+        .transform_calculate(severity_rank=f"indexof({SEVERITY_ORDER!r}, datum.severity)")
     )
-    ui.chart(chart, "backlog_chart")
-    ui.download(backlog, "backlog", "dl_backlog")
+    chart(area, "backlog_chart")
+    download(backlog, "backlog", "dl_backlog")
 
 st.subheader("Inflow and outflow")
 if flow.empty or (flow["inflow"].sum() + flow["outflow"].sum()) == 0:
-    ui.empty()
+    empty()
 else:
     baseline = int(flow["first_scan"].sum())
     shown = flow
@@ -159,14 +168,14 @@ else:
         alt.Chart(long, title=f"Findings opened (inflow) and closed (outflow) per {view.period}")
         .mark_bar()
         .encode(
-            x=ui.period_bands(view.period),
+            x=period_bands(view.period),
             xOffset="flow:N",
-            y=alt.Y("episodes:Q", title=f"Findings per {view.period}", axis=ui.count_axis()),
+            y=alt.Y("episodes:Q", title=f"Findings per {view.period}", axis=count_axis()),
             color=alt.Color(
                 "flow:N", scale=alt.Scale(domain=["inflow", "outflow"], range=["#d32f2f", "#388e3c"]), title=None
             ),
             tooltip=["period:N", "flow:N", "episodes:Q"],
         )
     )
-    ui.chart(bars, "flow_chart")
-    ui.download(flow, "flow", "dl_flow")
+    chart(bars, "flow_chart")
+    download(flow, "flow", "dl_flow")

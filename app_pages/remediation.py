@@ -7,9 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from analytics import remediation
-from app_pages import ui
+from app_pages.charts import SEVERITY_ORDER, chart, count_axis, period_axis, period_bands, severity_scale
+from app_pages.filters import View
+from app_pages.tables import download, table
+from app_pages.text import empty, number
 
-view: ui.View = st.session_state["view"]
+view: View = st.session_state["view"]
 st.title("Remediation")
 group = st.radio("Break down by", ["severity", "tool", "project"], horizontal=True, key="rem_group")
 
@@ -23,17 +26,17 @@ with view.store.session():
 
 cols = st.columns(4)
 cols[0].metric("Fixed in window", f"{int(overall['closed']):,}")
-cols[1].metric("MTTR mean / median", f"{ui.number(overall['mean_days'])} / {ui.number(overall['median_days'])} d")
-cols[2].metric("p90", ui.number(overall["p90_days"], " d"))
+cols[1].metric("MTTR mean / median", f"{number(overall['mean_days'])} / {number(overall['median_days'])} d")
+cols[2].metric("p90", number(overall["p90_days"], " d"))
 km = overall["km_median_days"]
 cols[3].metric(
     "KM half-life",
-    "not reached" if pd.isna(km) else ui.number(km, " d"),
+    "not reached" if pd.isna(km) else number(km, " d"),
     help="Kaplan–Meier median over findings opened in the window, open ones counted as censored",
 )
 
 color = (
-    alt.Color(f"{group}:N", scale=ui.severity_scale(), sort=ui.SEVERITY_ORDER, title=group.capitalize())
+    alt.Color(f"{group}:N", scale=severity_scale(), sort=SEVERITY_ORDER, title=group.capitalize())
     if group == "severity"
     else alt.Color(f"{group}:N", title=group.capitalize())
 )
@@ -41,7 +44,7 @@ color = (
 st.subheader("Time to remediate")
 closed = mttr[mttr["closed"] > 0]
 if closed.empty:
-    ui.empty("No finding was fixed in this window.")
+    empty("No finding was fixed in this window.")
 else:
     statistic = st.radio(
         "Statistic", ["median_days", "mean_days"], horizontal=True, key="rem_stat",
@@ -49,7 +52,7 @@ else:
         help="The median is not pulled up by a few very old findings; the mean is.",
     )  # fmt: skip
     base = alt.Chart(closed).encode(
-        x=ui.period_axis(view.period),
+        x=period_axis(view.period),
         y=alt.Y(f"{statistic}:Q", title=f"{'Median' if statistic == 'median_days' else 'Mean'} days to remediate"),
         tooltip=[
             f"{group}:N",
@@ -63,18 +66,18 @@ else:
         line = base.mark_line(point=False).encode(color=color) + base.mark_point(filled=True).encode(
             color=color, size=alt.Size("closed:Q", title="Fixes", scale=alt.Scale(range=[15, 200]))
         )
-        ui.chart(line.properties(title=title), "mttr_chart")
+        chart(line.properties(title=title), "mttr_chart")
     else:  # one small chart per tool or project: 8–16 lines on one chart cannot be read
         panel = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=25), color="#5c6bc0").properties(
             width=260, height=140
         )
         grid = panel.facet(facet=alt.Facet(f"{group}:N", title=None), columns=3, title=title)
         st.altair_chart(grid, key="mttr_chart")
-ui.download(mttr, "mttr", "dl_mttr")
+download(mttr, "mttr", "dl_mttr")
 
 st.subheader("Remediation curve (Kaplan–Meier)")
 if curve.empty:
-    ui.empty("No finding was opened in this window.")
+    empty("No finding was opened in this window.")
 else:
     starts = curve.groupby(group, dropna=False).head(1).assign(days=0.0, survival=1.0)
     curve_from_zero = pd.concat([starts, curve], ignore_index=True)
@@ -101,21 +104,21 @@ else:
         .mark_rule(strokeDash=[4, 4])
         .encode(
             x="sla_days:Q",
-            color=alt.Color("severity:N", scale=ui.severity_scale(), legend=None),
+            color=alt.Color("severity:N", scale=severity_scale(), legend=None),
             tooltip=["severity:N", alt.Tooltip("sla_days:Q", title="SLA (days)")],
         )
     )
     # Each layer keeps its own colour scale: sharing one merged the SLA lines' severity domain into the
     # curves' tool/project domain (blank curves) and dropped the legend.
-    ui.chart(alt.layer(steps, rules).resolve_scale(color="independent"), "km_chart")
+    chart(alt.layer(steps, rules).resolve_scale(color="independent"), "km_chart")
     st.caption("Dashed lines: the SLA of each severity (config `[sla]`).")
-ui.download(curve, "survival", "dl_survival")
+download(curve, "survival", "dl_survival")
 
 left, right = st.columns(2)
 with left:
     st.subheader("Aging of open findings")
     if aging.empty or aging["open"].sum() == 0:
-        ui.empty("Nothing is open.")
+        empty("Nothing is open.")
     else:
         buckets = aging.melt(
             id_vars=[group],
@@ -130,25 +133,25 @@ with left:
             .mark_bar()
             .encode(
                 x=alt.X("age (days):N", sort=list(labels.values()), title="Age (days)"),
-                y=alt.Y("findings:Q", title="Open findings", axis=ui.count_axis()),
+                y=alt.Y("findings:Q", title="Open findings", axis=count_axis()),
                 color=color,
                 tooltip=[f"{group}:N", "age (days):N", "findings:Q"],
             )
         )
-        ui.chart(bars, "aging_chart")
+        chart(bars, "aging_chart")
         st.caption(f"Security debt (open > 365 days): **{int(aging['security_debt'].sum())}**")
-    ui.download(aging, "aging", "dl_aging")
+    download(aging, "aging", "dl_aging")
 with right:
     st.subheader("Reopen rate")
     rate = flow.dropna(subset=["reopen_rate"])
     if rate.empty:
-        ui.empty("No finding was closed in this window.")
+        empty("No finding was closed in this window.")
     else:
-        ui.chart(
+        chart(
             alt.Chart(rate, title=f"Reopened / closed per {view.period}")
             .mark_bar(color="#7b1fa2")
             .encode(
-                x=ui.period_bands(view.period),
+                x=period_bands(view.period),
                 y=alt.Y("reopen_rate:Q", title="Reopen rate", axis=alt.Axis(format="%")),
                 tooltip=["period:N", "reopened:Q", "outflow:Q", alt.Tooltip("reopen_rate:Q", format=".0%")],
             ),
@@ -157,12 +160,12 @@ with right:
 
 st.subheader("Overdue findings")
 if overdue.empty:
-    ui.empty("No open finding is past its SLA due date.")
+    empty("No open finding is past its SLA due date.")
 else:
     counts = overdue["severity"].value_counts()
     st.caption(
-        " · ".join(f"{sev} **{int(counts.get(sev, 0)):,}**" for sev in ui.SEVERITY_ORDER if sev in counts)
+        " · ".join(f"{sev} **{int(counts.get(sev, 0)):,}**" for sev in SEVERITY_ORDER if sev in counts)
         + " — the most severe first, then the longest overdue"
     )
-    ui.table(overdue.drop(columns=["finding_id"]), "overdue_table")
-ui.download(overdue, "overdue", "dl_overdue")
+    table(overdue.drop(columns=["finding_id"]), "overdue_table")
+download(overdue, "overdue", "dl_overdue")

@@ -9,12 +9,14 @@ import streamlit as st
 
 from analytics import catalog
 from analytics.filters import Filters
-from app_pages import ui
+from app_pages.filters import View, get_store
 from app_pages.loading import UPLOAD_PROJECT, UploadError, load_uploads, parse_when
+from app_pages.tables import download_with, table
+from app_pages.text import empty, md_escape
 from ingest.models import ScanMeta
 
-view: ui.View | None = st.session_state.get("view")
-store = view.store if view else ui.get_store()
+view: View | None = st.session_state.get("view")
+store = view.store if view else get_store()
 st.title("Scans")
 
 with st.form("upload", clear_on_submit=True):
@@ -52,19 +54,19 @@ if submitted:
                 with st.spinner(f"Loading {len(files)} file(s) (after any other upload being loaded)…"):
                     report = load_uploads(store, [(f.name, f) for f in files], meta)
             except UploadError as e:
-                st.error(f"The upload could not be loaded: {ui.md_escape(e)}")
+                st.error(f"The upload could not be loaded: {md_escape(e)}")
                 report = None
             for f in report.files if report else ():  # names and reasons through md_escape: text, never links
                 if f.status == "rejected":
-                    st.error(f"{ui.md_escape(f.path)}: rejected: {ui.md_escape(f.reason)}")
+                    st.error(f"{md_escape(f.path)}: rejected: {md_escape(f.reason)}")
                 elif f.status == "already loaded":
-                    st.info(f"{ui.md_escape(f.path)}: already loaded")
+                    st.info(f"{md_escape(f.path)}: already loaded")
                 elif f.status == "loaded":
-                    st.success(f"{ui.md_escape(f.path)}: loaded {f.scans} scan(s), {f.occurrences} occurrence(s)")
+                    st.success(f"{md_escape(f.path)}: loaded {f.scans} scan(s), {f.occurrences} occurrence(s)")
                 else:
-                    st.error(f"{ui.md_escape(f.path)}: {ui.md_escape(f.status)}: {ui.md_escape(f.reason)}")
+                    st.error(f"{md_escape(f.path)}: {md_escape(f.status)}: {md_escape(f.reason)}")
                 for w in f.warnings:
-                    st.warning(f"{ui.md_escape(f.path)}: {ui.md_escape(w)}")
+                    st.warning(f"{md_escape(f.path)}: {md_escape(w)}")
             st.session_state["last_upload"] = datetime.now(UTC).isoformat()
 
 filters = (view.filters if view else None) or Filters()
@@ -79,17 +81,17 @@ with store.session():
     rejected = catalog.rejections(store)
 st.subheader("Loaded scans")
 if scans.empty:
-    ui.empty("No scan matches these filters.")
+    empty("No scan matches these filters.")
 else:
     first = (page - 1) * PAGE_ROWS + 1
     st.caption(
         f"{total:,} scan(s), newest first: rows {first:,}–{first + len(scans) - 1:,} shown; "
         "the download holds all of them"
     )
-    ui.table(scans.drop(columns=["scan_id"]), "scans_table")
-    ui.download_with(lambda: catalog.scans(store, filters), "scans", "dl_scans")
+    table(scans.drop(columns=["scan_id"]), "scans_table")
+    download_with(lambda: catalog.scans(store, filters), "scans", "dl_scans")
 st.subheader("Rejected files")
 if rejected.empty:
     st.caption("None.")
 else:
-    ui.table(rejected, "rejected_table")
+    table(rejected, "rejected_table")

@@ -10,15 +10,18 @@ import pandas as pd
 import streamlit as st
 
 from analytics import sprints, tables
-from app_pages import ui
+from app_pages.charts import chart
+from app_pages.filters import View
+from app_pages.tables import download, table
+from app_pages.text import empty, number, percent
 
-view: ui.View = st.session_state["view"]
+view: View = st.session_state["view"]
 st.title("Sprint review")
 
 with view.store.session():
     report = sprints.sprint_report(view.store, view.filters, view.settings)
 if report.empty:
-    ui.empty("No sprint in this window.")
+    empty("No sprint in this window.")
     st.stop()
 
 labels = report["sprint"].tolist()
@@ -51,14 +54,14 @@ cols[3].metric("Still open at the end", int(row["still_open"]))
 cols = st.columns(4)
 cols[0].metric(
     "MTTR of what was fixed",
-    ui.number(row["fixed_mean_days"], " d"),
-    help=f"median {ui.number(row['fixed_median_days'], ' d')}",
+    number(row["fixed_mean_days"], " d"),
+    help=f"median {number(row['fixed_median_days'], ' d')}",
 )
 cols[1].metric("SLA breaches", int(row["sla_breaches"]), help="SLA due dates that passed during the sprint unfixed")
 cols[2].metric("Deployments", int(row["deployments"]) if not pd.isna(row["deployments"]) else 0)
 cols[3].metric(
     "Lead time / change failure rate",
-    f"{ui.number(row['lead_time_median_days'], ' d')} / {ui.percent(row['change_failure_rate'])}",
+    f"{number(row['lead_time_median_days'], ' d')} / {percent(row['change_failure_rate'])}",
 )
 
 sprint_filters = replace(view.filters, since=row["start"].to_pydatetime(), until=row["end"].to_pydatetime())
@@ -70,9 +73,9 @@ for col, field, title in ((left, "rule_id", "Top rules"), (right, "cwe", "Top CW
     with col:
         counts = new.dropna(subset=[field]).groupby(field).size().reset_index(name="new").nlargest(10, "new")
         if counts.empty:
-            ui.empty(f"No new finding with a {field.replace('_id', '')}.")
+            empty(f"No new finding with a {field.replace('_id', '')}.")
         else:
-            ui.chart(
+            chart(
                 alt.Chart(counts, title=f"{title} among new findings")
                 .mark_bar(color="#d32f2f")
                 .encode(x=alt.X("new:Q", title="New findings"), y=alt.Y(f"{field}:N", sort="-x", title=None)),
@@ -80,8 +83,8 @@ for col, field, title in ((left, "rule_id", "Top rules"), (right, "cwe", "Top CW
             )
 
 st.subheader("All sprints")
-ui.table(
+table(
     report.rename(columns={"first_scan": "of new: first scan", "end": "end (exclusive)"}),
     "sprint_table",
 )
-ui.download(report, "sprint-report", "dl_sprint")  # = python -m analytics export sprint-report
+download(report, "sprint-report", "dl_sprint")  # = python -m analytics export sprint-report

@@ -18,9 +18,12 @@ import pandas as pd
 import streamlit as st
 
 from analytics import dora
-from app_pages import ui
+from app_pages.charts import chart, count_axis
+from app_pages.filters import View
+from app_pages.tables import download
+from app_pages.text import empty, md_escape, number
 
-view: ui.View = st.session_state["view"]
+view: View = st.session_state["view"]
 st.title("Velocity")
 
 with view.store.session():
@@ -32,7 +35,7 @@ with view.store.session():
     production = dora.production_remediation_summary(view.store, view.filters, None, view.settings)
 
 if per_project.empty or int(per_project["deployments"].sum()) == 0:
-    ui.empty(
+    empty(
         "No deployments in this window. Load them with `python -m ingest deployments FILE` (CSV/JSON), "
         "`python -m ingest git REPO --project P --tags-as-deployments`, and incidents with "
         "`python -m ingest incidents FILE`."
@@ -83,11 +86,6 @@ def table(df: pd.DataFrame, cols: list[Col], key: str) -> None:
     st.dataframe(data, hide_index=True, width="stretch", column_config=config, key=key, placeholder="")
 
 
-def count_axis(title: str) -> alt.Axis:
-    """A count axis: whole numbers only (no "0.1 deployments")."""
-    return alt.Axis(title=title, format="d", tickMinStep=1)
-
-
 # --- headline ----------------------------------------------------------------------------------
 
 row = pooled.iloc[0]
@@ -129,26 +127,26 @@ cols[0].metric(
 cols[0].caption(f"in {many(int(row['window_days']), 'day')}  \n{classes('deployment_frequency_class')}")
 cols[1].metric(
     "Lead time for changes (median)",
-    ui.number(row["lead_time_median_days"], " d"),
+    number(row["lead_time_median_days"], " d"),
     help=f"Commit → first production deployment containing it, over {commits:,} commits; "
-    f"p90 {ui.number(row['lead_time_p90_days'], ' d')}.",
+    f"p90 {number(row['lead_time_p90_days'], ' d')}.",
 )
 cols[1].caption(f"{many(commits, 'commit')}  \n{classes('lead_time_class')}")
 cols[2].metric(
     "Change failure rate",
-    ui.number(None if deployments == 0 else 100 * row["change_failure_rate"], "%"),
+    number(None if deployments == 0 else 100 * row["change_failure_rate"], "%"),
     help="Deployments with at least one linked incident / deployments.",
 )
 cols[2].caption(f"{failed:,} of {many(deployments, 'deployment')}  \n{classes('change_failure_class')}")
 cols[3].metric(
     "Recovery time (median)",
-    ui.number(row["recovery_median_hours"], " h"),
+    number(row["recovery_median_hours"], " h"),
     help=f"Incident resolved − the deployment it links to finished, over {resolved:,} incidents resolved "
     "in the window.",
 )
 cols[3].caption(f"{many(resolved, 'incident')} resolved  \n{classes('recovery_class')}")
 st.caption(
-    "Numbers pool the selected projects. Classes are DORA 2023's benchmarks (SPEC §7); a class rates "
+    "Numbers pool the selected projects. Classes are DORA 2023's benchmarks (`docs/definitions.md` §7); a class rates "
     "one team's delivery, so with several projects the page counts the projects in each class instead "
     "of classing the pooled numbers, which would let the busiest projects speak for all."
 )
@@ -159,7 +157,7 @@ if not negative.empty:
     which = ", ".join(f"{p} {int(n):,}" for p, n in pairs)
     st.warning(
         f"Data quality: {int(negative['lead_time_negative'].sum()):,} commit(s) are dated after the deployment "
-        f"that shipped them (clock skew) and are left out of lead time ({ui.md_escape(which)})."
+        f"that shipped them (clock skew) and are left out of lead time ({md_escape(which)})."
     )
 
 # --- per project -------------------------------------------------------------------------------
@@ -236,20 +234,20 @@ with recovery_tab:
         ],
         "dora_recovery_table",
     )
-ui.download(per_project, "dora", "dl_dora")
+download(per_project, "dora", "dl_dora")
 
 left, right = st.columns(2)
 with left:
     st.subheader("Lead-time distribution")
     if leads.empty:
-        ui.empty("No commit with a known commit time was deployed in this window.")
+        empty("No commit with a known commit time was deployed in this window.")
     else:
-        ui.chart(
+        chart(
             alt.Chart(leads, title="Commits by lead time (commit → production)")
             .mark_bar()
             .encode(
                 x=alt.X("lead_time_days:Q", bin=alt.Bin(maxbins=30), title="Lead time (days)"),
-                y=alt.Y("count():Q", axis=count_axis("Commits")),
+                y=alt.Y("count():Q", axis=count_axis(title="Commits")),
                 color=alt.Color("project:N", title="Project"),
                 tooltip=[alt.Tooltip("project:N", title="Project"), alt.Tooltip("count():Q", title="Commits")],
             ),
@@ -263,7 +261,7 @@ with right:
             for s, i in zip(timeline["status"], timeline["incidents"], strict=True)
         ]
     )
-    ui.chart(
+    chart(
         alt.Chart(marked, title="Each deployment by outcome")
         .mark_point(filled=True, size=70)
         .encode(
@@ -330,7 +328,7 @@ def security_chart(long: pd.DataFrame, shown: list[str]) -> alt.Chart:
 
 st.subheader("Security next to delivery")
 if security.empty:
-    ui.empty("No deployment in this window.")
+    empty("No deployment in this window.")
 else:
     columns = ["findings_introduced", "findings_fixed"]
     backlog = int(security["first_scan_backlog"].sum())
@@ -349,12 +347,12 @@ else:
             )
     long = changes(security, columns)
     if long.empty:
-        ui.empty(
+        empty(
             "No deployment of this window shipped a commit at which a scan found or lost a finding "
             "(that needs scans loaded with `--commit` and deployments that shipped those commits)."
         )
     else:
-        ui.chart(security_chart(long, [SERIES[c] for c in columns]), "security_chart")
+        chart(security_chart(long, [SERIES[c] for c in columns]), "security_chart")
 if not production.empty:
     st.markdown("**Time to remediate in production**")
     st.caption(

@@ -116,6 +116,8 @@ def test_risk_first_and_zero_tiles_stay(samples: Path) -> None:
     at = run(until="2026-08-31")
     labels = [m.label for m in at.metric]
     assert labels[-5:] == ["Open critical", "Open high", "Open medium", "Open low", "Open info"]
+    info = next(m for m in at.metric if m.label == "Open info")
+    assert (info.value, info.delta) == ("0", "no change")  # not a red "↑ +0"
     findings = run("app_pages/findings.py", until="2026-08-31")
     severities = findings.dataframe[0].value["severity"].tolist()
     rank = {s: i for i, s in enumerate(["critical", "high", "medium", "low", "info"])}

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages import auth, signin
+from app_pages import auth, signin, signin_form, signin_gate
 from core import settings as settings_module
 from tests.conftest import seed_samples_with_deployments
 
@@ -340,7 +340,7 @@ def _copy_project(dest: Path) -> Path:
     dest.mkdir()
     for name in ("app.py", "serve.py"):
         shutil.copy2(ROOT / name, dest / name)
-    for name in ("app_pages", "analytics", "ingest", "store", ".streamlit"):
+    for name in ("app_pages", "analytics", "ingest", "store", "core", "demo", ".streamlit"):
         shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "demo_out"))
     return dest
 
@@ -394,7 +394,7 @@ def test_the_gate_checks_the_cookie_on_every_run(app_env: Path, monkeypatch: pyt
     monkeypatch.setattr(signin.STATE, "guard_installed", True)
     alice = auth.load_users(app_env)["alice"]
     cookie: dict[str, str | None] = {"value": signin.STATE.tokens.issue(alice)}
-    monkeypatch.setattr(signin, "_connection_cookie", lambda: cookie["value"])
+    monkeypatch.setattr(signin_gate, "_connection_cookie", lambda: cookie["value"])
     at = _run_app()
     assert at.metric and "Signed in as alice" in [t.value for t in at.sidebar.text]
     token = signin.STATE.tokens.check(cookie["value"], auth.load_users(app_env))
@@ -665,4 +665,4 @@ def test_a_signed_in_user_uploads_only_into_their_own_session(server: Server) ->
     ],
 )
 def test_after_signing_in_only_pages_of_this_app(asked: str | None, goes: str) -> None:
-    assert signin._safe_next(asked) == goes
+    assert signin_form._safe_next(asked) == goes

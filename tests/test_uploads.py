@@ -19,7 +19,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages.loading import UPLOAD_PROJECT, load_uploads
-from app_pages.ui import WORD_JOINER, md_escape
+from app_pages.text import WORD_JOINER, md_escape
 from ingest.cli import main as ingest_main
 from ingest.models import ScanMeta
 from store.db import Store
