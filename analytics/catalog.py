@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from analytics.filters import Filters
+from core.severity import rank
 from store.db import Store, query_df
 
 OPTIONS_SQL = """
@@ -52,11 +53,8 @@ class Options:
 def options(store: Store) -> Options:
     with store.read() as conn:
         df = query_df(conn, OPTIONS_SQL)
-    from core.severity import Severity
-
     by = {k: tuple(g["value"].tolist()) for k, g in df.groupby("kind")}
-    order = [s.value for s in Severity]
-    sev = tuple(sorted(by.get("severity", ()), key=lambda s: order.index(s) if s in order else 99))
+    sev = tuple(sorted(by.get("severity", ()), key=rank))
     return Options(by.get("project", ()), by.get("branch", ()), by.get("tool", ()), sev)
 
 

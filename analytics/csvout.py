@@ -1,4 +1,4 @@
-"""CSV as SPEC §9 wants it: UTF-8, a header, one row per entity, ISO 8601 UTC times, plain
+"""CSV as docs/definitions.md §9 describes it: UTF-8, a header, one row per entity, ISO 8601 UTC times, plain
 numbers, empty cells for NULL, and no cell a spreadsheet would run as a formula."""
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def _column(s: pd.Series) -> pd.Series:
 
 
 def to_csv(df: pd.DataFrame) -> str:
-    """SPEC §9 CSV of a DataFrame, column-wise (a million rows in seconds, not minutes)."""
+    """The CSV of a DataFrame, built column by column (text columns vectorised), not cell by cell."""
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerow([neutralise(str(c)) for c in df.columns])
     if len(df):

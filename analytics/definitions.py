@@ -223,7 +223,7 @@ def calendar(w: Window, period: str | None, settings: Settings) -> dict[str, Any
 # ------------------------------------------------------------------------- periods, severities
 def period_start_sql(period: str, column: str, settings: Settings) -> tuple[str, dict[str, object]]:
     """SQL for the start (a TIMESTAMP) of the period holding ``column``, and its named parameters
-    (the SQL twin of ``calendar.align``; sprints use ``$sprint_start`` and ``$sprint_days``)."""
+    (the SQL twin of ``core.periods.align``; sprints use ``$sprint_start`` and ``$sprint_days``)."""
     if period in ("day", "week", "month", "quarter"):
         return f"date_trunc('{period}', {column})", {}
     if period == "sprint":

@@ -1,4 +1,5 @@
-"""DORA metrics (SPEC §7) and their join with security findings (SPEC §6, last item).
+"""DORA metrics (docs/definitions.md §7) and their join with security findings (§6, time to
+remediate in production).
 
 Every function reads the store, takes ``(store, filters, period=None, settings=None)`` and returns
 a pandas DataFrame (``dora_headline`` a dict). Unless said otherwise a *deployment* is a
@@ -6,9 +7,9 @@ successful deployment to the ``production`` environment, and the date window (``
 inclusive .. ``filters.until`` exclusive, default now) applies to its ``finished_at``. Only
 ``filters.projects`` and the window apply to DevOps data; the finding filters (branches, tools,
 severities, CWEs, rules) apply to the findings side of ``security_per_deployment`` and
-``production_remediation``.
+``production_remediation_summary``.
 
-Choices where SPEC §7 leaves room:
+The details behind docs/definitions.md §7:
 
 * **Deployment frequency.** Every ISO week of the window (the window runs from ``since``, else
   the project's first deployment, to ``until``, else now; a week cut by the window's edges or by
@@ -69,8 +70,9 @@ CHANGE_FAILURE_RATE = (0.05, 0.10, 0.15)  # ≤ elite, ≤ high, ≤ medium
 RECOVERY_HOURS = (1.0, 24.0, 168.0)  # < elite, < high, < medium
 _NO_PERIOD = "TIMESTAMP '1970-01-01'"
 
-# --- SQL fragments (named parameters: $projects, $since, $until, $ps<n> for the period, $fw<n>
-# --- for the finding filter). {p:…}/{w:…} are expanded by _project_in/_in_window below.
+# --- SQL fragments. Named parameters: $projects, $since, $until, the period's (from
+# --- definitions.period_start_sql) and the finding filter's (from Filters.finding_where); {col} is the
+# --- column a fragment applies to. _Query.slots fills every {slot} of a statement.
 IN_PROJECTS = "(len($projects::VARCHAR[]) = 0 OR list_contains($projects::VARCHAR[], {col}))"
 IN_WINDOW = "({col} >= coalesce($since::TIMESTAMP, {col}) AND {col} < $until::TIMESTAMP)"
 
@@ -81,7 +83,7 @@ prod AS (  -- successful production deployments of the selected projects, all ti
     WHERE environment = 'production' AND status = 'success' AND {projects_deployments}
 )"""
 
-# Incident → deployment (SPEC §7): its deployment_id, else the first deployment containing
+# Incident → deployment (docs/definitions.md §7): its deployment_id, else the first deployment containing
 # cause_sha, else the latest deployment finished before the incident was created.
 LINKS_CTE = """
 inc AS (SELECT * FROM incidents WHERE {projects_incidents}),
@@ -256,16 +258,6 @@ WHERE {projects_d} AND {window_finished}
 ORDER BY d.finished_at, d.project, d.deployment_id
 """
 
-INCIDENT_LINKS_SQL = """
-WITH {prod},
-{links}
-SELECT project, incident_id, {period_created} AS period_start, created_at, resolved_at, deployment_id, link_rule,
-       deployment_finished_at,
-       (epoch(resolved_at) - epoch(coalesce(deployment_finished_at, created_at))) / 3600.0 AS recovery_hours
-FROM links WHERE {window_created}
-ORDER BY project, created_at, incident_id
-"""
-
 # Episodes of the selected findings with the commits of their opening and closing scans.
 EPISODES_CTE = """
 ep AS (
@@ -331,13 +323,6 @@ prodrem AS (
     LEFT JOIN first_fix_dep fd ON fd.project = ep.project AND fd.sha = ep.closed_commit
     WHERE ep.status = 'fixed' AND {window_effective}
 )"""
-
-PRODUCTION_REMEDIATION_SQL = """
-WITH {prod},
-{episodes},
-{prodrem}
-SELECT * FROM prodrem ORDER BY project, coalesce(deployed_at, closed_at), finding_id, seq
-"""
 
 PRODUCTION_REMEDIATION_SUMMARY_SQL = """
 WITH {prod},
@@ -415,8 +400,6 @@ class _Query:
             "period_day": self.period_of("d.day"),
             "period_resolved": self.period_of("resolved_at"),
             "window_resolved": w(col="resolved_at"),
-            "period_created": self.period_of("created_at"),
-            "window_created": w(col="created_at"),
         }
 
     def run(self, store: Store, template: str) -> pd.DataFrame:
@@ -591,15 +574,6 @@ def deployments_timeline(
     return _query(filters, period, settings).run(store, TIMELINE_SQL)
 
 
-def incident_links(
-    store: Store, filters: Filters, period: str | None = None, settings: Settings | None = None
-) -> pd.DataFrame:
-    """Incidents created in the window with the deployment they link to: project, incident_id,
-    [period_start, period], created_at, resolved_at, deployment_id, link_rule ('deployment_id' |
-    'cause_sha' | 'previous_deployment' | None), deployment_finished_at, recovery_hours."""
-    return _query(filters, period, settings).run(store, INCIDENT_LINKS_SQL)
-
-
 def dora_headline(store: Store, filters: Filters, settings: Settings | None = None) -> dict[str, dict[str, Any]]:
     """Per project: deployments, lead_time_median_days, lead_time_commits (the n behind the median),
     lead_time_negative (commits dated after their deployment, left out: a data-quality warning),
@@ -642,23 +616,14 @@ def security_per_deployment(
     return _query(filters, period, settings).run(store, SECURITY_PER_DEPLOYMENT_SQL)
 
 
-def production_remediation(
-    store: Store, filters: Filters, period: str | None = None, settings: Settings | None = None
-) -> pd.DataFrame:
-    """Per fixed episode: time to remediate in production (SPEC §6) — ``closed_at`` replaced by
-    ``finished_at`` of the first deployment of the project whose commit set contains the closing
-    scan's commit. Rows: episodes whose fix reached production in the window, and episodes closed
-    in the window whose fix is not deployed yet (deployment_id null). Columns project, branch, tool,
-    severity, rule_id, finding_id, seq, opened_at, closed_at, fix_commit, deployment_id,
-    deployed_at, [period_start, period], days_to_fix, days_to_production, fix_to_production_days."""
-    return _query(filters, period, settings).run(store, PRODUCTION_REMEDIATION_SQL)
-
-
 def production_remediation_summary(
     store: Store, filters: Filters, period: str | None = None, settings: Settings | None = None
 ) -> pd.DataFrame:
-    """The summary of ``production_remediation`` per project (and period): fixed_episodes,
-    deployed, awaiting_deployment, mttr_production_days (mean), median_production_days,
-    p90_production_days, median_fix_days (closed − opened, same deployed episodes),
-    median_fix_to_production_days."""
+    """Time to remediate in production (docs/definitions.md §6) per project (and period): each
+    fixed episode's ``closed_at`` replaced by ``finished_at`` of the first deployment of the project
+    whose commit set contains the closing scan's commit. Counted: episodes whose fix reached
+    production in the window, and episodes closed in the window whose fix is not deployed yet.
+    Columns: fixed_episodes, deployed, awaiting_deployment, mttr_production_days (mean),
+    median_production_days, p90_production_days, median_fix_days (closed − opened, same deployed
+    episodes), median_fix_to_production_days."""
     return _query(filters, period, settings).run(store, PRODUCTION_REMEDIATION_SUMMARY_SQL)

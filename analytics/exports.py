@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics import remediation, tables
+from analytics import catalog, dora, remediation, sprints, tables
 from analytics.filters import Filters
 from core.errors import QueryError
 from core.settings import Settings
@@ -64,20 +64,14 @@ def _overdue(store: Store, r: Request) -> pd.DataFrame:
 
 
 def _scans(store: Store, r: Request) -> pd.DataFrame:
-    from analytics import catalog
-
     return catalog.scans(store, r.filters)
 
 
 def _dora(store: Store, r: Request) -> pd.DataFrame:
-    from analytics import dora
-
     return dora.dora(store, r.filters, r.period, r.settings)
 
 
 def _sprint_report(store: Store, r: Request) -> pd.DataFrame:
-    from analytics import sprints
-
     return sprints.sprint_report(store, r.filters, r.settings)
 
 

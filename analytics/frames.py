@@ -1,8 +1,8 @@
 """Row-level results (hundreds of thousands of rows) into pandas without a Python object per text cell.
 
 DuckDB's ``.df()`` builds one Python ``str`` per text cell and pandas then converts them to its
-Arrow-backed ``str`` dtype: 2 s for the 550k findings of a 10M-occurrence store, four times the
-query itself. Arrow hands text columns to pandas in C (0.2 s) and gives the same ``str`` dtype.
+Arrow-backed ``str`` dtype, which on a large store takes several times as long as the query
+itself. Arrow hands text columns to pandas in C and gives the same ``str`` dtype.
 Every other column still goes through DuckDB's own conversion, so that dtypes (nullable ``Int32``,
 ``boolean``, dates, lists) and the ``object`` dtype of an all-NULL or empty text column are exactly
 what ``store.db.query_df`` gives: callers and CSV exports cannot tell the difference. (It could

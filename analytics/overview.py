@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from analytics import remediation
+from analytics import dora, remediation
 from analytics.definitions import (
     CALENDAR_CTE,
     FIRST_SCAN_CTE,
@@ -224,8 +224,6 @@ def _km(store: Store, filters: Filters, spans_: list[Span], settings: Settings) 
 
 
 def _dora(store: Store, filters: Filters, spans_: list[Span], settings: Settings) -> list[dict[str, Any]]:
-    from analytics import dora
-
     out = []
     for s in spans_:
         d = dora.dora_by_period(store, replace(filters, since=s.start, until=s.end), None, settings)

@@ -1,4 +1,4 @@
-"""Remediation metrics (SPEC §6), computed in DuckDB over episodes joined to their findings.
+"""Remediation metrics (docs/definitions.md §6), computed in DuckDB over episodes joined to their findings.
 
 Every function takes plain filter values (``Filters``), optional grouping columns and period, and
 returns a pandas DataFrame whose columns are the CSV export's columns. Durations are fractional
@@ -216,26 +216,17 @@ def survival(
 @dataclass(frozen=True)
 class KaplanMeier:
     median_days: float | None  # None = "not reached": the curve stays above 0.5
-    fixed_by_7: float | None
-    fixed_by_30: float | None
-    fixed_by_90: float | None
     episodes: int
 
 
 def km_summary(curve: pd.DataFrame) -> KaplanMeier:
-    """Median and share fixed by 7/30/90 days of one curve (rows of ``survival`` for one group)."""
+    """The median of one curve (rows of ``survival`` for one group) and its number of episodes."""
     if curve.empty:
-        return KaplanMeier(None, None, None, None, 0)
+        return KaplanMeier(None, 0)
     curve = curve.sort_values("days")
     below = curve[curve["survival"] <= 0.5 + 1e-12]
     median = float(below["days"].iloc[0]) if len(below) else None
-
-    def fixed_by(days: float) -> float:
-        upto = curve[curve["days"] <= days]
-        return float(1.0 - upto["survival"].iloc[-1]) if len(upto) else 0.0
-
-    n = int(curve["at_risk"].iloc[0])
-    return KaplanMeier(median, fixed_by(7), fixed_by(30), fixed_by(90), n)
+    return KaplanMeier(median, int(curve["at_risk"].iloc[0]))
 
 
 def km_medians(

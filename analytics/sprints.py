@@ -1,5 +1,6 @@
-"""The sprint report (SPEC §8 sprints + §6 + §7): per sprint, what was found, fixed and reopened,
-how fast, which SLAs broke, and how the team shipped — one row per sprint."""
+"""The sprint report (docs/definitions.md §8 sprints, with the numbers of §6 and §7): per sprint,
+what was found, fixed and reopened, how fast, which SLAs broke, and how the team shipped — one row
+per sprint."""
 
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ from analytics.filters import Filters
 from core.settings import Settings
 from store.db import Store
 
-# One statement for every sprint number (the metric functions it replaces took ten scans of the
-# episodes × findings join, half of them range joins of every sprint with every episode).
-# ``{sprint_of}`` is the start of the sprint holding a timestamp (``periods.period_start_sql``, the
-# SQL twin of the calendar's ``align``), so each timestamp finds its sprint by a hash lookup; the
+# One statement for every sprint number: a metric function per column would scan the episodes ×
+# findings join ten times, half of them range joins of every sprint with every episode.
+# ``{sprint_of}`` is the start of the sprint holding a timestamp (``definitions.period_start_sql``,
+# the SQL twin of ``core.periods.align``), so each timestamp finds its sprint by a hash lookup; the
 # calendar's sprints are consecutive and the last one is cut at the window's end ($until).
-# Per sprint [period_start, period_end), as ``remediation`` defines them:
+# Per sprint [period_start, period_end), with the predicates of ``analytics.definitions``:
 # - new / reopened / fixed / suppressed / MTTR of the episodes opened or closed in it; MTTR keeps
 #   ``remediation.mttr``'s window condition (closed_at ≥ since); first_scan: the part of new that
 #   was already there at its stream's first scan (``remediation.flow``'s first_scan);

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from analytics import dora, quality, remediation
 from analytics.definitions import BEGINNING, episodes_cte, run, window
 from analytics.filters import Filters
 from analytics.remediation import EPISODE_COUNTS_SQL
@@ -187,8 +188,6 @@ def summary_with_extras(
     store: Store, filters: Filters | None = None, settings: Settings | None = None
 ) -> dict[str, Any]:
     """The summary object plus SLA compliance and each project's DORA headline numbers."""
-    from analytics import dora, remediation
-
     filters = filters or Filters()
     settings = settings or Settings()
     out = summary(store, filters, settings).as_dict()
@@ -208,8 +207,6 @@ def data_quality(store: Store, filters: Filters, dora_headline: dict[str, dict[s
     identity churn (scans where one rule in one file had ≥ 2 fixes and as many new findings: an
     identity that changed, not remediation) and commits dated after their deployment (clock skew,
     left out of the lead time)."""
-    from analytics import quality
-
     churn = quality.identity_churn(store, filters)
     return {
         "identity_churn_scans": int(churn["scan_id"].nunique()) if len(churn) else 0,

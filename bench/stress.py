@@ -1,6 +1,7 @@
-"""``make stress``: the long loops of issue 6 — hostile files, kill -9 rounds, concurrent writers with a
-reader and an upload, and one million results in one run — and the inbox's hostile entries of issue 17
-(long names, a FIFO, a link to /dev/zero, links out of the folder, linked archive/ and rejected/).
+"""``make stress``: the long versions of the hardening tests (docs/hardening.md) — hostile files, kill -9
+rounds, concurrent writers with a reader and an upload, and one million results in one run — and the
+watched inbox's hostile entries (long names, a FIFO, a link to /dev/zero, links out of the folder,
+linked archive/ and rejected/).
 Prints what it tried and found:
 
     cases tried, files loaded, files rejected, crashes, lost files, doubled files
@@ -9,8 +10,8 @@ and exits 1 unless the last three are 0. ``crashes`` are tracebacks, exits other
 control character printed, or a file whose outcome differs from its case; ``lost`` are files that
 should be in the database after a completed re-run and are not; ``doubled`` are files or occurrences
 stored twice. The bugs the hostile suite found (now regression tests) are re-checked as crashes;
-known open issues (reader starvation during a long ingest) are listed apart — ``--strict`` counts
-them as crashes too.
+a risk that is probed rather than ruled out (a reader starved by a long ingest) is listed apart —
+``--strict`` counts it as a crash too.
 
     python bench/stress.py [--rounds 20] [--seed N] [--no-million] [--strict] [--keep DIR]
 """
@@ -84,11 +85,6 @@ def crashed(proc: subprocess.CompletedProcess[str]) -> str | None:
     return None
 
 
-def count_files(db: Path) -> int:
-    with Store(db).read() as conn:
-        return int(query_rows(conn, "select count(*) from files")[0][0])
-
-
 # ------------------------------------------------------------------------------------------ hostile
 def hostile(work: Path, t: Tally) -> None:
     print("hostile files …", flush=True)
@@ -160,7 +156,7 @@ def _limit_memory() -> None:
 
 def regressions(work: Path, t: Tally) -> None:
     """The crashes tests/test_hostile.py found (fixed since), through the real command; then the
-    known open issue of reader starvation."""
+    probe for reader starvation."""
     print("regressions and known issues …", flush=True)
     folder = work / "bugs"
     root = folder / "checkout"
@@ -202,9 +198,10 @@ def regressions(work: Path, t: Tally) -> None:
 
 
 def _reader_starvation(folder: Path, t: Tally, files: int = 600, timeout_s: float = 5.0) -> None:
-    """A reader (the dashboard's pattern) beside a long ingest: the writer re-takes the lock within
-    milliseconds of each release, so a reader retrying with up to 1 s backoff rarely gets in and can
-    wait for the whole ingest — here it has ``timeout_s`` before the store says "stayed locked"."""
+    """A reader (the dashboard's pattern) beside a long ingest. The ingest holds the lock one batch
+    at a time and pauses between batches so that a polling reader gets in; were it to re-take the
+    lock at once, the reader could wait for the whole ingest. Here the reader has ``timeout_s``
+    before the store says "stayed locked"."""
     db = folder / "starve.duckdb"
     make_sarif_files(folder / "starve", files, "s")
     stop = folder / "starve.stop"
@@ -345,7 +342,7 @@ def _scan_text(tool: str) -> str:
 
 
 def watcher_entries(work: Path, t: Tally) -> None:
-    """Issue 17: names too long for a sidecar or a reason file, a FIFO, a link to /dev/zero, links
+    """Hostile inbox entries: names too long for a sidecar or a reason file, a FIFO, a link to /dev/zero, links
     to another folder's scan, folder and sidecar; then archive/ and rejected/ as links. The watcher
     must finish, load the good files once, reject the others with a reason, and move or load
     nothing outside its folder."""

@@ -1,4 +1,5 @@
-"""The web part of ``make stress`` (issue 17): against a real ``streamlit run serve.py`` with sign-in,
+"""The web part of ``make stress`` (docs/hardening.md, "Sign-in"): against a real
+``streamlit run serve.py`` with sign-in,
 
 - parallel password guessing: rounds of 64 simultaneous wrong passwords for one name (at most five
   may be checked, the rest must be told to wait, the right password of another name must still

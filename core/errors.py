@@ -14,7 +14,6 @@ class ExitCode(IntEnum):
     """Documented exit codes of the command-line tools."""
 
     OK = 0
-    GATE = 1  # a threshold or gate was hit (reserved for gating commands)
     USAGE = 2
     REJECTED = 3  # at least one input was rejected; the others were still loaded
     BUSY = 4  # the store stayed locked by another process past FINDINGS_DB_TIMEOUT; rerun later

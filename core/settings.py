@@ -1,8 +1,8 @@
 """User settings from one TOML file: ``--config FILE``, else ``$FINDINGS_CONFIG``, else
 ``config.toml`` in the project folder (beside app.py) — never the working directory, so the
 dashboard and the command line find the same file wherever they are started (a dashboard started
-with ``cd / && streamlit run /path/serve.py`` must not lose its ``[auth]``). Every value has the
-SPEC default, so the file is optional.
+with ``cd / && streamlit run /path/serve.py`` must not lose its ``[auth]``). Every value has a
+default (the constants below), so the file is optional.
 
 ```toml
 [sla]                     # days allowed per severity; omit or 0 = no SLA for that severity

@@ -7,17 +7,13 @@ from enum import StrEnum
 
 
 class Severity(StrEnum):
-    """Normalised severity (SPEC §3), ordered from worst to least."""
+    """Normalised severity (docs/definitions.md §3), ordered from worst to least."""
 
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
     INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        return _SEVERITY_RANK[self]
 
     @classmethod
     def from_security_severity(cls, score: float) -> Severity:
@@ -38,7 +34,6 @@ class Severity(StrEnum):
         return _LEVEL_SEVERITY.get(level, cls.MEDIUM)
 
 
-_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
 _LEVEL_SEVERITY = {
     "error": Severity.HIGH,
     "warning": Severity.MEDIUM,

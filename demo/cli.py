@@ -5,8 +5,8 @@
 Writes real-style SARIF 2.1.0 logs, ``devops/{commits,deployments,incidents}.csv`` and the
 ground truth ``truth.json`` under ``--out`` (default ``data/demo/seed-<N>-scale-<S>``), then loads
 them through the normal ingest path. The same seed and scale give byte-identical files. Scale 1 is
-8 projects over ~13 months (~100k occurrences); occurrences grow about linearly with the scale
-(~10 → 1M, ~100 → 10M). Exit codes as ``python -m ingest``: 0 ok, 2 usage, 3 something rejected.
+8 projects over ~13 months (~190k results in ~7,600 files); results grow about linearly with the
+scale (5 ≈ 1M, 50 ≈ 10M). Exit codes as ``python -m ingest``: 0 ok, 2 usage, 3 something rejected.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--db", help="database path or SQLAlchemy URL (default $FINDINGS_DB or data/findings.duckdb)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    p.add_argument("--scale", type=_scale, default=1.0, help="size: 1 ≈ 75k results, 16 ≈ 1M (default 1)")
+    p.add_argument("--scale", type=_scale, default=1.0, help="size: 1 ≈ 190k results, 5 ≈ 1M (default 1)")
     p.add_argument("--out", type=Path, help="directory for the files (default data/demo/seed-<N>-scale-<S>)")
     p.add_argument("--end", type=_end, metavar="YYYY-MM-DD", help="last day of the history (default yesterday, UTC)")
     p.add_argument("--no-load", action="store_true", help="only write the files")

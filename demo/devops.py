@@ -1,5 +1,5 @@
 # ruff: noqa: S311 — seeded pseudo-random numbers are the point here: reproducible, not secret.
-"""Deployments and incidents of the demo (SPEC §7), and the DevOps CSV files.
+"""Deployments and incidents of the demo (docs/definitions.md §7), and the DevOps CSV files.
 
 Each project follows a DORA profile (``demo.generate.PROFILES``): a daily deployer ships
 the commits of the day several times a day, weekly and four-weekly ones ship on a Wednesday, a
@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from demo.generate import PROFILES, Commit, Plan, Profile, ProjectSpec, days
 
-# --- deployments and incidents (SPEC §7) ------------------------------------------------------------
+# --- deployments and incidents (docs/definitions.md §7) ---------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

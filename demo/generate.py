@@ -15,7 +15,7 @@ fixed at a later commit after a time drawn from its severity and the team (or ne
 suppressed in source instead, sometimes fixed and reintroduced later; unrelated edits move its
 line. A scan sees the state of every finding at the commit it scanned.
 
-The ground truth lists the episodes the model intends, derived from the same states by SPEC §5 —
+The ground truth lists the episodes the model intends, derived from the same states by docs/definitions.md §5 —
 what ingest + lifecycle must reconstruct from the SARIF alone. Deployments and incidents are in
 ``demo.devops``; writing the files in ``demo.build``.
 """
@@ -69,7 +69,7 @@ TEAMS = {
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """How a project ships (SPEC §7); the comments give the DORA class each aims at."""
+    """How a project ships (docs/definitions.md §7); the comments give the DORA class each aims at."""
 
     commits_per_day: float
     every_days: int  # 1: each working day; 7: weekly; 28: four-weekly; 77: about quarterly
@@ -164,7 +164,7 @@ SECRET_FILES = (".env.example", "docker-compose.yml", "deploy/values.yaml", "scr
 
 
 def _severity(tool: str, rule: RuleSpec | Advisory) -> str:
-    """The normalised severity ingest will give the rule (SPEC §3), to drive the fix rates."""
+    """The normalised severity ingest will give the rule (docs/definitions.md §3), to drive the fix rates."""
     if isinstance(rule, Advisory):
         return rule.severity.lower()
     if rule.score is not None:
@@ -547,7 +547,7 @@ class Episode:
 def episodes_of(
     stream: Stream, finding: Finding, points: Sequence[ScanPoint], ranges: list[tuple[int, int, str]]
 ) -> list[Episode]:
-    """SPEC §5 applied to what the scans show: islands of open scans; closed at the next scan."""
+    """docs/definitions.md §5 applied to what the scans show: islands of open scans; closed at the next scan."""
     suppressed_at = {k0 for k0, _, state in ranges if state == SUPPRESSED}
     out: list[Episode] = []
     for k0, k1, state in ranges:

@@ -1,4 +1,4 @@
-"""Finding identity (SPEC §4): fingerprints that survive unrelated line shifts.
+"""Finding identity (docs/definitions.md §4): fingerprints that survive unrelated line shifts.
 
 The fingerprint is the tool's ``fingerprints`` (highest-versioned key), else its
 ``partialFingerprints`` (all keys), else computed from rule, path and a line-free context.
@@ -48,8 +48,9 @@ def _scalar(value: Any) -> str | None:
 def tool_fingerprint(
     result: Mapping[str, Any], placeholders: frozenset[str], use_partial: bool = True
 ) -> ToolFingerprint | None:
-    """SPEC §4 rules 1–2 for one result, ignoring placeholder values (and ``partialFingerprints``
-    when the tool's adapter says they do not identify findings)."""
+    """The tool's own value for one result (the first two sources of docs/definitions.md §4),
+    ignoring placeholder values (and ``partialFingerprints`` when the tool's adapter says they do
+    not identify findings)."""
     fps = result.get("fingerprints")
     if fps is None and (not use_partial or "partialFingerprints" not in result):
         return None
@@ -62,7 +63,7 @@ def tool_fingerprint(
     partial = result.get("partialFingerprints") if use_partial else None
     if isinstance(partial, dict):
         pairs = [(k, v) for k, v in ((k, _scalar(v)) for k, v in sorted(partial.items())) if v is not None]
-        # all keys joined (SPEC §4); the whole value is a placeholder only when every part is one
+        # all keys joined (docs/definitions.md §4); the whole value is a placeholder only when every part is one
         if pairs and not all(_is_placeholder(v, placeholders) for _, v in pairs):
             return ToolFingerprint(",".join(f"{k}:{v}" for k, v in pairs), FingerprintSource.PARTIAL)
     return None
@@ -76,7 +77,7 @@ def untrusted_values(
     candidates: Sequence[ToolFingerprint | None], places: Sequence[tuple[str, str, int | None]]
 ) -> set[ToolFingerprint]:
     """Tool values that repeat across results at different (rule, path, line) in one scan: they do
-    not tell results apart, so those results get a computed fingerprint (SPEC §4)."""
+    not tell results apart, so those results get a computed fingerprint (docs/definitions.md §4)."""
     seen: dict[ToolFingerprint, set[tuple[str, str, int | None]]] = defaultdict(set)
     for fp, place in zip(candidates, places, strict=True):
         if fp is not None:
@@ -86,7 +87,7 @@ def untrusted_values(
 
 def normalise_snippet(text: str) -> str:
     """All whitespace removed. ``str.split()`` splits on exactly the characters ``\\s`` matches
-    (``str.isspace``; checked over every code point) and is ~5× faster than ``re.sub``."""
+    (``str.isspace``; checked over every code point), without a regular expression's cost."""
     return "".join(text.split())
 
 

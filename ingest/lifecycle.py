@@ -1,4 +1,4 @@
-"""The lifecycle of findings (SPEC §5), recomputed per stream in set-based SQL.
+"""The lifecycle of findings (docs/definitions.md §5), recomputed per stream in set-based SQL.
 
 For a stream, the distinct scan times are numbered k = 1..n (a dense rank of ``scanned_at``): the
 scans of one instant are one *step*, parts of one analysis, as the runs of one file are one scan
@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from store.db import native
 
 # One statement per table for any number of streams; `$streams` is the list of stream ids.
-# A finding id belongs to exactly one stream (the stream key is part of it, SPEC §4).
+# A finding id belongs to exactly one stream (the stream key is part of it, docs/definitions.md §1).
 _IN_STREAMS = "stream_id IN (SELECT unnest($streams::VARCHAR[]))"
 _SCANS_CTE = f"""
     s AS (  -- k: the step (scan time) in the stream; n: a total order of its scans

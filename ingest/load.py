@@ -16,15 +16,14 @@ import duckdb
 import pyarrow as pa
 from sqlalchemy.engine import Connection
 
-from ingest.lifecycle import mark_dirty, recompute_now
-from ingest.models import ParsedFile, Rule, ScanMeta
+from ingest.lifecycle import mark_dirty
+from ingest.models import Rule
 from ingest.pack import (
     FILE_SCHEMA,
     SCAN_SCHEMA,
     STREAM_SCHEMA,
     Packed,
     occurrence_tables,
-    pack,
     rows_table,
     rules_table,
 )
@@ -119,18 +118,6 @@ def write_packed(conn: Connection, packs: Sequence[Packed], known: Known | None 
         _append(conn, "new_occurrences", pa.concat_tables(tables), INSERT_OCCURRENCES)
     mark_dirty(conn, streams)
     return outcomes
-
-
-def write_file(
-    conn: Connection, parsed: ParsedFile, meta: ScanMeta, defer_lifecycle: bool = False, known: Known | None = None
-) -> LoadOutcome:
-    """Insert one parsed file, inside the caller's transaction, and recompute its streams — or,
-    with ``defer_lifecycle``, leave them marked dirty for ``lifecycle.recompute_dirty``."""
-    packed = pack(parsed, meta)
-    outcome = write_packed(conn, [packed], known)[0]
-    if not defer_lifecycle and not outcome.already_loaded:
-        recompute_now(conn, packed.stream_ids)
-    return outcome
 
 
 def record_rejection_in(conn: Connection, path: str, sha256: str | None, reason: str) -> None:

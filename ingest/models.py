@@ -15,7 +15,7 @@ from core.severity import Severity
 
 
 class FingerprintSource(StrEnum):
-    """Where a finding's fingerprint came from (SPEC §4)."""
+    """Where a finding's fingerprint came from (docs/definitions.md §4)."""
 
     FINGERPRINTS = "fingerprints"
     PARTIAL = "partialFingerprints"
@@ -26,7 +26,7 @@ class FingerprintSource(StrEnum):
 
 
 class SeveritySource(StrEnum):
-    """Which rule of SPEC §3 decided the severity."""
+    """Which source of docs/definitions.md §3 ("Severity") decided the severity."""
 
     OVERRIDE = "override"
     SECURITY_SEVERITY = "security-severity"
@@ -38,7 +38,7 @@ class SeveritySource(StrEnum):
 class ScanMeta:
     """Metadata given with a file on the command line, a manifest row or the upload form.
 
-    Any field left ``None`` falls back to the SARIF, then to SPEC §2's fallback.
+    Any field left ``None`` falls back to the SARIF, then to the fallback of docs/definitions.md §2.
     """
 
     project: str | None = None
@@ -69,7 +69,7 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Occurrence:
-    """One result of one scan, normalised (SPEC §3) and identified (SPEC §4)."""
+    """One result of one scan, normalised (docs/definitions.md §3) and identified (§4)."""
 
     result_index: int
     finding_id: str
@@ -101,7 +101,7 @@ class Occurrence:
 
 @dataclass(frozen=True, slots=True)
 class Scan:
-    """One scan: the runs of one file that belong to one stream (SPEC §1), with their results."""
+    """One scan: the runs of one file that belong to one stream (docs/definitions.md §1), with their results."""
 
     run_indexes: tuple[int, ...]
     project: str

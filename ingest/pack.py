@@ -137,7 +137,8 @@ class Packed:
 
     Files packed together share one occurrence table (``pack_many``): building a table, and
     pickling one to send it from a worker, has a fixed cost that small files would otherwise pay
-    each (~0.8 ms of ~2 ms per 50-result file). Pickled in one list, they carry the table once."""
+    each, where it is a large part of their whole handling. Pickled in one list, they carry the
+    table once."""
 
     path: str
     file_key: str
@@ -163,10 +164,6 @@ class Packed:
     def occurrence_count(self) -> int:
         return self.rows
 
-    @property
-    def stream_ids(self) -> tuple[str, ...]:
-        return tuple(row[0] for row in self.streams)
-
 
 # Occurrence fields in order (the layout of Scan.occurrence_rows).
 _FIELDS = tuple(Occurrence.__dataclass_fields__)
@@ -186,11 +183,6 @@ def occurrence_table(parts: list[Part]) -> pa.Table:
         **columns,
     }
     return pa.table({name: cols[name] for name in OCCURRENCE_SCHEMA.names}, schema=OCCURRENCE_SCHEMA)
-
-
-def pack(parsed: ParsedFile, meta: ScanMeta) -> Packed:
-    """The columnar form of one parsed file."""
-    return pack_many([(parsed, meta)])[0]
 
 
 def pack_many(files: Sequence[tuple[ParsedFile, ScanMeta]]) -> list[Packed]:

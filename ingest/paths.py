@@ -1,4 +1,4 @@
-"""Artifact locations → repository-relative paths (SPEC §3 "Location", issue 2 §5).
+"""Artifact locations → repository-relative paths (docs/definitions.md §3, "Location").
 
 A URI is resolved through its ``uriBaseId`` chain (``run.originalUriBaseIds``) or the run's
 ``artifacts[index]``; the ``file:`` scheme and percent-encoding are removed; the checkout prefix is

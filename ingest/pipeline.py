@@ -205,8 +205,7 @@ def ingest_many(
     short write lease; worker processes read and normalise the next files meanwhile."""
     report = Report()
     workers = worker_count(items)
-    # Beside busy workers, DuckDB's own threads only add contention: one is faster (measured:
-    # 9.6 → 6.9 CPU-seconds and 8.2 → 7.2 s for the benchmark's 1M results).
+    # Beside busy workers, DuckDB's own threads only add contention: the writer uses one.
     lease = _Lease(store, threads=1 if workers else None)
     stream = prepared_stream(items, options, workers)
     try:

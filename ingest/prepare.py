@@ -111,7 +111,7 @@ def _normalised(
     return None, sha, reason
 
 
-# Below this many bytes of input, worker start-up (≈ 0.5 s each) costs more than it saves.
+# Below this many bytes of input, starting worker processes costs more than they save.
 WORKER_MIN_BYTES = 8 << 20
 
 
@@ -133,7 +133,7 @@ def _worker_start(parent: int) -> None:
     """A worker's start: on Linux, ask the kernel to kill it when the process that started it
     dies (a ``kill -9`` of the ingest must not leave workers behind). The cyclic garbage
     collector is off: parsed documents are trees freed by reference counting, and its passes over
-    their many containers cost ~20% of a worker's time (``_prepare_in_worker`` collects now and then)."""
+    their many containers cost time and free nothing (``_prepare_in_worker`` collects now and then)."""
     with suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -158,7 +158,7 @@ _PR_SET_PDEATHSIG = 1
 
 
 # Input bytes handed to workers and not yet taken back: enough for them to stay busy while this
-# process writes a batch (~1 s), small enough to bound memory (at least two chunks per worker).
+# process writes a batch, small enough to bound memory (at least two chunks per worker).
 IN_FLIGHT_BYTES = 96 << 20
 
 

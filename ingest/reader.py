@@ -20,7 +20,7 @@ import hashlib
 import os
 import stat
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -382,14 +382,6 @@ def load_log(path: Path, limit: int | None = None, *, within: Path | None = None
     digest = hashlib.sha256(data).hexdigest()
     document = check_log(parse_json(data))
     return RawLog(path=path, sha256=digest, size_bytes=len(data), document=document)
-
-
-def iter_logs(paths: Iterable[Path]) -> Iterator[tuple[Path, RawLog | Rejected]]:
-    for path in paths:
-        try:
-            yield path, load_log(path)
-        except Rejected as e:
-            yield path, e
 
 
 __all__ = [

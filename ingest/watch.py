@@ -12,7 +12,7 @@ complete, then moved:
 ``x.sarif.part``, or a name starting with ``.``) and rename them when done, or choose a settle time
 longer than the writer's longest pause.
 
-**Metadata** (SPEC §2, level 1 "given"), first that exists:
+**Metadata** given with the file (the first source of docs/definitions.md §2), first that exists:
 
 1. a sidecar ``NAME.meta.json`` beside the file, where NAME is the file name (``scan.sarif.meta.json``)
    or the name without its SARIF suffix (``scan.meta.json``): a JSON object with any of
@@ -21,7 +21,7 @@ longer than the writer's longest pause.
 2. the file name pattern ``PROJECT__BRANCH__COMMIT__YYYYMMDDTHHMMSSZ[__CATEGORY].sarif[.gz]``:
    parts separated by two underscores, ``/`` written as ``+`` (``acme+web__feature+login__3f2a1b9__
    20260301T120000Z.sarif``), an empty part means "not given";
-3. else what the SARIF itself says (SPEC §2).
+3. else what the SARIF itself says (docs/definitions.md §2).
 
 **Never loses a file**: each file is loaded first (one transaction) and moved after. A file found
 again after a crash or restart has the same bytes and metadata, so it is "already loaded" and is then

@@ -2,8 +2,9 @@
 
 The store is addressed by a SQLAlchemy URL so that a server database can follow the embedded
 DuckDB file without touching callers. A plain path means a DuckDB file. DuckDB allows one
-read-write process *or* many read-only processes per file (FACTS), so nobody here keeps a file
-open: every ``read()`` / ``write()`` opens a connection for one unit of work and closes it, and
+read-write process *or* many read-only processes per file — a process holding the file open, even
+read-only, makes every other process's read-write open fail at once, without waiting — so nobody
+here keeps a file open: every ``read()`` / ``write()`` opens a connection for one unit of work and closes it, and
 an open that meets a lock held by another process is retried with backoff up to a timeout.
 """
 
@@ -32,7 +33,8 @@ ENV_TIMEOUT = "FINDINGS_DB_TIMEOUT"
 DEFAULT_TIMEOUT_S = 60.0
 MAX_POLL_S = 0.03
 
-# Every extension beyond the built-in ones would try the network: fail fast instead (FACTS).
+# Every extension beyond the built-in ones (json, parquet, icu) would try to download itself, and
+# fail only after seconds without a network: fail at once instead.
 _DUCKDB_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
 
 

@@ -19,10 +19,11 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def corpus_path(rel: str) -> Path:
-    """A file of ../shared/sarif-corpus; skips the test with a reason when the corpus is absent."""
+    """A file of the SARIF corpus kept beside the checkout (tests/data/SOURCES.md); skips the test with a
+    reason when the corpus is absent."""
     path = CORPUS / rel
     if not CORPUS.is_dir():
-        pytest.skip(f"../shared/sarif-corpus is not beside this checkout ({CORPUS}); corpus tests need it")
+        pytest.skip(f"the SARIF corpus is not at {CORPUS} (tests/data/SOURCES.md); corpus tests need it")
     if not path.exists():
         pytest.fail(f"corpus file missing: {rel}")
     return path

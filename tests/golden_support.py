@@ -6,12 +6,13 @@ the tool's fingerprint) and ``test_golden_cli.py`` (the same files through the C
 Files come from two places:
 - ``tests/data/`` — permissively licensed corpus files copied byte for byte (see ``SOURCES.md``);
   tests on them always run;
-- ``../shared/sarif-corpus/`` via ``corpus_path()`` — everything else (GPL/LGPL, no declared
-  licence, or too big to copy); tests on them are skipped when the corpus is not beside the checkout.
+- the corpus itself via ``corpus_path()`` — everything else (GPL/LGPL, no declared licence, or too
+  big to copy; their sources are listed in ``SOURCES.md`` too); tests on them are skipped when the
+  corpus is not beside the checkout.
 
 Conventions: ``result`` is the index of the result inside its *scan* (runs of one stream in one file
 form one scan, so the second run's first result of a two-run scan is index ``len(run0.results)``).
-Partial fingerprints are expected as SPEC §4 rule 2 describes them: keys sorted, ``key:value``,
+Partial fingerprints are expected as docs/definitions.md §4 describes them: keys sorted, ``key:value``,
 joined with ``,`` — write them with ``partial()``.
 """
 
@@ -102,11 +103,11 @@ def occurrence(scan: Scan, result: int) -> Occurrence:
 
 
 def partial(**pairs: str) -> str:
-    """SPEC §4 rule 2: all keys sorted, ``key:value`` joined."""
+    """partialFingerprints as docs/definitions.md §4 uses them: all keys sorted, ``key:value`` joined."""
     return ",".join(f"{k}:{pairs[k]}" for k in sorted(pairs))
 
 
 def assert_distinct_finding_ids(scan: Scan) -> None:
-    """Every occurrence of one scan is its own finding (SPEC §4: identity never merges two results)."""
+    """Every occurrence of one scan is its own finding (docs/definitions.md §4: identity never merges two results)."""
     ids = [o.finding_id for o in scan.occurrences]
     assert len(set(ids)) == len(ids), Counter(ids).most_common(3)

@@ -1,8 +1,8 @@
 """Adapter hooks against small dicts shaped like real scanner output.
 
-Each fixture copies only the relevant keys from the corpus file named beside it
-(paths under ``../shared/sarif-corpus/``) or from the tool's own SARIF writer where the corpus
-has no file for it.
+Each fixture copies only the relevant keys from the corpus file named beside it (a corpus path;
+tests/data/SOURCES.md says where each file came from) or from the tool's own SARIF writer where the
+corpus has no file for it.
 """
 
 from __future__ import annotations

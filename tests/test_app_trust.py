@@ -1,4 +1,4 @@
-"""What the dashboard shows a lead in a sprint review (issue 11): windows people type on every
+"""What the dashboard shows a lead in a sprint review: windows people type on every
 page, defaults that follow the data, like-with-like comparisons with their counts, risk first,
 readable charts and no silent caps. Streamlit AppTest on the sample history (scans 2026-06-01 ..
 2026-08-10, so "now" is months after the data ends) and on a small demo (~900 scans)."""
@@ -80,7 +80,7 @@ def test_every_page_survives_the_windows_people_type(samples: Path, page: str, q
 
 
 def test_the_window_follows_the_data_when_it_ended_long_ago(samples: Path) -> None:
-    """Issue 11 item 12: a history whose last scan is months old opens on its last weeks, not on
+    """a history whose last scan is months old opens on its last weeks, not on
     an empty "this week", and says where the data ends."""
     last = catalog.last_scan_at(Store(samples), Filters())
     assert last is not None and last.date().isoformat() == "2026-08-10"
@@ -98,7 +98,7 @@ def test_the_window_follows_the_data_when_it_ended_long_ago(samples: Path) -> No
 
 
 def test_headline_compares_like_with_like_and_shows_its_counts(samples: Path) -> None:
-    """Issue 11 item 11: 2026-08-10 is a Monday, so the week of the window's end is one day long;
+    """2026-08-10 is a Monday, so the week of the window's end is one day long;
     it is compared with the Monday before, not with a whole week, and every MTTR and percentage
     names the count behind it."""
     at = run(until="2026-08-10")
@@ -111,7 +111,7 @@ def test_headline_compares_like_with_like_and_shows_its_counts(samples: Path) ->
 
 
 def test_risk_first_and_zero_tiles_stay(samples: Path) -> None:
-    """Issue 11 item 14: critical > high > medium > low > info everywhere; an "Open critical 0"
+    """critical > high > medium > low > info everywhere; an "Open critical 0"
     tile stays visible."""
     at = run(until="2026-08-31")
     labels = [m.label for m in at.metric]
@@ -127,7 +127,7 @@ def test_risk_first_and_zero_tiles_stay(samples: Path) -> None:
 
 
 def test_km_curves_by_tool_have_data_and_a_legend(samples: Path) -> None:
-    """Issue 11 item 9: by tool the chart was blank (one colour scale shared with the SLA lines)."""
+    """by tool the chart was blank (one colour scale shared with the SLA lines)."""
     at = run("app_pages/remediation.py", until="2026-08-31")
     at.radio(key="rem_group").set_value("tool").run()
     km = [s for s in specs(at) if "layer" in s]
@@ -142,7 +142,7 @@ def test_km_curves_by_tool_have_data_and_a_legend(samples: Path) -> None:
 
 
 def test_charts_count_in_whole_numbers_and_mttr_by_tool_is_small_multiples(samples: Path) -> None:
-    """Issue 11 item 15."""
+    """Count axes in whole numbers; by tool, small multiples of one statistic, no tangled lines."""
     overview = run(until="2026-08-31")
     for spec in specs(overview):
         y = spec.get("encoding", {}).get("y", {})
@@ -167,7 +167,7 @@ def many_scans(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def test_scans_page_pages_through_everything_and_says_how_many(many_scans: Path) -> None:
-    """Issue 11 item 10: the page and its CSV stopped at 5,000 rows without saying so."""
+    """the page and its CSV stopped at 5,000 rows without saying so."""
     total = catalog.scan_count(Store(many_scans), Filters())
     assert total > 500
     at = run("app_pages/scans.py")

@@ -1,5 +1,5 @@
 """Bad and odd input files through ``python -m ingest``: each bad file is rejected on its own, with
-its reason, while a good file given in the same command still loads (SPEC §1–3, exit codes 0/3)."""
+its reason, while a good file given in the same command still loads (docs/definitions.md §1–§3, exit codes 0/3)."""
 
 from __future__ import annotations
 
@@ -279,7 +279,7 @@ def test_encodings_and_compression_that_load(
 
 
 def test_encodings_hash_the_decompressed_bytes(run_ingest: Ingest, sql: Sql, write_sarif: Write) -> None:
-    """SPEC §1: a file is identified by its decompressed bytes: plain and gzip copies are one file."""
+    """docs/definitions.md §1: a file is identified by its decompressed bytes: plain and gzip copies are one file."""
     plain = write_sarif("same.sarif", valid_bytes())
     zipped = write_sarif("same.sarif.gz", gzip.compress(valid_bytes()))
     code, out, _ = run_ingest("sarif", plain, zipped, *META)
@@ -434,7 +434,7 @@ def test_wrong_types_below_the_result_level_load_safely(
         assert got_line == want_line, rule_id
         assert severity in {"critical", "high", "medium", "low", "info"}
         assert isinstance(message, str)
-    # An unknown level falls back to the default "warning" (SPEC §3 "Level").
+    # An unknown level falls back to the default "warning" (docs/definitions.md §3, "Level").
     assert sql("select level from occurrences where rule_id = 'W9'") == [("warning",)]
 
 
@@ -587,7 +587,7 @@ def test_manifest_rows_load_with_their_metadata(
     assert occurrences_of(sql, d) == 1
 
 
-# ------------------------------------------------------------- FIFOs, devices, extreme times (issue 17)
+# ---------------------------------------------------------------------- FIFOs, devices, extreme times
 def _limit_memory() -> None:  # runs in the child before exec
     resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 

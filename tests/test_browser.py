@@ -189,7 +189,7 @@ WINDOWS = [  # windows people type: future, reversed, before the first scan, abs
 
 @pytest.mark.parametrize(("path", "title", "main"), PAGES)
 def test_page_survives_the_windows_people_type(browser: object, server: str, path: str, title: str, main: str) -> None:
-    """Issue 11: every page, with a future, a reversed, a too-early and an absurd window: no
+    """Every page, with a future, a reversed, a too-early and an absurd window: no
     exception box, the page says what is wrong, and no request leaves the machine."""
     for query, says in WINDOWS:
         page = _open(browser, f"{server}/{path}?{query}")

@@ -1,4 +1,4 @@
-"""Sign-in in a real browser (issue 17): ``streamlit run serve.py`` started from /, headless Chromium
+"""Sign-in in a real browser: ``streamlit run serve.py`` started from /, headless Chromium
 (Debian's /usr/bin/chromium through Playwright's ``executable_path``).
 
 The take-over of item 1, end to end: Alice signs in; her session id leaks the way the issue says
@@ -208,7 +208,7 @@ def _no_links_or_icons(page: object) -> None:
 
 
 def test_sarif_text_and_file_names_are_never_links(browser: object, server: Server, tmp_path: Path) -> None:
-    """Issue 17, item 13: a URL in a rule id or path, and an upload named www.evil.example.sarif,
+    """A URL in a rule id or path, and an upload named www.evil.example.sarif,
     stay text (no link, no icon, no emoji) in the Findings heading and the upload messages."""
     ctx = _context(browser)
     page = ctx.new_page()  # type: ignore[attr-defined]

@@ -1,9 +1,9 @@
-"""Concurrent use of one database (issue 6 §2): two ingest processes at once, a reader looping while an
+"""Concurrent use of one database (docs/hardening.md): two ingest processes at once, a reader looping while an
 ingest runs, an app upload beside a command-line ingest, and a lock held by another process — the
 writer waits with backoff up to ``FINDINGS_DB_TIMEOUT`` and then fails with one clear line.
 
-DuckDB allows one read-write process or many read-only ones per file (FACTS); these tests run real
-processes, because the lock is per process.
+DuckDB allows one read-write process or many read-only ones per file, and a conflicting open fails
+at once rather than waiting; these tests run real processes, because the lock is per process.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Every view of a number comes from one definition (issue 11): for random windows, periods and
+"""Every view of a number comes from one definition (docs/definitions.md): for random windows, periods and
 filters, the CLI summary, the Overview headline, the sprint report and the CSV exports agree with
 each other and with a plain-Python recomputation from the ``episodes`` table.
 
 Stores: a small demo (seed 3, scale 0.2: weekly scans of 4 projects over a year, reopenings,
 suppressions, first-scan backlogs) and the small real history in ``samples/`` (ruff + bandit over
-eight commits of a toy shop). The recomputation below is written from the README's definitions,
+eight commits of a toy shop). The recomputation below is written from docs/definitions.md §6,
 not from the SQL: a window is [since, until); fixed in it = closed as fixed inside it; open at t =
 opened before t and not closed before t; overdue at t = open at t and due before t.
 """

@@ -1,5 +1,5 @@
-"""The whole real-world corpus (../shared/sarif-corpus) in one ingest call, checked against an
-independent count made here with Python's ``json`` (like ../shared/tools/corpus-check)."""
+"""The whole real-world SARIF corpus (tests/data/SOURCES.md) in one ingest call, checked against an
+independent count of runs and results made here with Python's ``json``."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from tests.conftest import CORPUS
 
 pytestmark = [
     pytest.mark.corpus,
-    pytest.mark.skipif(not CORPUS.is_dir(), reason=f"../shared/sarif-corpus is not beside this checkout ({CORPUS})"),
+    pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the SARIF corpus is not at {CORPUS} (tests/data/SOURCES.md)"),
 ]
 
 SEVERITIES = {"critical", "high", "medium", "low", "info"}

@@ -1,4 +1,4 @@
-"""Crash safety (issue 6 §3): ``kill -9`` an ingest at random moments. After every kill the database
+"""Crash safety (docs/hardening.md): ``kill -9`` an ingest at random moments. After every kill the database
 opens and holds only whole files; re-running the same command completes the job with no duplicates.
 
 Each round ingests a fresh set of files into the same database. The child is ``python -m ingest

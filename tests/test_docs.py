@@ -12,6 +12,8 @@
   terminal's width or a newer Python's layout of ``-o, --output OUTPUT`` does not matter.
 - Every relative link in README.md and docs/*.md leads to a file inside the repository (and to a
   heading of it when it names one), and nothing cites a document that a clone does not have.
+- No text file of the repository (code, tests, SQL, requirements, docs) cites such a document or an
+  issue number either.
 - ``make run`` installs the runtime requirements only; the test and check targets the dev ones.
 """
 
@@ -237,6 +239,50 @@ def test_nothing_cites_documents_a_clone_does_not_have(doc: Path) -> None:
     text = doc.read_text(encoding="utf-8")
     cited = [(text.count("\n", 0, m.start()) + 1, m.group(0)) for m in _OUTSIDE.finditer(text)]
     assert cited == [], f"{doc.relative_to(ROOT)} cites (line, text): {cited}"
+
+
+# Every text file of the repository, not only the documentation: code comments, docstrings, test
+# names, SQL and requirements files cite what a clone has, or say the thing itself.
+_TEXT_SUFFIXES = frozenset({".py", ".md", ".toml", ".sql", ".txt", ".sh", ".cfg", ".ini", ".yml", ".yaml", ".csv"})
+_NOT_SOURCE = frozenset({".git", ".venv", "data", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"})
+# This file spells out what the pattern catches.
+_SELF = Path(__file__).resolve().relative_to(ROOT).as_posix()
+
+
+def _text_files(root: Path = ROOT) -> list[Path]:
+    files = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part in _NOT_SOURCE or part.startswith(".hypothesis") for part in rel.parts[:-1]):
+            continue
+        if path.is_file() and (path.suffix in _TEXT_SUFFIXES or path.name == "Makefile" or rel.parts[0] == ".ci"):
+            files.append(path)
+    return files
+
+
+def _citations(path: Path) -> list[tuple[int, str]]:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return [(text.count("\n", 0, m.start()) + 1, m.group(0)) for m in _OUTSIDE.finditer(text)]
+
+
+def test_no_file_cites_documents_or_issues_a_clone_does_not_have() -> None:
+    cited = {}
+    for path in _text_files():
+        rel = path.relative_to(ROOT).as_posix()
+        if rel != _SELF and (found := _citations(path)):
+            cited[rel] = found
+    assert cited == {}, f"(line, text) per file: {cited}"
+
+
+def test_text_files_are_the_sources_not_environments_or_data(tmp_path: Path) -> None:
+    for rel in ("a.py", "Makefile", "store/m/001.sql", "docs/x.md", "requirements.txt", ".ci/run"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x\n", encoding="utf-8")
+    for rel in (".venv/lib/site.py", "data/demo/x.md", "a/__pycache__/b.py", "x.sarif", "y.png"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x\n", encoding="utf-8")
+    found = {p.relative_to(tmp_path).as_posix() for p in _text_files(tmp_path)}
+    assert found == {"a.py", "Makefile", "store/m/001.sql", "docs/x.md", "requirements.txt", ".ci/run"}
 
 
 def test_link_checker_catches_what_it_should(tmp_path: Path) -> None:

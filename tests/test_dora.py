@@ -1,5 +1,5 @@
-"""DORA metrics (SPEC §7) on a real git repository built in tmp_path, deployments and incidents
-files, and SARIF scans with commits (SPEC §6 "time to remediate in production").
+"""DORA metrics (docs/definitions.md §7) on a real git repository built in tmp_path, deployments
+and incidents files, and SARIF scans with commits (§6 "time to remediate in production").
 
 The repository (all times UTC, January 2026; Mon 5 .. Wed 14)::
 
@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from analytics import dora as dora_module
 from analytics.dora import (
     change_failure_class,
     deployment_frequency_class,
@@ -40,10 +41,8 @@ from analytics.dora import (
     dora,
     dora_by_period,
     dora_headline,
-    incident_links,
     lead_time_class,
     lead_times,
-    production_remediation,
     production_remediation_summary,
     recovery_class,
     security_per_deployment,
@@ -59,6 +58,34 @@ from tests.conftest import result, sarif_log
 
 PROJECT = "acme/app"
 WINDOW = Filters(projects=(PROJECT,), since=datetime(2026, 1, 5), until=datetime(2026, 1, 19))
+
+
+# The relations behind two numbers, read row by row to check which rule linked each incident and
+# which deployment shipped each fix. No page or export shows them, so the queries live here, built
+# from the module's own CTEs and slots (``_query``).
+INCIDENT_LINKS_SQL = """
+WITH {prod},
+{links}
+SELECT project, incident_id, deployment_id, link_rule FROM links ORDER BY project, created_at, incident_id
+"""
+PRODUCTION_REMEDIATION_SQL = """
+WITH {prod},
+{episodes},
+{prodrem}
+SELECT * FROM prodrem ORDER BY project, coalesce(deployed_at, closed_at), finding_id, seq
+"""
+
+
+def incident_links(store: Store, filters: Filters) -> pd.DataFrame:
+    """Incidents with the deployment they link to and the rule that linked them (``link_rule``:
+    'deployment_id' | 'cause_sha' | 'previous_deployment' | None)."""
+    return dora_module._query(filters, None, None).run(store, INCIDENT_LINKS_SQL)
+
+
+def production_remediation(store: Store, filters: Filters) -> pd.DataFrame:
+    """Per fixed episode counted by ``production_remediation_summary``: deployment_id, days_to_fix,
+    days_to_production…"""
+    return dora_module._query(filters, None, None).run(store, PRODUCTION_REMEDIATION_SQL)
 
 
 def na(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""DORA numbers a sprint review can trust (issue 11, items 2, 5 and 6): zero lead times count and
+"""DORA numbers a sprint review can trust: zero lead times count and
 negative ones are counted apart; a stream's first-scan backlog is not introduced by a deployment;
 classes of several projects are shown as their spread, never as one flattering pooled class.
 

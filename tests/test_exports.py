@@ -1,4 +1,4 @@
-"""CSV exports (SPEC §9): byte-exact golden files, the formula-injection guard, every kind on the
+"""CSV exports (docs/definitions.md §9): byte-exact golden files, the formula-injection guard, every kind on the
 corpus. Regenerate the golden files after an intended change with ``UPDATE_GOLDEN=1 pytest``."""
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def test_unknown_grouping_is_a_usage_error(nasty_db: Path, capsys: pytest.Captur
 
 
 @pytest.mark.corpus
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/sarif-corpus is not beside this checkout")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the SARIF corpus is not at {CORPUS} (tests/data/SOURCES.md)")
 def test_every_kind_runs_on_the_whole_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "corpus.duckdb"
     files = [str(p) for p in sorted(CORPUS.rglob("*")) if p.is_file() and p.name not in ("MANIFEST.csv", "README.md")]
@@ -140,7 +140,7 @@ def test_every_kind_runs_on_the_whole_corpus(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_summary_json_has_sla_and_dora(nasty_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The summary keeps its ingest-era keys and adds "sla" and "dora" (issue 3 §7)."""
+    """The summary keeps the keys it had before any metric existed and adds "sla" and "dora"."""
     assert analytics_main(["summary", "--db", str(nasty_db), "--until", "2026-01-31", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {"files", "scans", "occurrences", "findings", "episodes", "mttr_mean_days", "mttr_median_days",
@@ -192,7 +192,7 @@ def test_columnwise_csv_edge_values() -> None:
 
 
 def test_readme_lists_each_exports_columns_in_order(nasty_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """SPEC §9: a stable column order, documented in the README — the table there must match what
+    """docs/definitions.md §9: a stable column order, documented in the README — the table there must match what
     every kind of export writes (with its default grouping and period)."""
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     documented = {}

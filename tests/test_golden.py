@@ -1,8 +1,8 @@
-"""Golden tests: specific results of real scanner output, normalised by SPEC §3–§4.
+"""Golden tests: specific results of real scanner output, normalised by docs/definitions.md §3–§4.
 
 Every expected value below was worked out by reading the raw SARIF (the result, its rule, the run)
-and applying SPEC §3 (rule, level, severity, CWE, location, suppression) and §4 (fingerprint) by
-hand — never by printing what the code produces. Where the code departs from SPEC a row says so in
+and applying §3 (rule, level, severity, CWE, location, suppression) and §4 (fingerprint) by
+hand — never by printing what the code produces. Where the code departs from them a row says so in
 ``xfail``; the case is then marked ``xfail(strict=True)`` with that reason, so the suite stays green
 and the bug stays visible.
 
@@ -53,7 +53,7 @@ class Golden:
     # what it becomes
     rule_id: str
     severity: str
-    severity_source: str  # "security-severity", "tool" or "level" (SPEC §3's rules 1, 2, 3)
+    severity_source: str  # "security-severity", "tool" or "level" (the three rules of docs/definitions.md §3, in order)
     tool_severity: str | None = None  # the tool's own severity word, when it has one
     security_severity: float | None = None  # the numeric security-severity, when there is one
     cwes: tuple[str, ...] = ()
@@ -61,7 +61,7 @@ class Golden:
     start_line: int | None
     fingerprint_source: str  # "fingerprints", "partialFingerprints", "computed:snippet" or "computed:message"
     fingerprint: str | None = None  # the tool's value, for fingerprint_source fingerprints/partialFingerprints
-    xfail: str | None = None  # where the code departs from SPEC: why (the case is expected to fail)
+    xfail: str | None = None  # where the code departs from docs/definitions.md: why (the case is expected to fail)
 
 
 SEMGREP_RULES = "vulnerability-management-registry.semgrep-rules.gitlab-rules.sast-rules"
@@ -141,7 +141,7 @@ CODEQL = [
     ),
     # 56 and 59: the partial fingerprint occurs once in the scan → trusted, although others repeat.
     # primaryLocationStartColumnFingerprint "0" is a real value, not a placeholder (56 starts at the
-    # line's first non-blank character, startColumn 5 after four spaces); SPEC §4 rule 2 joins all keys.
+    # line's first non-blank character, startColumn 5 after four spaces); docs/definitions.md §4 joins all keys.
     Golden(
         file=CODEQL_254,
         tool="codeql",
@@ -1184,8 +1184,8 @@ def test_spotbugs_message_from_message_strings() -> None:
     assert occurrence(scan, 0).message == "Hard coded reference to an absolute pathname in Boot.main(String[])."
 
 
-# index → (suppressed, kind) per SPEC §3: status "accepted" or absent suppresses; rejected and
-# underReview do not (the tutorial hides #8 "under review", SPEC does not).
+# index → (suppressed, kind) per docs/definitions.md §3: status "accepted" or absent suppresses; rejected and
+# underReview do not (the tutorial hides #8 "under review", §3 does not).
 SUPPRESSIONS = {
     0: (False, None),
     1: (True, "inSource"),

@@ -1,4 +1,4 @@
-"""Identity (SPEC §4) on real scanner output: which results keep the tool's fingerprint, which get a
+"""Identity (docs/definitions.md §4) on real scanner output: which results keep the tool's fingerprint, which get a
 computed one, and that line moves and repeated snippets never merge or split findings.
 
 The files and helpers are in ``tests/golden_support.py``; what each result becomes field by field is
@@ -36,7 +36,8 @@ from tests.golden_support import (
 
 
 def _spec_tool_value(result: dict[str, Any]) -> tuple[str, str] | None:
-    """SPEC §4 rules 1–2 applied by hand to a raw result: (source, value), or None without either."""
+    """The tool's own value (docs/definitions.md §4: fingerprints, then partialFingerprints) worked
+    out by hand from a raw result: (source, value), or None without either."""
     fps = result.get("fingerprints")
     if fps:
 
@@ -58,7 +59,7 @@ def _raw_place(result: dict[str, Any]) -> tuple[str, str, int | None]:
 @dataclass(frozen=True, kw_only=True)
 class ToolValueSplit:
     """The results of one scan whose tool value repeats at another (rule, path, line) of the scan:
-    those alone get a computed fingerprint (SPEC §4), by snippet when the region has one, else by
+    those alone get a computed fingerprint (docs/definitions.md §4), by snippet when the region has one, else by
     message; every other result keeps the tool's value."""
 
     file: str
@@ -155,7 +156,7 @@ TOOL_VALUE_SPLITS = [
     ],
 )
 def test_only_repeated_tool_values_are_replaced(split: ToolValueSplit) -> None:
-    """SPEC §4: a tool value is ignored only for the results that share it at different places.
+    """docs/definitions.md §4: a tool value is ignored only for the results that share it at different places.
 
     Which results keep the tool's value is checked here; the exact kept values are in the golden
     table and the tests below."""
@@ -274,7 +275,7 @@ def test_checkov_same_check_on_four_resources_is_four_findings() -> None:
 
 @pytest.mark.corpus
 def test_semgrep_requires_login_placeholder_is_not_used(tmp_path: Path) -> None:
-    """No corpus file carries the placeholder; derive one from real Semgrep OSS output (SPEC §4)."""
+    """No corpus file carries the placeholder; derive one from real Semgrep OSS output (docs/definitions.md §4)."""
     doc = json.loads(sarif_file(SEMGREP_E2E).read_bytes())
     for result in doc["runs"][0]["results"]:
         assert "matchBasedId/v1" in result["fingerprints"]
@@ -332,7 +333,8 @@ def _shift_lines(node: Any, by: int) -> None:
     ],
 )
 def test_line_shift_keeps_identity(rel: str, tool: str, tmp_path: Path) -> None:
-    """SPEC §4: line numbers never enter the fingerprint — unrelated code moving a file down keeps ids."""
+    """docs/definitions.md §4: line numbers never enter the fingerprint — unrelated code moving a file
+    down keeps ids."""
     doc = json.loads(sarif_file(rel).read_bytes())
     _shift_lines(doc, 10)
     moved = tmp_path / Path(rel).name

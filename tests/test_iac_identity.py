@@ -1,4 +1,4 @@
-"""Identity on infrastructure-as-code, on real checkov output (issue 11, item 17).
+"""Identity on infrastructure-as-code, on real checkov output.
 
 ``tests/data/iac/v1`` … ``v4`` are four releases of a small Terraform module (written for this
 project), each with two examples that call it; ``checkov-vN.sarif`` is what checkov 3.3.30 really

@@ -1,4 +1,4 @@
-"""Identity (SPEC §4) and path normalisation: the same finding must be recognised across scans."""
+"""Identity (docs/definitions.md §4) and path normalisation: the same finding must be recognised across scans."""
 
 from __future__ import annotations
 
@@ -201,7 +201,7 @@ def test_gitleaks_sibling_leaks_keep_their_identity_when_one_is_fixed(tmp_path: 
     assert one[0].fingerprint_source is FingerprintSource.SNIPPET
 
 
-# --- block-snippet scanners (issue 11, item 17) -----------------------------------------------
+# --- block-snippet scanners ---------------------------------------------------------------------
 def block(rule: str, body: str, line: int, path: str = "main.tf", **extra: Any) -> dict[str, Any]:
     return with_snippet(result(rule, path, line, message=f"Ensure {rule}", **extra), body)
 
@@ -240,7 +240,7 @@ def test_checkov_without_an_address_keeps_the_snippet_and_tool_values_win(tmp_pa
 def test_checkov_repeats_are_one_occurrence_other_tools_keep_theirs(tmp_path: Path) -> None:
     """Checkov writes a module's result once per module call, byte for byte: one occurrence, the
     copies skipped with the reason. A near copy (another line) is not a repeat. Other tools' exact
-    repeats stay two occurrences (``#2``), as SPEC §4 says."""
+    repeats stay two occurrences (``#2``), as docs/definitions.md §4 says."""
     r = block("CKV_AWS_18", 'resource "aws_s3_bucket" "logs" {\n}\n', 3)
     moved = block("CKV_AWS_18", 'resource "aws_s3_bucket" "logs" {\n}\n', 4)
     (scan,) = scans_of(sarif_log([r, dict(r), r, moved], tool="Checkov"), tmp_path)

@@ -1,4 +1,4 @@
-"""Lifecycle (SPEC §5) on hand-built streams: each scan is a small SARIF file ingested by the CLI."""
+"""Lifecycle (docs/definitions.md §5) on hand-built streams: each scan is a small SARIF file ingested by the CLI."""
 
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ def scan_of(sql: Callable[..., list[tuple[Any, ...]]], rule: str, day: str) -> s
 
 
 def test_two_files_at_one_instant_are_one_step_not_fixes(scan, sql) -> None:  # type: ignore[no-untyped-def]
-    """Issue 11 item 3. Day 1 (the 2nd): file X holds A, file Y holds B, both of stream p/main at
+    """Day 1 (the 2nd): file X holds A, file Y holds B, both of stream p/main at
     10:00. They are two parts of one analysis, so A and B are both open from the 2nd and nothing is
     fixed (before: whichever file sorted first "fixed" its findings in 0 days). Day 3 (the 4th): a
     scan with A only → B fixed on the 4th, after 2 days; A still open; nothing else changes."""

@@ -1,4 +1,4 @@
-"""SPEC §3 on hand-written results, one rule per test."""
+"""docs/definitions.md §3 on hand-written results, one rule per test."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ What the tools really emit (Ruff 0.17, Bandit 1.9, checked when this test was wr
   default, so its writer drops it). ``# nosec`` makes Bandit omit the result (only
   ``metrics.nosec`` counts it), again no SARIF suppression.
 
-Expected, with ``--source-root`` for Ruff (SPEC §4: context read from the checkout at ingest time,
+Expected, with ``--source-root`` for Ruff (docs/definitions.md §4: context read from the checkout at ingest time,
 so each scan is ingested right after it ran, while the files are in that state):
 
 * the ``assert`` keeps one finding id over scans 1–3, one episode, open;
@@ -28,7 +28,7 @@ so each scan is ingested right after it ran, while the files are in that state):
 Without ``--source-root`` Ruff's results have nothing but rule, path and message to go on, so the
 fingerprint is ``computed:message``. Ruff's S307 message is the same for every ``eval``
 ("Use of possibly insecure function; consider using `ast.literal_eval`"), so the two ``eval``
-findings of scan 2 are told apart only by their order in the file (SPEC §4 ``#2`` suffix). Because
+findings of scan 2 are told apart only by their order in the file (the ``#2`` suffix of docs/definitions.md §4). Because
 the new ``eval`` sits *above* the original one it takes over the original's identity, and the
 original becomes the ``#2`` finding. The episode counts still look right (one fixed, one open),
 but the attribution is wrong: the fixed episode is the ``#2`` one, opened at scan 2, so its time to

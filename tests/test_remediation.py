@@ -1,4 +1,4 @@
-"""Remediation metrics (SPEC §6) on small streams whose answers are worked out by hand.
+"""Remediation metrics (docs/definitions.md §6) on small streams whose answers are worked out by hand.
 
 Fixture "five": one stream, scans at 2026-01-01, 01-03, 01-06, 01-11, 01-21, 01-31 (00:00 UTC).
     A present on 01-01 only            → fixed 01-03, 2 days    (critical)
@@ -113,13 +113,8 @@ def test_survival_curve(five: Store) -> None:
         [2, 5, 1, 0], [5, 4, 1, 0], [10, 3, 1, 0], [20, 2, 1, 0], [31, 1, 0, 1]
     ]  # fmt: skip
     assert curve["survival"].tolist() == pytest.approx([0.8, 0.6, 0.4, 0.2, 0.2])
-    km = rem.km_summary(curve)
-    assert (km.median_days, km.fixed_by_7, km.fixed_by_30, km.fixed_by_90) == (
-        10.0,
-        pytest.approx(0.4),
-        pytest.approx(0.8),
-        pytest.approx(0.8),
-    )
+    assert curve["fixed_share"].tolist() == pytest.approx([0.2, 0.4, 0.6, 0.8, 0.8])
+    assert (rem.km_summary(curve).median_days, rem.km_summary(curve).episodes) == (10.0, 5)
 
 
 @pytest.fixture(scope="module")

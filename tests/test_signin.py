@@ -1,4 +1,4 @@
-"""Sign-in that holds (issue 17, items 1–4): a session id alone grants nothing, the configuration is
+"""Sign-in that holds: a session id alone grants nothing, the configuration is
 found wherever the dashboard starts and fails closed, password guessing is limited per name and
 globally with one hash at a time, and an anonymous client cannot make the server hold its bytes.
 
@@ -541,7 +541,7 @@ def test_parallel_guesses_hash_one_at_a_time_and_stop_at_the_pause(monkeypatch: 
 
 
 def test_parallel_guessing_against_the_server(seeded: Path, users: Path, tmp_path: Path) -> None:
-    """64 parallel wrong passwords for alice (the attack of issue 17 went 6.9 guesses/s this way):
+    """64 parallel wrong passwords for alice (before the limits, an attacker got 6.9 guesses/s this way):
     at most five are checked, the rest answered 429 with a reason and Retry-After, costing the
     server little CPU; bob signs in meanwhile, and alice's right password waits for the pause."""
     with serve(tmp_path, seeded, users) as s:
@@ -627,7 +627,7 @@ def _put(base: str, path: str, size: int, xsrf: str, cookie: str | None = None) 
 
 
 def test_anonymous_uploads_cannot_fill_the_servers_memory(server: Server) -> None:
-    """12 × 50 MB PUTs to the upload endpoint without signing in (issue 17: 381 MB → 1.0 GB)."""
+    """12 × 50 MB PUTs to the upload endpoint without signing in (before: the server grew from 381 MB to 1.0 GB)."""
     with _anonymous_session(server.base) as (session_id, xsrf):
         before = server.rss_mb()
         answers = [_put(server.base, f"/_stcore/upload_file/{session_id}/f{i}", 50 << 20, xsrf) for i in range(12)]

@@ -1,4 +1,4 @@
-"""Numbers a lead can trust (issue 11): one definition per number, windows people really type,
+"""Numbers a lead can trust: one definition per number, windows people really type,
 read commands that do not invent a store, honest labels.
 
 Fixture "window": one stream (project p, tool demo), scans at 01-01, 01-11, 01-21, 02-10 (2026).
@@ -50,7 +50,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 def test_summary_counts_only_fixes_inside_the_window(store: Store) -> None:
-    """Issue 11 item 1: B's fix (02-10) is after the window and must not count."""
+    """B's fix (02-10) is after the window and must not count."""
     s = summary(store, WINDOW)
     assert (s.episodes.fixed, s.mttr_mean_days, s.mttr_median_days) == (1, 10.0, 10.0)
     mttr = rem.mttr(store, WINDOW).iloc[0]
@@ -59,7 +59,7 @@ def test_summary_counts_only_fixes_inside_the_window(store: Store) -> None:
 
 
 def test_summary_counts_findings_suppressed_from_their_first_scan(store: Store) -> None:
-    """Issue 11 item 4: S never opens an episode; it is still a suppressed finding."""
+    """S never opens an episode; it is still a suppressed finding."""
     assert summary(store).episodes.suppressed == 1
     assert summary(store, WINDOW).episodes.suppressed == 1
     later = summary(store, Filters(since=datetime(2026, 1, 25)))  # S was first seen before this window
@@ -80,7 +80,7 @@ def test_summary_and_export_agree_on_the_cli(store: Store, capsys: pytest.Captur
 
 # ---------------------------------------------------------------------------- windows people type
 def test_reversed_window_is_an_error_everywhere(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    """Issue 11 item 7: From > To is a clear error (exit 2), never rows of nonsense."""
+    """From > To is a clear error (exit 2), never rows of nonsense."""
     reversed_ = Filters(since=datetime(2026, 2, 1), until=datetime(2026, 1, 1))
     for call in (
         lambda: rem.mttr(store, reversed_),
@@ -111,7 +111,7 @@ def test_reversed_window_is_an_error_everywhere(store: Store, capsys: pytest.Cap
 def test_windows_without_data_give_headers_and_no_traceback(
     store: Store, capsys: pytest.CaptureFixture[str], period: str | None, window: tuple[str, ...]
 ) -> None:
-    """Issue 11 item 7: `export flow --period week --since 2030-01-01` was a traceback."""
+    """`export flow --period week --since 2030-01-01` was a traceback."""
     for kind in ("mttr", "flow", "sla", "backlog", "survival", "aging", "sprint-report", "dora", "scans"):
         args = ["export", kind, "-o", "-", "--db", str(store.path), *window]
         assert analytics_main(args + (["--period", period] if period else [])) == 0, kind
@@ -131,7 +131,7 @@ def test_absurd_dates_are_usage_errors(store: Store, capsys: pytest.CaptureFixtu
 
 # -------------------------------------------------------------------------- stores and filter typos
 def test_read_commands_refuse_a_store_that_does_not_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Issue 11 item 8: `summary --db typo.duckdb` made an empty 800 KB store and printed zeros."""
+    """`summary --db typo.duckdb` made an empty 800 KB store and printed zeros."""
     typo = tmp_path / "typo.duckdb"
     assert analytics_main(["summary", "--db", str(typo)]) == 2
     assert analytics_main(["export", "mttr", "-o", "-", "--db", str(typo)]) == 2
@@ -157,7 +157,7 @@ def test_a_filter_that_matches_nothing_names_the_closest_values(
 
 # ------------------------------------------------------------------------------------ sprints
 def test_no_sprint_number_below_one() -> None:
-    """Issue 11 item 13 / SPEC §8: sprints before the configured start are labelled by their start."""
+    """docs/definitions.md §8: sprints before the configured start are labelled by their start."""
     settings = Settings(sprint_start=date(2026, 1, 5), sprint_days=14)
     assert period_label("sprint", date(2026, 1, 5), settings) == "sprint 1"
     assert period_label("sprint", date(2026, 1, 19), settings) == "sprint 2"
@@ -201,7 +201,7 @@ def _block(snippet: str) -> dict[str, Any]:
 
 
 def test_summary_warns_about_identity_churn(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Issue 11 item 17: two findings of one rule in one file 'fixed' and two 'new' at the same
+    """Two findings of one rule in one file 'fixed' and two 'new' at the same
     scan (their snippets changed) are a data-quality warning beside the numbers."""
     store = build(
         tmp_path,

@@ -1,4 +1,4 @@
-"""Dashboard uploads (issue 17): the command line's ingest in a child process, so the web process
+"""Dashboard uploads: the command line's ingest in a child process, so the web process
 never holds a decompressed file (item 8); the command line's metadata precedence, never the file's
 position in the upload (item 10); file names, rule ids and paths shown as text, never as links,
 icons or emoji (item 13; tests/test_browser_signin.py checks the same in Chromium)."""
@@ -128,7 +128,7 @@ def huge_string_gz(tmp_path: Path) -> Path:
 
 
 def test_the_web_process_never_holds_a_decompressed_upload(tmp_path: Path, huge_string_gz: Path) -> None:
-    """The dashboard's peak was ~20× the file (3.3 GB for a 1 MB gzip of a 1 GiB string, issue 17):
+    """The dashboard's peak was ~20× the file (3.3 GB for a 1 MB gzip of a 1 GiB string):
     now the web process grows by at most 3× the uploaded bytes plus 16 MB (measured: 0), and the
     file still loads — through the command line, in a child."""
     size_mb = huge_string_gz.stat().st_size / 2**20

@@ -1,4 +1,4 @@
-"""The inbox job (issue 6 §4): ``python -m ingest watch DIR`` loads what pipelines drop, with metadata
+"""The inbox job: ``python -m ingest watch DIR`` loads what pipelines drop, with metadata
 from a sidecar or the file name, moves each file to archive/ or rejected/ (with a reason), waits for
 files still being written, and never loses or doubles a file across restarts and crashes."""
 
@@ -389,7 +389,7 @@ def test_a_sidecar_source_root_must_be_inside_an_allowed_folder(inbox: Path, db:
     assert code == 3 and (inbox / "rejected" / "c.sarif").exists()
 
 
-# --------------------------------------------------------------------- hostile entries (issue 17 §5–7)
+# ------------------------------------------------------------------------------------ hostile entries
 def run_watch_process(inbox: Path, db: Path, *extra: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """``python -m ingest watch DIR --once`` in a subprocess with a timeout and at most 4 GiB of
     memory: a watcher that blocks on a FIFO or reads /dev/zero fails the test instead of hanging

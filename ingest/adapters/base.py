@@ -76,7 +76,7 @@ class Adapter:
 
     ``key`` is the canonical tool key; ``aliases`` are other slugs of driver names that mean the
     same tool. ``severity_table`` maps the lower-cased word returned by ``severity_word`` to a
-    severity; a word missing from the table falls through to the level (SPEC §3 rule 3).
+    severity; a word missing from the table falls through to the level (docs/definitions.md §3, "Severity").
     """
 
     key: str
@@ -86,9 +86,10 @@ class Adapter:
     extra_cwes: CweHook = no_cwes
     fingerprint_placeholders: frozenset[str] = frozenset()
     # False when the tool's partialFingerprints describe something wider than one finding (gitleaks:
-    # the commit), so they never identify a result (SPEC §4: known non-identity values are ignored)
+    # the commit), so they never identify a result (docs/definitions.md §4: a tool value that does not tell
+    # results apart is ignored)
     partial_fingerprints_identify: bool = True
-    # The computed fingerprint's context (SPEC §4 rule 3) when the generic one (snippet, else
+    # The computed fingerprint's context (docs/definitions.md §4) when the generic one (snippet, else
     # message) changes while the finding stays: block-snippet IaC scanners name the flagged
     # resource's address here. None = the generic context.
     identity_context: ContextHook = no_context

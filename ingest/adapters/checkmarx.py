@@ -2,7 +2,7 @@
 
 Corpus: ``checkmarx-one/sariftest-checkmarx-one-cx-result.sarif`` (driver ``Checkmarx One``,
 3766 results). Every rule carries a numeric ``security-severity`` (9.0 / 7.0 / 4.0 / 2.0 / 1.0),
-so SPEC §3 rule 1 always decides; Checkmarx writes no separate severity word, hence no table:
+so it always decides (docs/definitions.md §3); Checkmarx writes no separate severity word, hence no table:
 
 | word | severity |
 |------|----------|

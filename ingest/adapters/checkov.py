@@ -4,8 +4,8 @@ Corpus: ``checkov/sast-tool-testing-checkov-2.0.418.sarif`` (driver ``checkov``)
 ``checkov/prismacloud-checkov-3.2.32-empty.sarif`` (driver ``Checkov``). Checkov writes no
 severity word: when a check has a severity (Prisma Cloud API key) its SARIF writer
 (``checkov/common/output/sarif.py``) turns it into a numeric rule ``security-severity``
-(critical 10.0, high 8.9, medium 6.9, low 3.9) which SPEC §3 rule 1 reads; without it every
-failed check gets ``level: error`` (as in the corpus file) and rule 3 applies.
+(critical 10.0, high 8.9, medium 6.9, low 3.9) which decides first (docs/definitions.md §3); without
+it every failed check gets ``level: error`` (as in the corpus file) and the level decides.
 
 | word | severity |
 |------|----------|

@@ -5,7 +5,7 @@ codeql-action fixtures (driver ``CodeQL command-line toolchain``). LGTM.com and 
 other products and deliberately not aliased.
 
 Severity word: rule ``properties["problem.severity"]`` (result first, then rule). Security
-queries also carry a numeric ``security-severity``, which wins under SPEC §3 rule 1.
+queries also carry a numeric ``security-severity``, which comes first (docs/definitions.md §3).
 
 | word           | severity |
 |----------------|----------|

@@ -3,7 +3,7 @@
 Corpus: ``grype/defectdojo-grype-0.34.7-cxf.sarif`` (driver ``Grype``) and
 ``grype/grype-presenter-{image,directory}-golden.sarif`` (driver ``grype``). Every rule has a
 numeric ``security-severity`` (CVSS score, else 9.0/7.0/4.0/1.0 by severity, ``0.0`` without
-metadata), so SPEC §3 rule 1 normally decides and the word is kept for display.
+metadata), so that number normally decides (docs/definitions.md §3) and the word is kept for display.
 
 Severity word: the ``Severity: <word>`` line of the rule's ``help.text``, else the word in the
 result message ``A <word> vulnerability in ...``. Grype's presenter writes only

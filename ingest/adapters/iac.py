@@ -3,7 +3,7 @@
 Block-snippet scanners (checkov) put the whole flagged resource in ``region.snippet``: up to
 dozens of lines, any of which may change while the finding stays (a ``region = var.region`` added
 to every resource of a module). What names the resource is the block's header — its *address* —
-which is what identity needs (SPEC §4: rule | path | context). ``block_address`` finds it in the
+which is what identity needs (docs/definitions.md §4: rule | path | context). ``block_address`` finds it in the
 shapes checkov writes (checked on checkov 3.3.30 output, see tests/test_adapters.py):
 
 | snippet starts with                          | address                         |

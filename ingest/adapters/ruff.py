@@ -14,7 +14,8 @@ missing — not ``SIM``/``SLF``/``SLOT``), else ``lint``.
 | security | medium   |
 | lint     | low      |
 
-CWE: none emitted. Fingerprints: none emitted (bare locations; SPEC §4 source context applies).
+CWE: none emitted. Fingerprints: none emitted (bare locations; the source-line context of
+docs/definitions.md §4 applies).
 """
 
 from __future__ import annotations

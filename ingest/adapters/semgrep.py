@@ -6,8 +6,8 @@ Corpus: ``semgrep/defectdojo-semgrep-oss-1.69.0-issue10191.sarif`` (driver ``Sem
 comes from the rule's ERROR/WARNING/INFO.
 
 Severity word: the rule's ``properties["security-severity"]`` when it is a *word* rather than a
-number — Semgrep 1.69 writes ``"CRITICAL"``, ``"HIGH"``, ``"MEDIUM"`` there, which SPEC §3 rule 1
-(numeric only) skips. A numeric value is left to rule 1.
+number — Semgrep 1.69 writes ``"CRITICAL"``, ``"HIGH"``, ``"MEDIUM"`` there, which the first rule of
+docs/definitions.md §3 (numeric only) skips. A numeric value is left to that rule.
 
 | word     | severity |
 |----------|----------|

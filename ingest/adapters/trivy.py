@@ -3,8 +3,8 @@
 No trivy/ directory in the corpus (``anchore/`` comes from the trivy-sarif-demo repository but is
 Anchore output); shape taken from trivy's ``pkg/report/sarif.go``: driver ``Trivy``, rule
 ``properties.tags`` = ``[<class>, "security", <SEVERITY>]`` and a numeric ``security-severity``
-(CVSS score, else CRITICAL 9.5 / HIGH 8.0 / MEDIUM 5.5 / LOW 2.0 / other 0.0), so SPEC §3 rule 1
-normally decides and the word is kept for display.
+(CVSS score, else CRITICAL 9.5 / HIGH 8.0 / MEDIUM 5.5 / LOW 2.0 / other 0.0), so that number
+normally decides (docs/definitions.md §3) and the word is kept for display.
 
 Severity word: the rule (or result) tag that is one of Trivy's severities.
 

@@ -24,7 +24,7 @@ CREATE TABLE rejections (
     rejected_at TIMESTAMP NOT NULL
 );
 
--- Streams: scans that can be compared with each other (SPEC §1).
+-- Streams: scans that can be compared with each other (docs/definitions.md §1).
 CREATE TABLE streams (
     stream_id VARCHAR PRIMARY KEY,
     project   VARCHAR NOT NULL,
@@ -72,7 +72,7 @@ CREATE TABLE rules (
     PRIMARY KEY (tool, rule_id)
 );
 
--- One row per result of a scan (SPEC §1 "occurrence").
+-- One row per result of a scan (docs/definitions.md §1 "occurrence").
 CREATE TABLE occurrences (
     scan_id            VARCHAR NOT NULL,
     stream_id          VARCHAR NOT NULL,
@@ -127,7 +127,7 @@ CREATE TABLE findings (
 );
 CREATE INDEX findings_stream ON findings (stream_id);
 
--- Continuous open periods of a finding (SPEC §5). Derived; rebuilt per stream.
+-- Continuous open periods of a finding (docs/definitions.md §5). Derived; rebuilt per stream.
 CREATE TABLE episodes (
     finding_id     VARCHAR NOT NULL,
     seq            INTEGER NOT NULL,      -- 1 = first episode; > 1 = reopened

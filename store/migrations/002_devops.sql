@@ -1,4 +1,4 @@
--- DevOps inputs for the DORA metrics (SPEC §7). All timestamps are naive UTC.
+-- DevOps inputs for the DORA metrics (docs/definitions.md §7). All timestamps are naive UTC.
 
 -- DevOps inputs as received: a deployments/incidents file (source_key = sha256 of its bytes + kind +
 -- the --project given with it) or a git repository read (one key per repo path + project + options,
