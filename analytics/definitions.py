@@ -26,13 +26,14 @@ its columns); ``start``, ``end`` and ``t`` are SQL expressions (named parameters
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
-from analytics.filters import Filters
+from analytics.filters import Filters, group_exprs
 from core.errors import QueryError
 from core.periods import PERIODS, periods
 from core.settings import Settings
@@ -240,3 +241,20 @@ def rank_sql(column: str) -> str:
     """SQL for ``rank`` of a severity column (portable: a CASE, no engine-specific list function)."""
     whens = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(ORDER))
     return f"(CASE {column} {whens} ELSE {len(ORDER)} END)"
+
+
+# -------------------------------------------------------------------------- grouping and spans
+PERIOD_KEYS = ["period_start", "period"]
+
+
+def group_select(by: Sequence[str]) -> tuple[list[str], str]:
+    """(names, select list with trailing comma) for grouping on the ep CTE by user columns."""
+    exprs = group_exprs(by, "ep")
+    return [n for n, _ in exprs], "".join(f"{sql} AS {name}, " for name, sql in exprs)
+
+
+def span_params(store: Store, filters: Filters, period: str | None, settings: Settings) -> dict[str, Any]:
+    """The ep CTE's parameters, the window and its calendar (one span without a period)."""
+    w = window(store, filters, settings)
+    _, params = episodes_cte(filters, settings)
+    return params | calendar(w, period, settings) | {"since": w.since, "until": w.until}

@@ -50,24 +50,23 @@ The details behind docs/definitions.md §7:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from analytics.definitions import FIRST_SCAN_CTE, at_first_scan, check_window, period_start_sql, run
+from analytics.definitions import check_window, period_start_sql, run
+from analytics.dora_classes import (
+    change_failure_class,
+    deployment_frequency_class,
+    deployments_per_month,
+    lead_time_class,
+    recovery_class,
+)
 from analytics.filters import Filters
 from core.periods import period_label
 from core.settings import Settings
 from store.db import Store
 
-ELITE, HIGH, MEDIUM, LOW = "elite", "high", "medium", "low"
-CLASSES = (ELITE, HIGH, MEDIUM, LOW)
-CLASS_COLUMNS = ("deployment_frequency_class", "lead_time_class", "change_failure_class", "recovery_class")
-DAYS_PER_MONTH = 365.25 / 12
-LEAD_TIME_DAYS = (1.0, 7.0, 30.0)  # < elite, < high, < medium
-CHANGE_FAILURE_RATE = (0.05, 0.10, 0.15)  # ≤ elite, ≤ high, ≤ medium
-RECOVERY_HOURS = (1.0, 24.0, 168.0)  # < elite, < high, < medium
 _NO_PERIOD = "TIMESTAMP '1970-01-01'"
 
 # --- SQL fragments. Named parameters: $projects, $since, $until, the period's (from
@@ -258,91 +257,10 @@ WHERE {projects_d} AND {window_finished}
 ORDER BY d.finished_at, d.project, d.deployment_id
 """
 
-# Episodes of the selected findings with the commits of their opening and closing scans.
-EPISODES_CTE = """
-ep AS (
-    SELECT f.project, f.branch, f.tool, f.severity, f.rule_id, e.finding_id, e.stream_id, e.seq, e.status,
-           e.opened_at, e.closed_at, lower(so.commit_sha) AS opened_commit, lower(sc.commit_sha) AS closed_commit
-    FROM episodes e
-    JOIN findings f USING (finding_id)
-    JOIN scans so ON so.scan_id = e.opened_scan_id
-    LEFT JOIN scans sc ON sc.scan_id = e.closed_scan_id
-    WHERE {finding_where}
-)"""
 
-# A stream's first scan finds the backlog the code already had: no deployment introduced it (the
-# Overview's flow and the sprint report say the same, with the same definition).
-SECURITY_PER_DEPLOYMENT_SQL = """
-WITH {prod},
-{inwin},
-{episodes},
-{first_scan},
-introduced AS (
-    SELECT dc.project, dc.deployment_id,
-           count(*) FILTER (WHERE NOT {at_first_scan}) AS findings_introduced,
-           count(*) FILTER (WHERE {at_first_scan}) AS first_scan_backlog
-    FROM deployment_commits dc
-    JOIN ep ON ep.project = dc.project AND ep.opened_commit = dc.sha
-    JOIN first_scan fs ON fs.stream_id = ep.stream_id
-    GROUP BY ALL
-),
-fixed AS (
-    SELECT dc.project, dc.deployment_id, count(*) AS findings_fixed
-    FROM deployment_commits dc JOIN ep ON ep.project = dc.project AND ep.closed_commit = dc.sha
-    WHERE ep.status = 'fixed'
-    GROUP BY ALL
-)
-SELECT w.project, w.deployment_id, w.period_start, w.finished_at, w.sha,
-       coalesce(i.findings_introduced, 0) AS findings_introduced,
-       coalesce(i.first_scan_backlog, 0) AS first_scan_backlog,
-       coalesce(x.findings_fixed, 0) AS findings_fixed,
-       coalesce(i.findings_introduced, 0) - coalesce(x.findings_fixed, 0) AS net_findings
-FROM inwin w
-LEFT JOIN introduced i USING (project, deployment_id)
-LEFT JOIN fixed x USING (project, deployment_id)
-ORDER BY w.finished_at, w.project, w.deployment_id
-"""
-
-# Fixed episodes with the first deployment that shipped their fix. In the window: those whose fix
-# reached production inside it, and those closed inside it whose fix has not been deployed.
-PRODUCTION_REMEDIATION_CTE = """
-first_fix_dep AS (
-    SELECT dc.project, dc.sha, p.deployment_id, p.finished_at
-    FROM deployment_commits dc JOIN prod p USING (project, deployment_id)
-    QUALIFY row_number() OVER (PARTITION BY dc.project, dc.sha ORDER BY p.finished_at, p.deployment_id) = 1
-),
-prodrem AS (
-    SELECT ep.project, ep.branch, ep.tool, ep.severity, ep.rule_id, ep.finding_id, ep.seq,
-           ep.opened_at, ep.closed_at, ep.closed_commit AS fix_commit,
-           fd.deployment_id, fd.finished_at AS deployed_at,
-           {period_effective} AS period_start,
-           (epoch(ep.closed_at) - epoch(ep.opened_at)) / 86400.0 AS days_to_fix,
-           (epoch(fd.finished_at) - epoch(ep.opened_at)) / 86400.0 AS days_to_production,
-           (epoch(fd.finished_at) - epoch(ep.closed_at)) / 86400.0 AS fix_to_production_days
-    FROM ep
-    LEFT JOIN first_fix_dep fd ON fd.project = ep.project AND fd.sha = ep.closed_commit
-    WHERE ep.status = 'fixed' AND {window_effective}
-)"""
-
-PRODUCTION_REMEDIATION_SUMMARY_SQL = """
-WITH {prod},
-{episodes},
-{prodrem}
-SELECT project, period_start,
-       count(*) AS fixed_episodes,
-       count(deployment_id) AS deployed,
-       count(*) - count(deployment_id) AS awaiting_deployment,
-       avg(days_to_production) AS mttr_production_days,
-       median(days_to_production) AS median_production_days,
-       quantile_cont(days_to_production, 0.9) AS p90_production_days,
-       median(days_to_fix) FILTER (WHERE deployment_id IS NOT NULL) AS median_fix_days,
-       median(fix_to_production_days) AS median_fix_to_production_days
-FROM prodrem GROUP BY ALL ORDER BY project, period_start
-"""
-
-
-class _Query:
-    """Fills the named slots of a statement and keeps the parameters it needs. ``pooled``: the
+class Query:
+    """The query builder of the DORA statements (and of ``analytics.security_delivery``'s): fills
+    the named slots of a statement and keeps the parameters it needs. ``pooled``: the
     aggregates of DORA_SQL over all selected projects at once (project = '*')."""
 
     def __init__(self, filters: Filters, period: str | None, settings: Settings, pooled: bool = False):
@@ -371,8 +289,6 @@ class _Query:
         inwin = INWIN_CTE.format(
             period_finished=self.period_of("p.finished_at"), window_finished=w(col="p.finished_at")
         )
-        episodes = EPISODES_CTE.format(finding_where=self.finding_where)
-        effective = "coalesce(fd.finished_at, ep.closed_at)"
 
         def g(column: str) -> str:
             return "'*'" if self.pooled else column
@@ -386,12 +302,6 @@ class _Query:
             "links": LINKS_CTE.format(projects_incidents=p(col="project")),
             "inwin": inwin,
             "first_dep": FIRST_DEPLOYMENT_CTE,
-            "episodes": episodes,
-            "first_scan": FIRST_SCAN_CTE,
-            "at_first_scan": at_first_scan("ep", "fs"),
-            "prodrem": PRODUCTION_REMEDIATION_CTE.format(
-                period_effective=self.period_of(effective), window_effective=w(col=effective)
-            ),
             "projects_d": p(col="d.project"),
             "period_failed": self.period_of("d.finished_at"),
             "window_failed": w(col="d.finished_at"),
@@ -402,8 +312,9 @@ class _Query:
             "window_resolved": w(col="resolved_at"),
         }
 
-    def run(self, store: Store, template: str) -> pd.DataFrame:
-        df = run(store, template.format(**self.slots()), self.params)
+    def run(self, store: Store, template: str, **more: str) -> pd.DataFrame:
+        """The statement with every slot filled (``more``: slots of a caller's own fragments)."""
+        df = run(store, template.format(**(self.slots() | more)), self.params)
         if "period_start" in df.columns:
             if self.period is None:
                 df = df.drop(columns=["period_start"])
@@ -415,90 +326,8 @@ class _Query:
         return df
 
 
-def _query(filters: Filters, period: str | None, settings: Settings | None, pooled: bool = False) -> _Query:
-    return _Query(filters, period, settings or Settings(), pooled)
-
-
-def _band(value: Any, limits: tuple[float, float, float], inclusive: bool) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    for limit, name in zip(limits, (ELITE, HIGH, MEDIUM), strict=True):
-        if value < limit or (inclusive and value <= limit):
-            return name
-    return LOW
-
-
-def lead_time_class(median_days: float | None) -> str | None:
-    """< 1 day elite, < 1 week high, < 1 month (30 days) medium, else low (DORA 2023)."""
-    return _band(median_days, LEAD_TIME_DAYS, inclusive=False)
-
-
-def change_failure_class(rate: float | None) -> str | None:
-    """≤ 5 % elite, ≤ 10 % high, ≤ 15 % medium, else low (DORA 2023)."""
-    return _band(rate, CHANGE_FAILURE_RATE, inclusive=True)
-
-
-def recovery_class(median_hours: float | None) -> str | None:
-    """< 1 hour elite, < 1 day high, < 1 week medium, else low (DORA 2023)."""
-    return _band(median_hours, RECOVERY_HOURS, inclusive=False)
-
-
-def deployments_per_month(deployments: int, window_days: float) -> float | None:
-    """The window's deployments per month on average (a month = 365.25 / 12 days); None for an
-    empty window."""
-    if window_days <= 0:
-        return None
-    return deployments / (window_days / DAYS_PER_MONTH)
-
-
-def deployment_frequency_class(
-    deploy_days_per_week_median: float | None, deployments: int, window_days: float
-) -> str | None:
-    """Median deploy days per week ≥ 5 elite, ≥ 1 high; else ≥ 1 deployment per month on average
-    over the window medium; else low. None when the window is empty."""
-    if deploy_days_per_week_median is None or math.isnan(deploy_days_per_week_median) or window_days <= 0:
-        return None
-    if deploy_days_per_week_median >= 5:
-        return ELITE
-    if deploy_days_per_week_median >= 1:
-        return HIGH
-    per_month = deployments_per_month(deployments, window_days)
-    if per_month is not None and per_month >= 1:
-        return MEDIUM
-    return LOW
-
-
-@dataclass(frozen=True)
-class ClassSpread:
-    """How many projects are in each DORA class of one key (``counts`` in CLASSES order, zeros
-    included), how many have no class (nothing to compute), and how many projects in all."""
-
-    counts: tuple[tuple[str, int], ...]
-    unclassified: int
-    projects: int
-
-    def text(self) -> str:
-        """For example ``elite 2 · high 3 · medium 2 · low 1 of 8 projects``: classes with no project
-        left out, ``no data n`` for projects without a class, ``no projects`` when there are none."""
-        if self.projects == 0:
-            return "no projects"
-        parts = [f"{name} {n}" for name, n in self.counts if n]
-        if self.unclassified:
-            parts.append(f"no data {self.unclassified}")
-        return f"{' · '.join(parts)} of {self.projects} project{'s' if self.projects != 1 else ''}"
-
-
-def class_spread(per_project: pd.DataFrame, column: str) -> ClassSpread:
-    """The spread of one class column (``CLASS_COLUMNS``) of a ``dora`` frame without period: one
-    row per project."""
-    if column not in CLASS_COLUMNS:
-        raise ValueError(f"{column!r} is not a DORA class column; choose from {', '.join(CLASS_COLUMNS)}")
-    values = [None if pd.isna(v) else str(v) for v in per_project[column]]
-    return ClassSpread(
-        counts=tuple((name, values.count(name)) for name in CLASSES),
-        unclassified=sum(v not in CLASSES for v in values),
-        projects=len(values),
-    )
+def query(filters: Filters, period: str | None, settings: Settings | None, pooled: bool = False) -> Query:
+    return Query(filters, period, settings or Settings(), pooled)
 
 
 DORA_COLUMNS = (
@@ -525,7 +354,7 @@ DORA_COLUMNS = (
 
 
 def _dora(store: Store, filters: Filters, period: str | None, settings: Settings | None, pooled: bool) -> pd.DataFrame:
-    df = _query(filters, period, settings, pooled).run(store, DORA_SQL)
+    df = query(filters, period, settings, pooled).run(store, DORA_SQL)
     df["deployments_per_month"] = [
         deployments_per_month(int(n), float(d)) for n, d in zip(df["deployments"], df["window_days"], strict=True)
     ]
@@ -562,7 +391,7 @@ def lead_times(
     it, for deployments finished in the window; columns project, deployment_id, sha, [period_start,
     period], committed_at, deployed_at, lead_time_days (≥ 0; commits dated after their deployment
     are left out here and counted in ``dora``'s ``lead_time_negative``)."""
-    return _query(filters, period, settings).run(store, LEAD_TIMES_SQL)
+    return query(filters, period, settings).run(store, LEAD_TIMES_SQL)
 
 
 def deployments_timeline(
@@ -571,7 +400,7 @@ def deployments_timeline(
     """Every deployment (any environment and status) finished in the window: project,
     deployment_id, [period_start, period], environment, status, started_at, finished_at,
     duration_minutes, sha, commit_count, planned, incidents (linked)."""
-    return _query(filters, period, settings).run(store, TIMELINE_SQL)
+    return query(filters, period, settings).run(store, TIMELINE_SQL)
 
 
 def dora_headline(store: Store, filters: Filters, settings: Settings | None = None) -> dict[str, dict[str, Any]]:
@@ -602,28 +431,3 @@ def dora_headline(store: Store, filters: Filters, settings: Settings | None = No
                 values[key] = float(v) if not isinstance(v, str) else v
         out[str(row["project"])] = values
     return out
-
-
-def security_per_deployment(
-    store: Store, filters: Filters, period: str | None = None, settings: Settings | None = None
-) -> pd.DataFrame:
-    """Per deployment finished in the window: project, deployment_id, [period_start, period],
-    finished_at, sha, findings_introduced (episodes whose opening scan's commit it shipped, except
-    those found by their stream's first scan), first_scan_backlog (those: the backlog the code
-    already had when scanning began, not introduced by this deployment), findings_fixed (fixed
-    episodes whose closing scan's commit it shipped), net_findings (introduced − fixed).
-    The finding filters apply; commits are compared as full lower-case SHAs."""
-    return _query(filters, period, settings).run(store, SECURITY_PER_DEPLOYMENT_SQL)
-
-
-def production_remediation_summary(
-    store: Store, filters: Filters, period: str | None = None, settings: Settings | None = None
-) -> pd.DataFrame:
-    """Time to remediate in production (docs/definitions.md §6) per project (and period): each
-    fixed episode's ``closed_at`` replaced by ``finished_at`` of the first deployment of the project
-    whose commit set contains the closing scan's commit. Counted: episodes whose fix reached
-    production in the window, and episodes closed in the window whose fix is not deployed yet.
-    Columns: fixed_episodes, deployed, awaiting_deployment, mttr_production_days (mean),
-    median_production_days, p90_production_days, median_fix_days (closed − opened, same deployed
-    episodes), median_fix_to_production_days."""
-    return _query(filters, period, settings).run(store, PRODUCTION_REMEDIATION_SUMMARY_SQL)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics import catalog, dora, remediation, sprints, tables
+from analytics import catalog, dora, remediation, sprints, survival, tables
 from analytics.filters import Filters
 from core.errors import QueryError
 from core.settings import Settings
@@ -36,7 +36,7 @@ def _mttr(store: Store, r: Request) -> pd.DataFrame:
 
 
 def _survival(store: Store, r: Request) -> pd.DataFrame:
-    return remediation.survival(store, r.filters, r.by, r.period, r.settings)
+    return survival.survival(store, r.filters, r.by, r.period, r.settings)
 
 
 def _sla(store: Store, r: Request) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from analytics import dora, remediation
+from analytics import dora, survival
 from analytics.definitions import (
     CALENDAR_CTE,
     FIRST_SCAN_CTE,
@@ -206,7 +206,7 @@ def _remediation_numbers(
 
 
 def _km(store: Store, filters: Filters, spans_: list[Span], settings: Settings) -> list[tuple[float | None, int]]:
-    """The Kaplan–Meier half-life known at each span's end (``remediation.survival`` for the window
+    """The Kaplan–Meier half-life known at each span's end (``survival.survival`` for the window
     up to that end: episodes opened from the window's start, censored at the end), and its n."""
     last = max(s.end for s in spans_)
     if filters.since is not None and filters.since >= last:
@@ -214,11 +214,11 @@ def _km(store: Store, filters: Filters, spans_: list[Span], settings: Settings) 
     w = window(store, replace(filters, until=last), settings)
     cte, params = episodes_cte(filters, settings)
     params |= _calendar(spans_) | {"since": w.since}
-    sql = remediation.km_sql(cte, "", (), opened_in("ep", "$since", "cal.span_end"), "cal.span_end")
+    sql = survival.km_sql(cte, "", (), opened_in("ep", "$since", "cal.span_end"), "cal.span_end")
     curves = run(store, sql, params)
     out = []
     for i in range(len(spans_)):
-        km = remediation.km_summary(curves[curves["period"] == str(i)])
+        km = survival.km_summary(curves[curves["period"] == str(i)])
         out.append((km.median_days, km.episodes))
     return out
 

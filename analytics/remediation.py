@@ -10,51 +10,38 @@ metric is computed over the window as one span.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from analytics import survival
 from analytics.definitions import (
     CALENDAR_CTE,
     FIRST_SCAN_CTE,
+    PERIOD_KEYS,
     at_first_scan,
-    calendar,
     closed_in,
     days,
     episodes_cte,
     fixed_in,
+    group_select,
     open_at,
     opened_in,
     overdue_at,
     rank_sql,
     reopened_in,
     run,
+    span_params,
     suppressed_in,
-    window,
     within_sla,
 )
-from analytics.filters import Filters, group_exprs
+from analytics.filters import Filters
 from analytics.frames import run_wide
 from core.settings import Settings
 from store.db import Store
 
 AGE_BUCKETS = (("d0_30", 30), ("d31_60", 60), ("d61_90", 90), ("d91_180", 180), ("d180_plus", None))
 DEBT_DAYS = 365
-PERIOD_KEYS = ["period_start", "period"]
-
-
-def _groups(by: Sequence[str]) -> tuple[list[str], str]:
-    """(names, select list with trailing comma) for grouping on the ep CTE."""
-    exprs = group_exprs(by, "ep")
-    return [n for n, _ in exprs], "".join(f"{sql} AS {name}, " for name, sql in exprs)
-
-
-def _spans(store: Store, filters: Filters, period: str | None, settings: Settings) -> dict[str, Any]:
-    """The ep CTE's parameters, the window and its calendar (one span without a period)."""
-    w = window(store, filters, settings)
-    _, params = episodes_cte(filters, settings)
-    return params | calendar(w, period, settings) | {"since": w.since, "until": w.until}
 
 
 def _complete(df: pd.DataFrame, params: dict[str, Any], names: list[str], counts: Sequence[str]) -> pd.DataFrame:
@@ -130,125 +117,16 @@ def mttr(
     km_median_days, open.
     """
     settings = settings or Settings()
-    names, select = _groups(by)
+    names, select = group_select(by)
     cte, _ = episodes_cte(filters, settings)
-    params = _spans(store, filters, period, settings)
+    params = span_params(store, filters, period, settings)
     closed = run(store, MTTR_SQL.format(cte=cte, select=select), params)
     open_now = run(store, OPEN_AT_END_SQL.format(cte=cte, select=select), params)
     keys = [*names, *PERIOD_KEYS]
-    km = km_medians(store, filters, by, period, settings, keep_period=True)
+    km = survival.km_medians(store, filters, by, period, settings, keep_period=True)
     out = _complete(_outer(_outer(closed, open_now, keys), km, keys), params, names, ("closed", "open"))
     cols = [*keys, "closed", "mean_days", "median_days", "p90_days", "km_median_days", "open"]
     return _finish(out, period, cols, keys)
-
-
-# --------------------------------------------------------------------------------- Kaplan–Meier
-# Durations of the episodes opened in a span, censored at {censor}: fixed ones are events at their
-# time to remediate; open ones (and those closed after {censor}) are censored at {censor};
-# suppressed ones are censored when they were suppressed.
-KM_SQL = """
-WITH {cte}, {cal},
-d AS (
-    SELECT {select} cal.period_start, cal.period,
-           CASE WHEN ep.closed_at IS NOT NULL AND ep.closed_at <= {censor}
-                THEN ep.days ELSE {age} END AS t,
-           (ep.status = 'fixed' AND ep.closed_at <= {censor}) AS event
-    FROM cal JOIN ep ON {opened}
-),
-agg AS (SELECT {part_sel} t, count(*) FILTER (WHERE event) AS events, count(*) AS n FROM d GROUP BY ALL),
-risk AS (
-    SELECT *, sum(n) OVER (PARTITION BY {part} ORDER BY t DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-              AS at_risk
-    FROM agg
-)
-SELECT {part_sel} t AS days, at_risk, events, n - events AS censored,
-       CASE WHEN max(CASE WHEN events = at_risk THEN 1 ELSE 0 END) OVER w = 1 THEN 0.0
-            ELSE exp(sum(CASE WHEN events = at_risk THEN 0 ELSE ln(1 - events / at_risk) END) OVER w) END
-           AS survival
-FROM risk
-WINDOW w AS (PARTITION BY {part} ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-ORDER BY {part_sel} t
-"""
-
-
-def km_sql(cte: str, select: str, names: Sequence[str], opened: str, censor: str) -> str:
-    """The Kaplan–Meier statement: one curve per group and span (``period_start, period``)."""
-    part_names = [*names, *PERIOD_KEYS]
-    return KM_SQL.format(
-        cte=cte,
-        cal=CALENDAR_CTE,
-        select=select,
-        opened=opened,
-        censor=censor,
-        age=days("ep.opened_at", censor),
-        part=", ".join(part_names),
-        part_sel="".join(f"{n}, " for n in part_names),
-    )
-
-
-def survival(
-    store: Store,
-    filters: Filters,
-    by: Sequence[str] = (),
-    period: str | None = None,
-    settings: Settings | None = None,
-    *,
-    keep_period: bool = False,
-) -> pd.DataFrame:
-    """The Kaplan–Meier remediation curve: episodes opened in the window (or its period), open
-    ones censored at the window's end (or now), suppressed ones censored when they were suppressed.
-
-    Columns: grouping columns [, period_start, period], days, at_risk, events, censored, survival,
-    fixed_share (= 1 − survival). One row per distinct duration.
-    """
-    settings = settings or Settings()
-    names, select = _groups(by)
-    cte, _ = episodes_cte(filters, settings)
-    params = _spans(store, filters, period, settings)
-    sql = km_sql(cte, select, names, opened_in("ep", "cal.span_start", "cal.span_end"), "$until")
-    df = run(store, sql, params)
-    df["fixed_share"] = 1.0 - df["survival"]
-    if not period and not keep_period:
-        df = df.drop(columns=PERIOD_KEYS)
-    return df
-
-
-@dataclass(frozen=True)
-class KaplanMeier:
-    median_days: float | None  # None = "not reached": the curve stays above 0.5
-    episodes: int
-
-
-def km_summary(curve: pd.DataFrame) -> KaplanMeier:
-    """The median of one curve (rows of ``survival`` for one group) and its number of episodes."""
-    if curve.empty:
-        return KaplanMeier(None, 0)
-    curve = curve.sort_values("days")
-    below = curve[curve["survival"] <= 0.5 + 1e-12]
-    median = float(below["days"].iloc[0]) if len(below) else None
-    return KaplanMeier(median, int(curve["at_risk"].iloc[0]))
-
-
-def km_medians(
-    store: Store,
-    filters: Filters,
-    by: Sequence[str],
-    period: str | None,
-    settings: Settings,
-    *,
-    keep_period: bool = False,
-) -> pd.DataFrame:
-    """Per group (and span): the first duration at which the curve reaches 0.5 (null: not reached)."""
-    curve = survival(store, filters, by, period, settings, keep_period=True)
-    keys = [n for n, _ in group_exprs(by)] + PERIOD_KEYS
-    if curve.empty:
-        out = pd.DataFrame({k: pd.Series(dtype="object") for k in keys}).assign(km_median_days=pd.Series(dtype=float))
-        out["period_start"] = out["period_start"].astype("datetime64[us]")
-    else:
-        groups = curve[keys].drop_duplicates()
-        reached = curve[curve["survival"] <= 0.5 + 1e-12].groupby(keys, dropna=False, sort=False)["days"].min()
-        out = groups.merge(reached.rename("km_median_days").reset_index(), on=keys, how="left")
-    return out if keep_period or period else out.drop(columns=PERIOD_KEYS)
 
 
 # ------------------------------------------------------------------------------ backlog and flow
@@ -273,9 +151,9 @@ def backlog(
     group) at the window's end.
     """
     settings = settings or Settings()
-    names, select = _groups(by)
+    names, select = group_select(by)
     cte, _ = episodes_cte(filters, settings)
-    params = _spans(store, filters, period, settings)
+    params = span_params(store, filters, period, settings)
     df = run(store, BACKLOG_SQL.format(cte=cte, select=select), params)
     df = _complete(df, params, names, ("open",))
     ends = dict(zip(params["cal_label"], params["cal_end"], strict=True))
@@ -323,9 +201,9 @@ def flow(
     suppressed, reopened, reopen_rate (without a period: one span, the window, labelled "window").
     """
     settings = settings or Settings()
-    names, select = _groups(by)
+    names, select = group_select(by)
     cte, _ = episodes_cte(filters, settings)
-    params = _spans(store, filters, period, settings)
+    params = span_params(store, filters, period, settings)
     using = "".join(f", {n}" for n in names)
     df = run(store, FLOW_SQL.format(cte=cte, select=select, using=using), params)
     df = _complete(df, params, names, ("inflow", "first_scan", "outflow", "fixed", "suppressed", "reopened"))
@@ -365,9 +243,9 @@ def aging(store: Store, filters: Filters, by: Sequence[str] = (), settings: Sett
     oldest_days, median_age_days.
     """
     settings = settings or Settings()
-    names, select = _groups(by)
+    names, select = group_select(by)
     cte, _ = episodes_cte(filters, settings)
-    params = _spans(store, filters, None, settings)
+    params = span_params(store, filters, None, settings)
     select_o = "".join(f"{n}, " for n in names)
     df = run(store, AGING_SQL.format(cte=cte, select=select, select_o=select_o), params)
     if not names and df.empty:
@@ -413,9 +291,9 @@ def sla(
     compliance, overdue_open.
     """
     settings = settings or Settings()
-    names, select = _groups(by)
+    names, select = group_select(by)
     cte, _ = episodes_cte(filters, settings)
-    params = _spans(store, filters, period, settings)
+    params = span_params(store, filters, period, settings)
     using = "".join(f", {n}" for n in names)
     df = run(store, SLA_SQL.format(cte=cte, select=select, using=using), params)
     df = _complete(df, params, names, ("closed_with_sla", "closed_within_sla", "overdue_open"))
@@ -441,7 +319,7 @@ def overdue(store: Store, filters: Filters, settings: Settings | None = None) ->
     then the most overdue."""
     settings = settings or Settings()
     cte, _ = episodes_cte(filters, settings)
-    params = _spans(store, filters, None, settings)
+    params = span_params(store, filters, None, settings)
     return run_wide(store, OVERDUE_SQL.format(cte=cte), params)
 
 
@@ -462,9 +340,9 @@ def capacity(store: Store, filters: Filters, by: Sequence[str] = (), settings: S
     opened in the month). Columns: period_start, period, grouping columns, open_at_start, opened,
     closed, capacity."""
     settings = settings or Settings()
-    names, select = _groups(by)
+    names, select = group_select(by)
     cte, _ = episodes_cte(filters, settings)
-    params = _spans(store, filters, "month", settings)
+    params = span_params(store, filters, "month", settings)
     df = run(store, CAPACITY_SQL.format(cte=cte, select=select), params)
     df = _complete(df, params, names, ("open_at_start", "opened", "closed"))
     denom = df["open_at_start"] + df["opened"]

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analytics import remediation
+from analytics import remediation, survival
 from app_pages.charts import SEVERITY_ORDER, chart, count_axis, period_axis, period_bands, severity_scale
 from app_pages.filters import View
 from app_pages.tables import download, table
@@ -18,7 +18,7 @@ group = st.radio("Break down by", ["severity", "tool", "project"], horizontal=Tr
 
 with view.store.session():
     mttr = remediation.mttr(view.store, view.filters, (group,), view.period, view.settings)
-    curve = remediation.survival(view.store, view.filters, (group,), None, view.settings)
+    curve = survival.survival(view.store, view.filters, (group,), None, view.settings)
     aging = remediation.aging(view.store, view.filters, (group,), view.settings)
     overdue = remediation.overdue(view.store, view.filters, view.settings)
     flow = remediation.flow(view.store, view.filters, (), view.period, view.settings)

@@ -17,7 +17,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analytics import dora
+from analytics import dora, dora_classes, security_delivery
 from app_pages.charts import chart, count_axis
 from app_pages.filters import View
 from app_pages.tables import download
@@ -31,8 +31,8 @@ with view.store.session():
     pooled = dora.dora_by_period(view.store, view.filters, None, view.settings)
     leads = dora.lead_times(view.store, view.filters, None, view.settings)
     timeline = dora.deployments_timeline(view.store, view.filters, None, view.settings)
-    security = dora.security_per_deployment(view.store, view.filters, None, view.settings)
-    production = dora.production_remediation_summary(view.store, view.filters, None, view.settings)
+    security = security_delivery.security_per_deployment(view.store, view.filters, None, view.settings)
+    production = security_delivery.production_remediation_summary(view.store, view.filters, None, view.settings)
 
 if per_project.empty or int(per_project["deployments"].sum()) == 0:
     empty(
@@ -104,7 +104,7 @@ def many(n: int, noun: str) -> str:
 
 def classes(column: str) -> str:
     """The projects' classes of one key: "Class: high" for one project, else the spread."""
-    spread = dora.class_spread(per_project, column)
+    spread = dora_classes.class_spread(per_project, column)
     if spread.projects == 1:
         (name,) = [n for n, k in spread.counts if k] or ["—"]
         return f"Class: {CLASS_MD.get(name, name)}"

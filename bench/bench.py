@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 import duckdb  # noqa: E402
 import orjson  # noqa: E402
 
-from analytics import catalog, dora, exports, overview, remediation, sprints, tables  # noqa: E402
+from analytics import catalog, dora, exports, overview, remediation, security_delivery, sprints, survival, tables  # noqa: E402
 from analytics.csvout import to_csv_bytes  # noqa: E402
 from analytics.filters import Filters  # noqa: E402
 from core.settings import Settings  # noqa: E402
@@ -231,7 +231,7 @@ def latencies(db: Path) -> dict[str, float]:
     calls: dict[str, Callable[[], Any]] = {
         "overview.headline": lambda: overview.headline(store, f, "week", s),
         "remediation.mttr(severity, week)": lambda: remediation.mttr(store, f, ("severity",), "week", s),
-        "remediation.survival(severity)": lambda: remediation.survival(store, f, ("severity",), None, s),
+        "survival.survival(severity)": lambda: survival.survival(store, f, ("severity",), None, s),
         "remediation.backlog(severity, week)": lambda: remediation.backlog(store, f, ("severity",), "week", s),
         "remediation.flow(week)": lambda: remediation.flow(store, f, (), "week", s),
         "remediation.aging(severity)": lambda: remediation.aging(store, f, ("severity",), s),
@@ -245,8 +245,12 @@ def latencies(db: Path) -> dict[str, float]:
         "dora.dora_by_period": lambda: dora.dora_by_period(store, f, None, s),
         "dora.lead_times": lambda: dora.lead_times(store, f, None, s),
         "dora.deployments_timeline": lambda: dora.deployments_timeline(store, f, None, s),
-        "dora.security_per_deployment": lambda: dora.security_per_deployment(store, f, None, s),
-        "dora.production_remediation_summary": lambda: dora.production_remediation_summary(store, f, None, s),
+        "security_delivery.security_per_deployment": lambda: security_delivery.security_per_deployment(
+            store, f, None, s
+        ),
+        "security_delivery.production_remediation_summary": lambda: security_delivery.production_remediation_summary(
+            store, f, None, s
+        ),
         "catalog.options": lambda: catalog.options(store),
         "catalog.scans": lambda: catalog.scans(store, f),
     }

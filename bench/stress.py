@@ -14,6 +14,9 @@ a risk that is probed rather than ruled out (a reader starved by a long ingest) 
 ``--strict`` counts it as a crash too.
 
     python bench/stress.py [--rounds 20] [--seed N] [--no-million] [--strict] [--keep DIR]
+
+Why one module: a script of independent phases sharing one tally and one scratch folder; the
+phases against a running web server live in ``bench/stress_web.py``.
 """
 
 from __future__ import annotations

@@ -18,6 +18,11 @@ line. A scan sees the state of every finding at the commit it scanned.
 The ground truth lists the episodes the model intends, derived from the same states by docs/definitions.md §5 —
 what ingest + lifecycle must reconstruct from the SARIF alone. Deployments and incidents are in
 ``demo.devops``; writing the files in ``demo.build``.
+
+Why one module: the plan is one model — a finding's arrival, fix, suppression, regression and line
+moves are drawn from one random stream per scanner stream in one order, and the ground truth is
+derived from those same draws; split across modules, that order (and so byte-identical files for
+a seed) would be spread over files that must change together.
 """
 
 from __future__ import annotations

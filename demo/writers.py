@@ -8,6 +8,9 @@ OSS's placeholder ``matchBasedId/v1`` and snippets; Bandit's ``issue_severity``/
 ``security-severity`` and its ``ROOTPATH`` base; gitleaks' commit ``partialFingerprints``;
 Checkov's ``level: error`` results with in-source skips as suppressions. Every log also carries
 the scan time (``invocations[].endTimeUtc``) and the commit scanned (``versionControlProvenance``).
+
+Why one module: one small writer per scanner (~40 lines each) sharing the same few helpers; a
+module per scanner would be a directory of near-identical files.
 """
 
 from __future__ import annotations

@@ -34,20 +34,11 @@ import pandas as pd
 import pytest
 
 from analytics import dora as dora_module
-from analytics.dora import (
-    change_failure_class,
-    deployment_frequency_class,
-    deployments_timeline,
-    dora,
-    dora_by_period,
-    dora_headline,
-    lead_time_class,
-    lead_times,
-    production_remediation_summary,
-    recovery_class,
-    security_per_deployment,
-)
+from analytics import security_delivery
+from analytics.dora import deployments_timeline, dora, dora_by_period, dora_headline, lead_times
+from analytics.dora_classes import change_failure_class, deployment_frequency_class, lead_time_class, recovery_class
 from analytics.filters import Filters
+from analytics.security_delivery import production_remediation_summary, security_per_deployment
 from ingest.cli import main as ingest_main
 from ingest.devops.commits import derive_commit_sets
 from ingest.devops.git import parse_log, read_git
@@ -62,7 +53,7 @@ WINDOW = Filters(projects=(PROJECT,), since=datetime(2026, 1, 5), until=datetime
 
 # The relations behind two numbers, read row by row to check which rule linked each incident and
 # which deployment shipped each fix. No page or export shows them, so the queries live here, built
-# from the module's own CTEs and slots (``_query``).
+# from the modules' own CTEs and slots (``dora.query``, ``security_delivery._slots``).
 INCIDENT_LINKS_SQL = """
 WITH {prod},
 {links}
@@ -79,13 +70,14 @@ SELECT * FROM prodrem ORDER BY project, coalesce(deployed_at, closed_at), findin
 def incident_links(store: Store, filters: Filters) -> pd.DataFrame:
     """Incidents with the deployment they link to and the rule that linked them (``link_rule``:
     'deployment_id' | 'cause_sha' | 'previous_deployment' | None)."""
-    return dora_module._query(filters, None, None).run(store, INCIDENT_LINKS_SQL)
+    return dora_module.query(filters, None, None).run(store, INCIDENT_LINKS_SQL)
 
 
 def production_remediation(store: Store, filters: Filters) -> pd.DataFrame:
     """Per fixed episode counted by ``production_remediation_summary``: deployment_id, days_to_fix,
     days_to_production…"""
-    return dora_module._query(filters, None, None).run(store, PRODUCTION_REMEDIATION_SQL)
+    q = dora_module.query(filters, None, None)
+    return q.run(store, PRODUCTION_REMEDIATION_SQL, **security_delivery._slots(q))
 
 
 def na(value: Any) -> Any:

@@ -24,17 +24,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.cli import main as analytics_main
-from analytics.dora import (
-    CLASS_COLUMNS,
-    ClassSpread,
-    class_spread,
-    dora,
-    dora_by_period,
-    dora_headline,
-    lead_times,
-    security_per_deployment,
-)
+from analytics.dora import dora, dora_by_period, dora_headline, lead_times
+from analytics.dora_classes import CLASS_COLUMNS, ClassSpread, class_spread
 from analytics.filters import Filters
+from analytics.security_delivery import security_per_deployment
 from analytics.summary import summary_with_extras
 from ingest.cli import main as ingest_main
 from ingest.devops_cli import main as devops_main

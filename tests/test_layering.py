@@ -91,3 +91,26 @@ def test_a_peer_import_and_a_cycle_break_the_contracts(tmp_path: Path) -> None:
     assert out.returncode != 0
     assert "analytics.planted -> ingest.models" in out.stdout
     assert "Contracts: 0 kept, 2 broken." in out.stdout
+
+
+# ----------------------------------------------------------------------------- module sizes
+MAX_LINES = 450
+WHY = "Why one module:"
+
+
+def test_modules_stay_small_or_say_why() -> None:
+    """A newcomer reads a module in one sitting: none of the product's modules (nor the bench
+    scripts) grows past ~450 lines unless its docstring says why it stays one module (tests and
+    the demo's rule catalogue, which is data, are exempt)."""
+    sources = [
+        p
+        for name in (*PACKAGES, "bench")
+        for p in sorted((ROOT / name).rglob("*.py"))
+        if "__pycache__" not in p.parts and p.name != "catalog.py"
+    ] + [ROOT / "app.py", ROOT / "serve.py"]
+    too_long = {
+        str(p.relative_to(ROOT)): n
+        for p in sources
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES and WHY not in p.read_text()
+    }
+    assert too_long == {}, f"split these, or say in their docstring '{WHY} …': {too_long}"

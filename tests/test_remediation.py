@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from analytics import remediation as rem
-from analytics import sprints
+from analytics import sprints, survival
 from analytics.filters import Filters
 from core.errors import QueryError
 from core.settings import Settings
@@ -108,13 +108,13 @@ def test_mttr_by_week(five: Store) -> None:
 
 
 def test_survival_curve(five: Store) -> None:
-    curve = rem.survival(five, WINDOW)
+    curve = survival.survival(five, WINDOW)
     assert curve[["days", "at_risk", "events", "censored"]].values.tolist() == [
         [2, 5, 1, 0], [5, 4, 1, 0], [10, 3, 1, 0], [20, 2, 1, 0], [31, 1, 0, 1]
     ]  # fmt: skip
     assert curve["survival"].tolist() == pytest.approx([0.8, 0.6, 0.4, 0.2, 0.2])
     assert curve["fixed_share"].tolist() == pytest.approx([0.2, 0.4, 0.6, 0.8, 0.8])
-    assert (rem.km_summary(curve).median_days, rem.km_summary(curve).episodes) == (10.0, 5)
+    assert (survival.km_summary(curve).median_days, survival.km_summary(curve).episodes) == (10.0, 5)
 
 
 @pytest.fixture(scope="module")
@@ -142,10 +142,10 @@ def leukemia(tmp_path_factory: pytest.TempPathFactory) -> Store:
 def test_kaplan_meier_matches_the_textbook(leukemia: Store) -> None:
     """Published estimates: S(6)=.857, S(7)=.807, S(10)=.753, S(13)=.690, S(16)=.627,
     S(22)=.538, S(23)=.448; median 23."""
-    curve = rem.survival(leukemia, Filters(since=datetime(2026, 3, 1), until=datetime(2026, 6, 1)))
+    curve = survival.survival(leukemia, Filters(since=datetime(2026, 3, 1), until=datetime(2026, 6, 1)))
     events = curve[curve["events"] > 0].set_index("days")["survival"].round(3).to_dict()
     assert events == {6: 0.857, 7: 0.807, 10: 0.753, 13: 0.69, 16: 0.627, 22: 0.538, 23: 0.448}
-    assert rem.km_summary(curve).median_days == 23
+    assert survival.km_summary(curve).median_days == 23
     assert curve["at_risk"].tolist()[0] == 21 and curve["censored"].sum() == 12
 
 
