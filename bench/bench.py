@@ -128,7 +128,7 @@ def generate(scale: float) -> Path:
     out = WORK / f"demo-scale-{scale:g}"
     if not (out / "truth.json").exists():
         shutil.rmtree(out, ignore_errors=True)
-        run([PY, "-m", "ingest", "demo", "--scale", str(scale), "--no-load", "--out", str(out)])
+        run([PY, "-m", "demo", "--scale", str(scale), "--no-load", "--out", str(out)])
     return out
 
 
