@@ -150,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         request = Request(filters, split_list([args.by]) if args.by else (), args.period, settings)
         frame = export(store, args.kind, request)
         text = to_csv(frame)
-    except FindingsError as e:  # a busy store exits 4, as for ingest; the rest are usage errors (2)
+    except FindingsError as e:  # a busy store exits 4, an unreachable server 5, as for ingest
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code
     if args.output == "-":

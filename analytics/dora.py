@@ -99,7 +99,9 @@ by_cause AS (
 ),
 by_time AS (
     SELECT i.project, i.incident_id, p.deployment_id, p.finished_at
-    FROM inc i ASOF JOIN prod p ON p.project = i.project AND i.created_at > p.finished_at
+    FROM inc i JOIN prod p ON p.project = i.project AND i.created_at > p.finished_at
+    QUALIFY row_number() OVER (PARTITION BY i.project, i.incident_id
+                               ORDER BY p.finished_at DESC, p.deployment_id DESC) = 1
 ),
 links AS (
     SELECT i.project, i.incident_id, i.created_at, i.resolved_at,
@@ -138,7 +140,10 @@ lt_all AS (  -- negative lead times (a commit dated after its deployment: clock 
     JOIN inwin w USING (project, deployment_id)
     JOIN commits c ON c.project = f.project AND c.sha = f.sha
 ),
-lt AS (SELECT * EXCLUDE (negative) FROM lt_all WHERE NOT negative)  -- zero is a valid lead time
+lt AS (  -- zero is a valid lead time
+    SELECT project, deployment_id, sha, period_start, committed_at, deployed_at, lead_time_days
+    FROM lt_all WHERE NOT negative
+)
 """
 
 DORA_SQL = """
@@ -173,7 +178,9 @@ bounds AS (  -- the window of each project: since (else its first deployment) ..
     GROUP BY ALL
 ),
 days AS (
-    SELECT project, unnest(range(date_trunc('day', start_at), $until::TIMESTAMP, INTERVAL 1 DAY)) AS day
+    SELECT project,  -- every day from start_at's until the one before $until
+           unnest(generate_series(date_trunc('day', start_at), $until::TIMESTAMP - INTERVAL 1 MICROSECOND,
+                                  INTERVAL 1 DAY)) AS day
     FROM bounds WHERE start_at < $until::TIMESTAMP
 ),
 deploy_days AS (SELECT DISTINCT {g} AS project, date_trunc('day', finished_at) AS day FROM inwin),

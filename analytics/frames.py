@@ -18,7 +18,8 @@ import pyarrow as pa
 from sqlalchemy.engine import Connection
 
 from analytics.definitions import bound
-from store.db import Store, native
+from store import sql as sql_
+from store.db import Store
 
 
 def _is_text(column: pa.ChunkedArray) -> bool:
@@ -28,13 +29,12 @@ def _is_text(column: pa.ChunkedArray) -> bool:
 
 def wide_df(conn: Connection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
     """``query_df`` for many rows: same frame, text columns converted by Arrow."""
-    duck = native(conn)
-    table: pa.Table = duck.sql(sql, params=params).to_arrow_table()
+    table: pa.Table = sql_.arrow(conn, sql, params)
     if len(set(table.column_names)) != table.num_columns:  # names must pick columns
-        return duck.from_arrow(table).df()
+        return sql_.to_frame(conn, table)
     text = [n for n, c in zip(table.column_names, table.columns, strict=True) if _is_text(c) and c.null_count < len(c)]
     rest = table.drop_columns(text)
-    df = duck.from_arrow(rest).df() if rest.num_columns else pd.DataFrame(index=pd.RangeIndex(table.num_rows))
+    df = sql_.to_frame(conn, rest) if rest.num_columns else pd.DataFrame(index=pd.RangeIndex(table.num_rows))
     for name in text:
         df[name] = table.column(name).to_pandas()
     return df[table.column_names]

@@ -43,7 +43,7 @@ JOIN opened o ON o.stream_id = x.stream_id AND o.scanned_at = x.scanned_at AND o
              AND o.path = x.path
 JOIN streams st ON st.stream_id = x.stream_id
 WHERE x.fixed >= $min_churn AND o.opened >= x.fixed
-  AND ($since IS NULL OR x.scanned_at >= $since) AND x.scanned_at < $until
+  AND ($since::TIMESTAMP IS NULL OR x.scanned_at >= $since::TIMESTAMP) AND x.scanned_at < $until
 ORDER BY x.scanned_at, st.project, st.branch, st.tool, st.category, x.rule_id, x.path
 """
 

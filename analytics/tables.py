@@ -26,16 +26,16 @@ SELECT f.finding_id, f.project, f.branch, f.tool, f.category, f.rule_id, r.name 
        le.opened_at AS current_opened_at,
        CASE WHEN f.status = 'open' THEN date_diff('second', le.opened_at, $at) / 86400.0 END AS age_days,
        le.closed_at, le.first_seen_at + to_days(sla.sla_days) AS sla_due_at,
-       (f.status = 'open' AND sla_due_at < $at) AS overdue,
+       (f.status = 'open' AND le.first_seen_at + to_days(sla.sla_days) < $at) AS overdue,
        f.fingerprint_source
 FROM findings f
 LEFT JOIN last_ep le USING (finding_id)
 LEFT JOIN sla ON sla.severity = f.severity
 LEFT JOIN rules r ON r.tool = f.tool AND r.rule_id = f.rule_id
 WHERE {where} AND f.first_seen_at < $at AND f.last_seen_at >= $since
-  AND ($search IS NULL OR contains(lower(f.rule_id || ' ' || coalesce(f.cwe, '') || ' ' || f.path || ' '
+  AND ($search::VARCHAR IS NULL OR contains(lower(f.rule_id || ' ' || coalesce(f.cwe, '') || ' ' || f.path || ' '
                                            || f.message || ' ' || coalesce(r.name, '')), lower($search)))
-  AND ($status IS NULL OR f.status = $status)
+  AND ($status::VARCHAR IS NULL OR f.status = $status::VARCHAR)
 ORDER BY {rank}, f.project, f.tool, f.path, f.start_line NULLS LAST, f.finding_id
 """
 

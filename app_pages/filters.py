@@ -79,7 +79,7 @@ def _data_end(store: Store, filters: Filters, settings: Settings) -> datetime | 
 def _shown_path(store: Store) -> str:
     """The database as the user named it: relative to the working directory when inside it."""
     if store.path is None:
-        return store.url.render_as_string(hide_password=True)
+        return store.where
     try:
         return str(store.path.relative_to(Path.cwd()))
     except ValueError:

@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     REJECTED = 3  # at least one input was rejected; the others were still loaded
     BUSY = 4  # the store stayed locked by another process past FINDINGS_DB_TIMEOUT; rerun later
+    UNAVAILABLE = 5  # the database server cannot be reached, refused the sign-in or the rights; rerun later
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it); whole files only were kept
 
 
@@ -54,6 +55,13 @@ class StoreBusy(StoreError):
     """Another process held the database for longer than the configured timeout."""
 
     exit_code = ExitCode.BUSY
+
+
+class StoreUnavailable(StoreError):
+    """The database server cannot be used: unreachable, gone mid-way, wrong password, missing
+    database, or not enough rights (the message names host and database, never the password)."""
+
+    exit_code = ExitCode.UNAVAILABLE
 
 
 class ConfigError(FindingsError):

@@ -131,7 +131,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         t1 = time.perf_counter()
         loaded = load_demo(store, target, generated.sarif_files, progress)
         t_load = time.perf_counter() - t1
-    except (UsageError, StoreError, ValueError) as e:
+    except (UsageError, StoreError) as e:  # a busy store exits 4, an unreachable server 5
+        err.write(f"error: {e}\n")
+        return e.exit_code
+    except ValueError as e:
         err.write(f"error: {e}\n")
         return ExitCode.USAGE
     except Rejected as e:
@@ -144,7 +147,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         "commits": loaded.commits,
         "deployments": loaded.deployments.rows,
         "incidents": loaded.incidents.rows,
-        "db": str(store.path or store.url),
+        "db": store.where,
     }
     result["elapsed_s"] |= {"load": round(t_load, 3), "total": round(t_gen + t_load, 3)}
     for f in loaded.report.files:
@@ -157,7 +160,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
             f"loaded {totals['loaded']} file(s) ({totals['already_loaded']} already loaded, {totals['rejected']} "
             f"rejected): {totals['scans']:,} scans, {totals['occurrences']:,} occurrences; {loaded.commits:,} "
             f"commits, {loaded.deployments.rows:,} deployments, {loaded.incidents.rows:,} incidents into "
-            f"{store.path or store.url} in {t_load:.1f} s (total {t_gen + t_load:.1f} s)\n"
+            f"{store.where} in {t_load:.1f} s (total {t_gen + t_load:.1f} s)\n"
             f"ground truth: {generated.findings:,} findings, {generated.episodes:,} episodes in {target / TRUTH}\n"
         )
     return ExitCode.REJECTED if loaded.report.rejected else ExitCode.OK

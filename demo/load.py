@@ -18,16 +18,13 @@ import pyarrow as pa
 from core.errors import Rejected
 from core.times import parse_time
 from demo.build import COMMITS_CSV, DEPLOYMENTS_CSV, DEVOPS_DIR, INCIDENTS_CSV
-from ingest.devops.load import load_deployments, load_incidents, recompute_deployment_commits
+from ingest.devops.load import UPSERT_COMMITS, load_deployments, load_incidents, recompute_deployment_commits
 from ingest.devops.records import DevopsOutcome
 from ingest.models import ScanMeta
 from ingest.normalise.options import Options
 from ingest.pipeline import Progress, Report, ingest_many
-from store.db import Store, native
-
-UPSERT_COMMITS = (
-    "INSERT OR REPLACE INTO commits SELECT project, sha, authored_at, committed_at, parents FROM demo_commits"
-)
+from store import sql
+from store.db import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +63,7 @@ def load_commits(store: Store, path: Path) -> int:
     table = _commits_table(path)
     projects = sorted(set(table.column("project").to_pylist()))
     with store.write() as conn:
-        raw = native(conn)
-        raw.register("demo_commits", table)
-        try:
-            raw.execute(UPSERT_COMMITS)
-        finally:
-            raw.unregister("demo_commits")
+        sql.append(conn, "new_commits", table, UPSERT_COMMITS)
         recompute_deployment_commits(conn, projects)
     return table.num_rows
 

@@ -2,7 +2,8 @@
 
 Exit codes (``core.errors.ExitCode``): 0 everything loaded (or already loaded), 2 usage error,
 3 at least one input rejected — the others were still loaded, 4 the store stayed locked by another
-process past ``FINDINGS_DB_TIMEOUT`` (the report says which files were not loaded; rerun them).
+process past ``FINDINGS_DB_TIMEOUT`` (the report says which files were not loaded; rerun them), 5 the
+database server cannot be reached or refused the connection (likewise), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from core.errors import ConfigError, ExitCode, StoreBusy, StoreError, UsageError
+from core.errors import ConfigError, ExitCode, StoreError, UsageError
 from core.settings import load_settings
 from core.times import read_time
 from ingest import devops_cli, watch
 from ingest.manifest import MANIFEST_COLUMNS, read_manifest
 from ingest.models import ScanMeta
 from ingest.normalise.options import Options
-from ingest.pipeline import BUSY, INTERRUPTED, REJECTED, Report, ingest_many, printable
+from ingest.pipeline import BUSY, INTERRUPTED, REJECTED, UNAVAILABLE, Report, ingest_many, printable
 from ingest.reader import expand_paths
 from store.db import Store
 
@@ -90,7 +91,7 @@ def print_report(report: Report, as_json: bool, out: TextIO, err: TextIO) -> Non
         out.write(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
         return
     for f in report.files:
-        (err if f.status in (REJECTED, BUSY, INTERRUPTED) else out).write(f.line() + "\n")
+        (err if f.status in (REJECTED, BUSY, UNAVAILABLE, INTERRUPTED) else out).write(f.line() + "\n")
         for w in f.warnings:
             err.write(f"{printable(f.path)}: warning: {printable(w)}\n")
     t = report.totals()
@@ -139,15 +140,14 @@ def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None)
         report = ingest_many(
             store, items, Options.from_settings(load_settings(args.config)), progress, missing, stop=stop
         )
-    except StoreBusy as e:
+    except (UsageError, StoreError, ConfigError) as e:  # a busy store exits 4, an unreachable server 5
         print(f"error: {e}", file=sys.stderr)
-        return ExitCode.BUSY
-    except (UsageError, StoreError, ConfigError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return ExitCode.USAGE
+        return e.exit_code
     print_report(report, args.json, sys.stdout, sys.stderr)
     if stop is not None and stop.is_set():
         return _interrupted()
+    if report.unavailable:
+        return ExitCode.UNAVAILABLE
     if report.busy:
         return ExitCode.BUSY
     return ExitCode.REJECTED if report.rejected else ExitCode.OK

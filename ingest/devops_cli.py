@@ -84,7 +84,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         store = Store(args.db)
     except StoreError as e:
         err.write(f"error: {e}\n")
-        return ExitCode.USAGE
+        return e.exit_code
     try:
         if args.command == "git":
             outcome = load_git(store, args.repo, args.project, args.branch, args.tags_as_deployments, args.environment)
@@ -99,9 +99,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         with contextlib.suppress(StoreError):  # the rejection is reported either way
             record_rejection(store, str(path), None, str(e))
         return ExitCode.REJECTED
-    except (UsageError, StoreError) as e:
+    except (UsageError, StoreError) as e:  # a busy store exits 4, an unreachable server 5
         err.write(f"error: {e}\n")
-        return ExitCode.USAGE
+        return e.exit_code
     _print(outcome, args.json, out, err)
     return ExitCode.OK
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.engine import Connection
 
-from store.db import native
+from store import sql
 
 # One statement per table for any number of streams; `$streams` is the list of stream ids.
 # A finding id belongs to exactly one stream (the stream key is part of it, docs/definitions.md §1).
@@ -85,14 +85,14 @@ FINDINGS_SQL = f"""
 INSERT INTO findings
 WITH {_SCANS_CTE},
     latest AS (  -- the attributes of each finding's occurrence in its latest scan (highest n)
-        SELECT oc.finding_id,
-               arg_max(oc.stream_id, s.n) AS stream_id, arg_max(oc.rule_id, s.n) AS rule_id,
-               arg_max(oc.fingerprint, s.n) AS fingerprint,
-               arg_max(oc.fingerprint_source, s.n) AS fingerprint_source,
-               arg_max(oc.severity, s.n) AS severity, arg_max(oc.cwe, s.n) AS cwe,
-               arg_max(oc.cwes, s.n) AS cwes, arg_max(oc.path, s.n) AS path,
-               arg_max(oc.start_line, s.n) AS start_line, arg_max(oc.message, s.n) AS message,
-               min(s.scanned_at) AS first_seen_at, max(s.scanned_at) AS scanned_at,
+        SELECT oc.finding_id, oc.stream_id, oc.rule_id, oc.fingerprint, oc.fingerprint_source, oc.severity,
+               oc.cwe, oc.cwes, oc.path, oc.start_line, oc.message
+        FROM occurrences oc JOIN s USING (scan_id)
+        WHERE oc.{_IN_STREAMS}
+        QUALIFY row_number() OVER (PARTITION BY oc.finding_id ORDER BY s.n DESC, oc.result_index DESC) = 1
+    ),
+    seen AS (
+        SELECT oc.finding_id, min(s.scanned_at) AS first_seen_at, max(s.scanned_at) AS scanned_at,
                count(DISTINCT s.k) AS scans_seen  -- steps: the scans of one instant count once
         FROM occurrences oc JOIN s USING (scan_id)
         WHERE oc.{_IN_STREAMS}
@@ -104,17 +104,28 @@ WITH {_SCANS_CTE},
     )
 SELECT l.finding_id, l.stream_id, st.project, st.branch, st.tool, st.category, l.rule_id,
        l.fingerprint, l.fingerprint_source, l.severity, l.cwe, l.cwes,
-       l.path, l.start_line, l.message, l.first_seen_at, l.scanned_at, l.scans_seen,
+       l.path, l.start_line, l.message, sn.first_seen_at, sn.scanned_at, sn.scans_seen,
        coalesce(ep.last_status, 'suppressed'), coalesce(ep.episodes, 0)
 FROM latest l
+JOIN seen sn USING (finding_id)
 JOIN streams st ON st.stream_id = l.stream_id
 LEFT JOIN ep USING (finding_id)
 """
 
 DELETE_EPISODES = f"DELETE FROM episodes WHERE {_IN_STREAMS}"
 DELETE_FINDINGS = f"DELETE FROM findings WHERE {_IN_STREAMS}"
-MARK_DIRTY = "INSERT INTO dirty_streams SELECT unnest(?::VARCHAR[]), now()::TIMESTAMP ON CONFLICT DO NOTHING"
-CLEAR_DIRTY = "DELETE FROM dirty_streams WHERE stream_id IN (SELECT unnest(?::VARCHAR[]))"
+MARK_DIRTY = (
+    "INSERT INTO dirty_streams SELECT unnest(CAST(? AS VARCHAR[])), CAST(now() AS TIMESTAMP) ON CONFLICT DO NOTHING"
+)
+CLEAR_DIRTY = "DELETE FROM dirty_streams WHERE stream_id IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+# PostgreSQL (many writers): a transaction that writes a stream's scans or rebuilds its lifecycle
+# first takes the stream's lock, so writers of one stream take turns and writers of different
+# streams do not wait for each other. Taken in sorted order, released at commit (DuckDB has one
+# writer at a time: nothing to take).
+LOCK_STREAMS = """
+SELECT count(pg_advisory_xact_lock(hashtextextended(s, 0)))
+FROM (SELECT unnest(CAST(? AS VARCHAR[])) AS s ORDER BY 1) AS ordered
+"""
 
 
 def recompute_streams(conn: Connection, stream_ids: Iterable[str]) -> None:
@@ -123,19 +134,24 @@ def recompute_streams(conn: Connection, stream_ids: Iterable[str]) -> None:
     ids = sorted(set(stream_ids))
     if not ids:
         return
-    raw = native(conn)
     params = {"streams": ids}
-    raw.execute(DELETE_EPISODES, params)
-    raw.execute(EPISODES_SQL, params)
-    raw.execute(DELETE_FINDINGS, params)
-    raw.execute(FINDINGS_SQL, params)
+    lock_streams(conn, ids)
+    for statement in (DELETE_EPISODES, EPISODES_SQL, DELETE_FINDINGS, FINDINGS_SQL):
+        sql.execute(conn, statement, params)
+
+
+def lock_streams(conn: Connection, stream_ids: Iterable[str]) -> None:
+    """Wait for, and hold until the transaction ends, the given streams (PostgreSQL only)."""
+    ids = sorted(set(stream_ids))
+    if ids and sql.engine_of(conn) is sql.Engine.POSTGRES:
+        sql.execute(conn, LOCK_STREAMS, [ids])
 
 
 def mark_dirty(conn: Connection, stream_ids: Iterable[str]) -> None:
     """Record streams whose lifecycle is stale (inside the loading files' transaction)."""
     ids = sorted(set(stream_ids))
     if ids:
-        native(conn).execute(MARK_DIRTY, [ids])
+        sql.execute(conn, MARK_DIRTY, [ids])
 
 
 def recompute_now(conn: Connection, stream_ids: Iterable[str]) -> None:
@@ -143,13 +159,12 @@ def recompute_now(conn: Connection, stream_ids: Iterable[str]) -> None:
     ids = sorted(set(stream_ids))
     recompute_streams(conn, ids)
     if ids:
-        native(conn).execute(CLEAR_DIRTY, [ids])
+        sql.execute(conn, CLEAR_DIRTY, [ids])
 
 
 def recompute_dirty(conn: Connection) -> int:
     """Recompute every stream marked dirty, in one transaction; returns how many."""
     with conn.begin():
-        raw = native(conn)
-        stale = [row[0] for row in raw.execute("SELECT stream_id FROM dirty_streams ORDER BY 1").fetchall()]
+        stale = [row[0] for row in sql.rows(conn, "SELECT stream_id FROM dirty_streams ORDER BY 1")]
         recompute_now(conn, stale)
     return len(stale)

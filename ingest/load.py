@@ -8,15 +8,13 @@ whose key is already stored is a no-op.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import duckdb
 import pyarrow as pa
 from sqlalchemy.engine import Connection
 
-from ingest.lifecycle import mark_dirty
+from ingest.lifecycle import lock_streams, mark_dirty
 from ingest.models import Rule
 from ingest.pack import (
     FILE_SCHEMA,
@@ -27,16 +25,25 @@ from ingest.pack import (
     rows_table,
     rules_table,
 )
-from store.db import Store, native
+from store import sql
+from store.db import Store
 
-ALREADY_LOADED = "SELECT file_key FROM files WHERE file_key IN (SELECT unnest(?::VARCHAR[]))"
-INSERT_FILES = "INSERT INTO files SELECT *, ?::TIMESTAMP FROM new_files"
+ALREADY_LOADED = "SELECT file_key FROM files WHERE file_key IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+INSERT_FILES = """
+INSERT INTO files
+SELECT file_key, sha256, path, size_bytes, sarif_version, given_project, given_branch, given_commit,
+       given_scanned_at, given_category, scans, occurrences, warnings, CAST(? AS TIMESTAMP) FROM new_files
+"""
 INSERT_STREAMS = "INSERT INTO streams SELECT * FROM new_streams ON CONFLICT DO NOTHING"
 INSERT_SCANS = "INSERT INTO scans SELECT * FROM new_scans"
 UPSERT_RULES = """
-INSERT OR REPLACE INTO rules
+INSERT INTO rules
 SELECT tool, rule_id, name, short_description, full_description, help_uri, help_text, tags, cwes,
-       default_level, security_severity, properties FROM new_rules
+       default_level, security_severity, properties FROM new_rules ORDER BY tool, rule_id
+ON CONFLICT (tool, rule_id) DO UPDATE SET name = excluded.name, short_description = excluded.short_description,
+    full_description = excluded.full_description, help_uri = excluded.help_uri, help_text = excluded.help_text,
+    tags = excluded.tags, cwes = excluded.cwes, default_level = excluded.default_level,
+    security_severity = excluded.security_severity, properties = excluded.properties
 """
 INSERT_OCCURRENCES = "INSERT INTO occurrences SELECT * FROM new_occurrences"
 INSERT_REJECTION = "INSERT INTO rejections VALUES (?, ?, ?, ?)"
@@ -72,14 +79,8 @@ class Known:
         self.pending_rules = {}
 
 
-def _append(conn: Connection, name: str, table: pa.Table, sql: str, params: list[object] | None = None) -> None:
-    raw = native(conn)
-    raw.register(name, table)
-    try:
-        raw.execute(sql, params or [])
-    finally:
-        with suppress(duckdb.Error):  # after a failed statement (Ctrl-C…) it fails too: keep the first error
-            raw.unregister(name)
+def _append(conn: Connection, name: str, table: pa.Table, text: str, params: list[object] | None = None) -> None:
+    sql.append(conn, name, table, text, params)
 
 
 def write_packed(conn: Connection, packs: Sequence[Packed], known: Known | None = None) -> list[LoadOutcome]:
@@ -88,7 +89,8 @@ def write_packed(conn: Connection, packs: Sequence[Packed], known: Known | None 
     A file already stored (or given twice in the batch) is a no-op; outcomes keep input order."""
     known = known or Known()
     keys = [p.file_key for p in packs]
-    stored = {row[0] for row in native(conn).execute(ALREADY_LOADED, [keys]).fetchall()} if keys else set()
+    lock_streams(conn, {row[0] for p in packs for row in p.streams})
+    stored = {row[0] for row in sql.rows(conn, ALREADY_LOADED, [keys])} if keys else set()
     fresh: list[Packed] = []
     outcomes: list[LoadOutcome] = []
     for p in packs:
@@ -121,7 +123,7 @@ def write_packed(conn: Connection, packs: Sequence[Packed], known: Known | None 
 
 
 def record_rejection_in(conn: Connection, path: str, sha256: str | None, reason: str) -> None:
-    native(conn).execute(INSERT_REJECTION, [path, sha256, reason, datetime.now(UTC).replace(tzinfo=None)])
+    sql.execute(conn, INSERT_REJECTION, [path, sha256, reason, datetime.now(UTC).replace(tzinfo=None)])
 
 
 def record_rejection(store: Store, path: str, sha256: str | None, reason: str) -> None:

@@ -19,16 +19,20 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from core.errors import StoreBusy
+from core.errors import StoreBusy, StoreError, StoreUnavailable
 from ingest.lifecycle import recompute_dirty
 from ingest.load import Known, LoadOutcome, record_rejection_in, write_packed
 from ingest.models import ScanMeta
 from ingest.normalise.options import Options
 from ingest.prepare import Prepared, env_int, prepare, prepared_stream, worker_count
-from store.db import Store, native
+from store import sql
+from store.db import Store
 
 LOADED, ALREADY, REJECTED, BUSY = "loaded", "already loaded", "rejected", "not loaded (store busy)"
+UNAVAILABLE = "not loaded (database unavailable)"
 INTERRUPTED = "not loaded (interrupted)"
+# PostgreSQL: a batch that lost a deadlock (two writers upserting the same rules) is tried again.
+RETRIES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +51,7 @@ class FileReport:
             return f"{path}: loaded {self.scans} scan(s), {self.occurrences} occurrence(s)"
         if self.status == ALREADY:
             return f"{path}: already loaded"
-        if self.status in (BUSY, INTERRUPTED):
+        if self.status in (BUSY, UNAVAILABLE, INTERRUPTED):
             return f"{path}: not loaded: {printable(self.reason or '')}"
         return f"{path}: rejected: {printable(self.reason or '')}"
 
@@ -64,6 +68,10 @@ class Report:
     def busy(self) -> int:
         return sum(f.status == BUSY for f in self.files)
 
+    @property
+    def unavailable(self) -> int:
+        return sum(f.status == UNAVAILABLE for f in self.files)
+
     def totals(self) -> dict[str, int]:
         return {
             "files": len(self.files),
@@ -71,6 +79,7 @@ class Report:
             "already_loaded": sum(f.status == ALREADY for f in self.files),
             "rejected": self.rejected,
             "busy": self.busy,
+            "unavailable": self.unavailable,
             "interrupted": sum(f.status == INTERRUPTED for f in self.files),
             "scans": sum(f.scans for f in self.files),
             "occurrences": sum(f.occurrences for f in self.files),
@@ -115,10 +124,17 @@ class _Lease:
         if self._conn is None:
             self._cm = self.store.connect_rw()
             self._conn = self._cm.__enter__()
-            if self.threads:
-                native(self._conn).execute(f"SET threads = {int(self.threads)}")
+            if self.threads and sql.engine_of(self._conn) is sql.Engine.DUCKDB:
+                sql.execute(self._conn, f"SET threads = {int(self.threads)}")
             recompute_dirty(self._conn)
         return self._conn
+
+    def drop(self) -> None:
+        """Forget a connection that failed (its server went away) without using it again."""
+        cm, self._cm, self._conn = self._cm, None, None
+        if cm is not None:
+            with suppress(Exception):
+                cm.__exit__(None, None, None)
 
     def release(self) -> None:
         if self._conn is None or self._cm is None:
@@ -132,7 +148,23 @@ class _Lease:
 
 def store_batch(lease: _Lease, batch: Sequence[Prepared]) -> list[FileReport]:
     """Write a batch of prepared files in one transaction (rejections recorded alongside): all of
-    them land, or none. The streams they touch are recomputed when the lease is released."""
+    them land, or none. The streams they touch are recomputed when the lease is released. A
+    batch that lost a deadlock is tried again; a server that went away is a ``StoreUnavailable``."""
+    for attempt in range(RETRIES):
+        try:
+            return _store_batch(lease, batch)
+        except Exception as e:
+            if sql.is_transient(e) and attempt < RETRIES - 1:
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            failure = sql.unavailable(e, lease.store.where)
+            if failure is not None:
+                raise failure from None
+            raise
+    raise AssertionError("unreachable")
+
+
+def _store_batch(lease: _Lease, batch: Sequence[Prepared]) -> list[FileReport]:
     conn = lease.conn()
     try:
         with conn.begin():
@@ -218,9 +250,11 @@ def ingest_many(
             try:
                 reports = store_batch(lease, batch)
                 lease.release()
-            except StoreBusy as e:  # another process kept the store: report what is not loaded
+            except (StoreBusy, StoreUnavailable) as e:  # report what is not loaded; a rerun loads it
                 done = len(report.files) - len(missing)
-                report.files.extend(FileReport(str(p), BUSY, reason=str(e)) for p, _ in items[done:])
+                status = BUSY if isinstance(e, StoreBusy) else UNAVAILABLE
+                report.files.extend(FileReport(str(p), status, reason=str(e)) for p, _ in items[done:])
+                lease.drop()
                 break
             report.files.extend(reports)
             if len(report.files) - len(missing) < len(items):
@@ -232,6 +266,6 @@ def ingest_many(
     finally:
         if hasattr(stream, "close"):
             stream.close()
-        with suppress(StoreBusy):
+        with suppress(StoreError):
             lease.release()
     return report

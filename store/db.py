@@ -24,13 +24,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
 
-from core.errors import StoreBusy, StoreError
+from core.errors import StoreBusy, StoreError, StoreUnavailable
+from store import sql
 from store.migrations import apply_migrations
 
 DEFAULT_DB = Path("data") / "findings.duckdb"
 ENV_DB = "FINDINGS_DB"
 ENV_TIMEOUT = "FINDINGS_DB_TIMEOUT"
 DEFAULT_TIMEOUT_S = 60.0
+PG_CONNECT_TIMEOUT_S = 10
 MAX_POLL_S = 0.03
 
 # Every extension beyond the built-in ones (json, parquet, icu) would try to download itself, and
@@ -46,9 +48,16 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> sa.URL:
             url = make_url(raw)
         except sa.exc.ArgumentError as e:
             raise StoreError(f"not a database URL: {raw!r}") from e
-        if url.get_backend_name() != "duckdb":
+        backend = url.get_backend_name()
+        if backend in ("postgresql", "postgres"):
+            driver = url.get_driver_name()
+            if driver not in ("psycopg", "postgresql", "psycopg2"):
+                raise StoreError(f"PostgreSQL driver {driver!r} is not supported; use postgresql+psycopg://")
+            return url.set(drivername="postgresql+psycopg")
+        if backend != "duckdb":
             raise StoreError(
-                f"backend {url.get_backend_name()!r} is not supported yet; use a DuckDB path or duckdb:/// URL"
+                f"backend {backend!r} is not supported; use a DuckDB path, a duckdb:/// URL "
+                "or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
             )
         return url
     path = Path(raw).expanduser().resolve()
@@ -75,7 +84,24 @@ class Store:
         self._local = threading.local()
 
     @property
+    def is_server(self) -> bool:
+        """A PostgreSQL server (team mode) rather than the embedded DuckDB file."""
+        return self.url.get_backend_name() == "postgresql"
+
+    @property
+    def where(self) -> str:
+        """The database named for people: a file's path, or host:port/database (never a password)."""
+        if self.is_server:
+            u = self.url
+            return (
+                f"{u.username + '@' if u.username else ''}{u.host or 'localhost'}:{u.port or 5432}/{u.database or ''}"
+            )
+        return str(self.path or self.url.render_as_string(hide_password=True))
+
+    @property
     def path(self) -> Path | None:
+        if self.is_server:
+            return None
         database = self.url.database
         return Path(database) if database and database != ":memory:" else None
 
@@ -83,7 +109,7 @@ class Store:
         return f"Store({self.url.render_as_string(hide_password=True)!r})"
 
     def exists(self) -> bool:
-        return self.path is not None and self.path.exists()
+        return self.is_server or (self.path is not None and self.path.exists())
 
     def require_existing(self) -> None:
         """For read commands: a file store that does not exist is an error, not a new empty file."""
@@ -94,6 +120,19 @@ class Store:
             )
 
     def _engine(self, read_only: bool) -> sa.Engine:
+        if self.is_server:
+            options = "-c default_transaction_read_only=on" if read_only else ""
+            engine = sa.create_engine(
+                self.url,
+                poolclass=NullPool,
+                connect_args={
+                    "connect_timeout": PG_CONNECT_TIMEOUT_S,
+                    "application_name": "findings",
+                    "options": options,
+                },
+            )
+            sa.event.listen(engine, "connect", sql.on_pg_connect)
+            return engine
         config: dict[str, Any] = dict(_DUCKDB_CONFIG)
         args: dict[str, Any] = {"config": config}
         if read_only:
@@ -111,6 +150,8 @@ class Store:
                 return engine, engine.connect()
             except sa.exc.DBAPIError as e:
                 engine.dispose()
+                if self.is_server:
+                    raise StoreUnavailable(sql.server_problem(self.where, e.orig)) from None
                 if not _is_lock_error(e):
                     raise StoreError(f"cannot open {self}: {e.orig}") from e
                 remaining = deadline - time.monotonic()
@@ -130,7 +171,8 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         engine, conn = self._connect(read_only=False)
         try:
-            apply_migrations(conn)
+            with sql.server_errors(self.where):
+                apply_migrations(conn)
         finally:
             conn.close()
             engine.dispose()
@@ -195,14 +237,14 @@ class Store:
 
 
 def native(conn: Connection) -> Any:
-    """The DuckDB connection under a SQLAlchemy connection, for Arrow bulk inserts and fast reads."""
-    return conn.connection.driver_connection
+    """The DBAPI connection under a SQLAlchemy connection (DuckDB-only code paths)."""
+    return sql.driver(conn)
 
 
-def query_df(conn: Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> pd.DataFrame:
-    """Run a parameterised query (``?`` placeholders) and return a DataFrame."""
-    return native(conn).execute(sql, list(params) if not isinstance(params, Mapping) else params).df()
+def query_df(conn: Connection, text: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> pd.DataFrame:
+    """Run a parameterised query (``?`` or ``$name`` placeholders) and return a DataFrame."""
+    return sql.frame(conn, text, params)
 
 
-def query_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    return list(native(conn).execute(sql, list(params)).fetchall())
+def query_rows(conn: Connection, text: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[tuple[Any, ...]]:
+    return sql.rows(conn, text, params)

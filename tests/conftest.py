@@ -46,9 +46,47 @@ def sarif_log(results: Iterable[dict[str, Any]], tool: str = "demo-tool", **run_
     return {"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json", "runs": [run]}
 
 
+# ------------------------------------------------------------------------------------- engines
+# Tests marked ``engines`` run once on the embedded DuckDB file and once on PostgreSQL (a fresh
+# database on the server $FINDINGS_TEST_PG_URL names; without it the PostgreSQL runs skip, unless
+# REQUIRE_POSTGRES=1, as in CI, where they fail).
+PG_ENV = "FINDINGS_TEST_PG_URL"
+ENGINES = ("duckdb", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("engines") and "engine" in metafunc.fixturenames:
+        metafunc.parametrize("engine", ENGINES, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine of ``db``: "duckdb" unless the test is marked ``engines``."""
+    name: str = getattr(request, "param", "duckdb")
+    if name == "postgresql" and not os.environ.get(PG_ENV):
+        why = f"PostgreSQL runs need {PG_ENV}=postgresql+psycopg://USER@HOST:PORT/DB (.ci/run starts a server)"
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail(why)
+        pytest.skip(why)
+    return name
+
+
+def new_database(engine: str, tmp: Path, request: pytest.FixtureRequest) -> Path | str:
+    """A fresh, empty store: a file path in ``tmp``, or the URL of a new PostgreSQL database
+    (dropped when ``request``'s scope ends)."""
+    if engine == "duckdb":
+        return tmp / "findings.duckdb"
+    from tests.pg import create_database, drop_database
+
+    url = create_database(os.environ[PG_ENV])
+    request.addfinalizer(lambda: drop_database(os.environ[PG_ENV], url))
+    return url
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "findings.duckdb"
+def db(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> Path:
+    """The test's store: a DuckDB file path, or (tests marked ``engines``) a PostgreSQL URL too."""
+    return new_database(engine, tmp_path, request)  # type: ignore[return-value]
 
 
 @pytest.fixture

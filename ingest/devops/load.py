@@ -19,7 +19,6 @@ import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 from sqlalchemy.engine import Connection
@@ -30,23 +29,37 @@ from ingest.devops.files import parse_records
 from ingest.devops.git import read_git
 from ingest.devops.records import PRODUCTION, Commit, Deployment, DeploymentRef, DevopsOutcome, Incident, SourceKind
 from ingest.reader import max_file_bytes, read_file
-from store.db import Store, native
+from store import sql
+from store.db import Store
 
 IS_LOADED = "SELECT 1 FROM devops_sources WHERE source_key = ?"
-UPSERT_SOURCE = "INSERT OR REPLACE INTO devops_sources VALUES (?, ?, ?, ?, ?, ?)"
-UPSERT_COMMITS = (
-    "INSERT OR REPLACE INTO commits SELECT project, sha, authored_at, committed_at, parents FROM new_commits"
-)
+UPSERT_SOURCE = """
+INSERT INTO devops_sources VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (source_key) DO UPDATE SET kind = excluded.kind, path = excluded.path, sha256 = excluded.sha256,
+    rows = excluded.rows, loaded_at = excluded.loaded_at
+"""
+# The commits of a table named ``new_commits`` (also the demo loader's).
+UPSERT_COMMITS = """
+INSERT INTO commits SELECT project, sha, authored_at, committed_at, parents FROM new_commits
+ON CONFLICT (project, sha) DO UPDATE SET authored_at = excluded.authored_at,
+    committed_at = excluded.committed_at, parents = excluded.parents
+"""
 COUNT_COMMITS = "SELECT count(*) FROM commits WHERE project = ?"
 DELETE_SOURCE_DEPLOYMENTS = "DELETE FROM deployments WHERE source_key = ?"
 UPSERT_DEPLOYMENTS = """
-INSERT OR REPLACE INTO deployments
+INSERT INTO deployments
 SELECT deployment_id, project, environment, started_at, finished_at, status, sha, commits, planned, source_key
 FROM new_deployments
+ON CONFLICT (project, deployment_id) DO UPDATE SET environment = excluded.environment,
+    started_at = excluded.started_at, finished_at = excluded.finished_at, status = excluded.status,
+    sha = excluded.sha, commits = excluded.commits, planned = excluded.planned, source_key = excluded.source_key
 """
 UPSERT_INCIDENTS = """
-INSERT OR REPLACE INTO incidents
+INSERT INTO incidents
 SELECT incident_id, project, created_at, resolved_at, deployment_id, cause_sha, source_key FROM new_incidents
+ON CONFLICT (project, incident_id) DO UPDATE SET created_at = excluded.created_at,
+    resolved_at = excluded.resolved_at, deployment_id = excluded.deployment_id, cause_sha = excluded.cause_sha,
+    source_key = excluded.source_key
 """
 DEPLOYMENT_REFS_SQL = """
 SELECT deployment_id, environment, status, sha, commits FROM deployments WHERE project = ?
@@ -64,14 +77,6 @@ def _utcnow() -> datetime:
 def _read_bytes(path: str | os.PathLike[str]) -> bytes:
     """The file's bytes: a regular file only, at most ``FINDINGS_MAX_FILE_BYTES``."""
     return read_file(Path(path), max_file_bytes())
-
-
-def _insert(raw: Any, name: str, table: pa.Table, sql: str) -> None:
-    raw.register(name, table)
-    try:
-        raw.execute(sql)
-    finally:
-        raw.unregister(name)
 
 
 def _key(*parts: str) -> str:
@@ -125,16 +130,15 @@ def _commits_table(project: str, commits: Sequence[Commit]) -> pa.Table:
 
 def recompute_deployment_commits(conn: Connection, projects: Iterable[str]) -> int:
     """Rebuild ``deployment_commits`` of these projects inside the caller's transaction."""
-    raw = native(conn)
     total = 0
     for project in sorted(set(projects)):
-        graph = {sha: tuple(parents) for sha, parents in raw.execute(COMMIT_GRAPH_SQL, [project]).fetchall()}
+        graph = {sha: tuple(parents) for sha, parents in sql.rows(conn, COMMIT_GRAPH_SQL, [project])}
         refs = [
             DeploymentRef(i, env, status, sha, tuple(commits) if commits is not None else None)
-            for i, env, status, sha, commits in raw.execute(DEPLOYMENT_REFS_SQL, [project]).fetchall()
+            for i, env, status, sha, commits in sql.rows(conn, DEPLOYMENT_REFS_SQL, [project])
         ]
         rows = derive_commit_sets(graph, refs)
-        raw.execute(DELETE_DEPLOYMENT_COMMITS, [project])
+        sql.execute(conn, DELETE_DEPLOYMENT_COMMITS, [project])
         if rows:
             table = pa.table(
                 {
@@ -144,7 +148,7 @@ def recompute_deployment_commits(conn: Connection, projects: Iterable[str]) -> i
                     "source": [r[2] for r in rows],
                 }
             )
-            _insert(raw, "new_dc", table, INSERT_DEPLOYMENT_COMMITS)
+            sql.append(conn, "new_dc", table, INSERT_DEPLOYMENT_COMMITS)
         total += len(rows)
     return total
 
@@ -166,16 +170,15 @@ def load_git(
         SourceKind.GIT.value, project, repo, branch or "", tags_glob if tags_glob is not None else "", environment
     )
     with store.write() as conn:
-        raw = native(conn)
-        before = raw.execute(COUNT_COMMITS, [project]).fetchall()[0][0]
+        before = sql.rows(conn, COUNT_COMMITS, [project])[0][0]
         if history.commits:
-            _insert(raw, "new_commits", _commits_table(project, history.commits), UPSERT_COMMITS)
-        raw.execute(DELETE_SOURCE_DEPLOYMENTS, [key])
+            sql.append(conn, "new_commits", _commits_table(project, history.commits), UPSERT_COMMITS)
+        sql.execute(conn, DELETE_SOURCE_DEPLOYMENTS, [key])
         if history.deployments:
-            _insert(raw, "new_deployments", _deployments_table(history.deployments, key), UPSERT_DEPLOYMENTS)
-        after = raw.execute(COUNT_COMMITS, [project]).fetchall()[0][0]
+            sql.append(conn, "new_deployments", _deployments_table(history.deployments, key), UPSERT_DEPLOYMENTS)
+        after = sql.rows(conn, COUNT_COMMITS, [project])[0][0]
         rows = len(history.commits) + len(history.deployments)
-        raw.execute(UPSERT_SOURCE, [key, SourceKind.GIT.value, repo, history.digest, rows, _utcnow()])
+        sql.execute(conn, UPSERT_SOURCE, [key, SourceKind.GIT.value, repo, history.digest, rows, _utcnow()])
         recompute_deployment_commits(conn, [project])
     return DevopsOutcome(
         SourceKind.GIT,
@@ -203,14 +206,13 @@ def load_records(
     parsed = parse_records(data, name, kind, project)
     projects = tuple(sorted({r.project for r in parsed.records}))
     with store.write() as conn:
-        raw = native(conn)
-        if raw.execute(IS_LOADED, [key]).fetchall():
+        if sql.rows(conn, IS_LOADED, [key]):
             return DevopsOutcome(kind, name, key, True, 0, projects, warnings=parsed.warnings)
         if kind is SourceKind.DEPLOYMENTS:
-            _insert(raw, "new_deployments", _deployments_table(parsed.records, key), UPSERT_DEPLOYMENTS)
+            sql.append(conn, "new_deployments", _deployments_table(parsed.records, key), UPSERT_DEPLOYMENTS)
         else:
-            _insert(raw, "new_incidents", _incidents_table(parsed.records, key), UPSERT_INCIDENTS)
-        raw.execute(UPSERT_SOURCE, [key, kind.value, name, sha, len(parsed.records), _utcnow()])
+            sql.append(conn, "new_incidents", _incidents_table(parsed.records, key), UPSERT_INCIDENTS)
+        sql.execute(conn, UPSERT_SOURCE, [key, kind.value, name, sha, len(parsed.records), _utcnow()])
         if kind is SourceKind.DEPLOYMENTS:
             recompute_deployment_commits(conn, projects)
     deployments = len(parsed.records) if kind is SourceKind.DEPLOYMENTS else 0
