@@ -4,10 +4,10 @@
 PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
-DB      ?= data/findings.duckdb
+DB      ?= $(or $(FINDINGS_DB),data/findings.duckdb)
 SAMPLES ?= samples
 
-.PHONY: setup setup-runtime run demo samples app test check lint types bench stress screenshot clean
+.PHONY: setup setup-runtime run demo samples app test test-pg check lint types bench stress screenshot clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,13 @@ screenshot: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The tests that run on both engines, with a throwaway PostgreSQL (Debian's postgresql package).
+test-pg: setup
+	@dir=$$(mktemp -d /tmp/findings-pg.XXXXXX); \
+	url=$$(THROWAWAY_PG_FAST=1 scripts/throwaway-pg start $$dir) || exit 1; \
+	FINDINGS_TEST_PG_URL=$$url REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -q -m engines; rc=$$?; \
+	scripts/throwaway-pg stop $$dir; exit $$rc
 
 lint: setup
 	$(BIN)/ruff check .
