@@ -12,8 +12,6 @@ uploads are in flight (``Retry-After``: try again).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -83,15 +81,21 @@ def _busy(_: Request, exc: Exception) -> JSONResponse:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, without the 422 "validation error" it adds to every route: malformed
-    requests are 400 here, and 422 means a rejected file, where a route declares it."""
+    """FastAPI's document, without the 422 "validation error" it adds to every route (malformed
+    requests are 400 here, and 422 means a rejected file, where a route declares it), and with the
+    414 that ``QueryLimit`` answers before any route."""
     if app.openapi_schema is None:
         doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        too_long = {
+            "description": f"the query string is over {MAX_QUERY_BYTES:,} bytes",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
         for path in doc.get("paths", {}).values():
             for op in path.values():
                 resp = op.get("responses", {}).get("422", {})
                 if "HTTPValidationError" in str(resp):
                     del op["responses"]["422"]
+                op["responses"]["414"] = too_long
         schemas = doc.get("components", {}).get("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
@@ -114,13 +118,6 @@ class QueryLimit:
 
 
 def create_app(ctx: Context) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            ctx.spool.close()
-
     app = FastAPI(
         title="Security findings API",
         version="1",
@@ -128,7 +125,6 @@ def create_app(ctx: Context) -> FastAPI:
         openapi_url=f"{PREFIX}/openapi.json",
         docs_url=f"{PREFIX}/docs",
         redoc_url=None,
-        lifespan=lifespan,
     )
     app.state.ctx = ctx
     app.add_exception_handler(RequestValidationError, _validation)

@@ -129,10 +129,14 @@ def _serve(args: argparse.Namespace) -> int:
     store = Store(args.db)
     store.ensure()  # migrations now, and a clear error before listening when the store cannot be used
     clean_spools()
-    ctx = Context(store, load_settings(args.config), parallel=args.parallel, spool=Spool())
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    print(f"serving {store.where} on http://{args.host}:{args.port}/api/v1 (Ctrl-C stops)", file=sys.stderr)
-    uvicorn.run(create_app(ctx), host=args.host, port=args.port, log_level=args.log_level, timeout_keep_alive=30)
+    spool = Spool()
+    try:
+        ctx = Context(store, load_settings(args.config), parallel=args.parallel, spool=spool)
+        logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        print(f"serving {store.where} on http://{args.host}:{args.port}/api/v1 (Ctrl-C stops)", file=sys.stderr)
+        uvicorn.run(create_app(ctx), host=args.host, port=args.port, log_level=args.log_level, timeout_keep_alive=30)
+    finally:
+        spool.close()
     return ExitCode.OK
 
 

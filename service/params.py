@@ -54,6 +54,13 @@ Filename = Annotated[
     Query(max_length=MAX_TEXT, pattern=PRINTABLE, description="the file's name, shown in the report"),
 ]
 When = Annotated[str | None, Query(max_length=40, description="ISO 8601 date or time (UTC unless it says)")]
+FileTime = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="the file's modification time (ISO 8601): the scan time of last resort, as on the command line",
+    ),
+]
 FilterValue = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 FilterList = Annotated[
     list[FilterValue] | None,
@@ -65,14 +72,14 @@ def valid_project(name: str) -> bool:
     return len(name) <= MAX_PROJECT and _PROJECT_RE.match(name) is not None
 
 
-def scan_time(text: str | None) -> datetime | None:
-    """``scanned_at`` as the command line reads ``--scanned-at`` (naive UTC), or None."""
+def scan_time(text: str | None, name: str) -> datetime | None:
+    """A time as the command line reads ``--scanned-at`` (naive UTC), or None."""
     if text is None:
         return None
     try:
         return read_time(text)
     except ValueError as e:
-        raise UsageError(f"scanned_at: {e}") from e
+        raise UsageError(f"{name}: {e}") from e
 
 
 def filters(

@@ -10,6 +10,8 @@ prints for that file. A rejected file is recorded as the command line records it
 from __future__ import annotations
 
 import dataclasses
+import os
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +32,11 @@ from service.context import Context
 from service.deps import Ctx, UploadToken
 from service.gate import RETRY_AFTER_S
 from service.models import RecordsRejected, RecordsReport, ScanReport, problem
-from service.params import Filename, OptionalProject, Project, Text, When, scan_time, valid_project
+from service.params import Filename, FileTime, OptionalProject, Project, Text, When, scan_time, valid_project
 from service.uploads import GZIP_TYPES, RECORD_TYPES, SARIF_TYPES, check_headers, disk_name, media_type, spooled
 
 router = APIRouter(tags=["uploads"])
+EPOCH = datetime(1970, 1, 1)
 
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     400: problem("a query parameter is malformed"),
@@ -89,15 +92,22 @@ async def post_scan(
     scanned_at: When = None,
     category: Text = None,
     filename: Filename = None,
+    file_mtime: FileTime = None,
 ) -> JSONResponse:
     token.require_projects([project])
-    meta = ScanMeta(project=project, branch=branch, commit=commit, scanned_at=scan_time(scanned_at), category=category)
+    mtime = scan_time(file_mtime, "file_mtime")
+    meta = ScanMeta(
+        project=project, branch=branch, commit=commit, scanned_at=scan_time(scanned_at, "scanned_at"), category=category
+    )
     shown = filename or "upload.sarif"
     gzip = check_headers(request.headers, SARIF_TYPES | GZIP_TYPES, max_file_bytes())
     async with spooled(request, ctx.spool, disk_name(filename, "upload.sarif", gzip=True), gzip) as body:
         if body.problem is not None:
             report = await run_in_threadpool(_reject, ctx, body.path, body.problem)
         else:
+            if mtime is not None:  # the scan time of last resort, as for the client's own file
+                ns = (mtime - EPOCH) // timedelta(microseconds=1) * 1000
+                os.utime(body.path, ns=(ns, ns))
             report = await run_in_threadpool(_load_scan, ctx, body.path, meta)
     shown_report = Report([dataclasses.replace(report, path=shown)])
     headers = {"Retry-After": str(RETRY_AFTER_S)} if report.status in (BUSY, UNAVAILABLE) else None
