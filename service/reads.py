@@ -88,8 +88,9 @@ def get_summary(
     until: When = None,
 ) -> JSONResponse:
     """What ``python -m analytics summary --json`` prints, for the same filters."""
-    chosen = _filters(ctx, token, project, branch, tool, severity, cwe, rule, since, until)
-    return JSONResponse(summary_with_extras(ctx.store, chosen, ctx.settings))
+    with ctx.store.session():  # one read connection for the request's many queries
+        chosen = _filters(ctx, token, project, branch, tool, severity, cwe, rule, since, until)
+        return JSONResponse(summary_with_extras(ctx.store, chosen, ctx.settings))
 
 
 By = Annotated[
@@ -122,9 +123,10 @@ def get_export(
     period: Period = None,
 ) -> StreamingResponse:
     """The file ``python -m analytics export KIND -o FILE`` writes, byte for byte, for the same filters."""
-    chosen = _filters(ctx, token, project, branch, tool, severity, cwe, rule, since, until)
-    request = Request(chosen, split_list([by]) if by else (), period, ctx.settings)
-    data = to_csv(export(ctx.store, kind.value, request)).encode("utf-8")
+    with ctx.store.session():
+        chosen = _filters(ctx, token, project, branch, tool, severity, cwe, rule, since, until)
+        request = Request(chosen, split_list([by]) if by else (), period, ctx.settings)
+        data = to_csv(export(ctx.store, kind.value, request)).encode("utf-8")
     headers = {"Content-Disposition": f'attachment; filename="{kind.value}.csv"'}
     return StreamingResponse(_chunks(data), media_type="text/csv; charset=utf-8", headers=headers)
 
