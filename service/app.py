@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import ConfigError, QueryError, StoreBusy, StoreUnavailable, UsageError
 from service import reads, writes
@@ -117,6 +117,27 @@ class QueryLimit:
         await self.app(scope, receive, send)
 
 
+class CloseRefusedUploads:
+    """A refused upload (4xx/5xx to a POST) closes the connection after the answer. Otherwise the
+    server would go on reading, and throwing away, the rest of a body it already refused — a
+    client could stream gigabytes at it after its 413."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+
+        async def closing(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, receive, closing)
+
+
 def create_app(ctx: Context) -> FastAPI:
     app = FastAPI(
         title="Security findings API",
@@ -139,4 +160,5 @@ def create_app(ctx: Context) -> FastAPI:
     app.include_router(reads.router, prefix=PREFIX)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(QueryLimit)
+    app.add_middleware(CloseRefusedUploads)
     return app
