@@ -109,26 +109,25 @@ def free_port() -> int:
 class Service:
     """``python -m service`` in a process of its own, on a free port of 127.0.0.1."""
 
-    def __init__(self, db: Path | str, log: Path, env: dict[str, str] | None = None, port: int | None = None):
+    def __init__(
+        self,
+        db: Path | str,
+        log: Path,
+        env: dict[str, str] | None = None,
+        port: int | None = None,
+        log_level: str = "warning",
+    ):
         self.db = db
+        self.log_level = log_level
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        self.env = {**os.environ, **(env or {})}
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 90.0) -> Service:
-        args = [
-            sys.executable,
-            "-m",
-            "service",
-            "--db",
-            str(self.db),
-            "--port",
-            str(self.port),
-            "--log-level",
-            "warning",
-        ]
+        args = [sys.executable, "-m", "service", "--db", str(self.db), "--port", str(self.port)]
+        args += ["--log-level", self.log_level]
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s
