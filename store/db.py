@@ -33,6 +33,7 @@ ENV_DB = "FINDINGS_DB"
 ENV_TIMEOUT = "FINDINGS_DB_TIMEOUT"
 DEFAULT_TIMEOUT_S = 60.0
 PG_CONNECT_TIMEOUT_S = 10
+PG_CLIENT_CHECK_MS = 2000
 MAX_POLL_S = 0.03
 
 # Every extension beyond the built-in ones (json, parquet, icu) would try to download itself, and
@@ -121,7 +122,12 @@ class Store:
 
     def _engine(self, read_only: bool) -> sa.Engine:
         if self.is_server:
-            options = "-c default_transaction_read_only=on" if read_only else ""
+            # A client killed mid-statement (kill -9, a lost container) leaves its server process
+            # running the statement to the end, holding its locks; checking the socket every few
+            # seconds ends it soon after, and the stream locks it held are free for the others.
+            options = f"-c client_connection_check_interval={PG_CLIENT_CHECK_MS}"
+            if read_only:
+                options += " -c default_transaction_read_only=on"
             engine = sa.create_engine(
                 self.url,
                 poolclass=NullPool,
