@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from ingest.cli import main as ingest_main
-from store.db import Store
+from store.db import Store, query_rows
 from tests.api_support import ROOT, SAMPLES, Service, counts, make_tokens, snapshot
 
 pytestmark = pytest.mark.engines
@@ -148,3 +148,45 @@ def test_kill_9_during_uploads_then_restart_and_retry_loads_every_file_once(
     assert ingest_main(["sarif", *map(str, files), "--project", "acme/shop", "--db", str(cli_db)]) == 0
     mine, theirs = snapshot(store), snapshot(Store(cli_db))
     assert {t: rows for t, rows in mine.items() if t in theirs} == theirs
+
+
+SLEEPER = """
+import sys
+from store.db import Store
+from store import sql
+with Store(sys.argv[1]).write() as conn:
+    print("sleeping", flush=True)
+    sql.execute(conn, "SELECT pg_sleep(600)")
+"""
+
+
+def test_a_killed_writer_s_statement_ends_on_the_server_soon_after(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """PostgreSQL runs a statement of a client killed with -9 to its end, holding its locks
+    (a lifecycle recompute left running for minutes held a stream's lock while the restarted
+    service waited); the store's connections ask the server to check the client every 2 s."""
+    if engine != "postgresql":
+        pytest.skip("a server-side statement outliving its client is PostgreSQL's")
+    from tests.conftest import new_database
+
+    sleeping = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND lower(query) LIKE '%pg_sleep(600)%'"
+    )
+    db = str(new_database(engine, tmp_path, request))
+    proc = subprocess.Popen([sys.executable, "-c", SLEEPER, db], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "sleeping"
+    time.sleep(0.5)
+    assert _count(db, sleeping) == 1
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while _count(db, sleeping) and time.monotonic() < deadline:  # a new transaction each time:
+        time.sleep(0.5)  # pg_stat_activity is a snapshot per transaction
+    assert _count(db, sleeping) == 0
+
+
+def _count(db: str, query: str) -> int:
+    with Store(db).read() as conn:
+        return int(query_rows(conn, query)[0][0])
