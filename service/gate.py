@@ -8,8 +8,10 @@ a SARIF file holds memory a few times its size, so the slots bound memory). Then
   (``ingest.pipeline.store_prepared``, as ``ingest sarif`` writes a batch of files), so the
   leases are as few as the uploads allow and the dashboard's readers get in between them. The
   other writes of the service (deployments, incidents, rejected bodies) take the same *turn*.
-- On PostgreSQL each upload is its own transaction, written in parallel with the others; the
-  ingest's per-stream locks order writers of the same stream.
+- On PostgreSQL ``--parallel`` writer threads do the same side by side: each takes the uploads
+  waiting when it is free, so batches of different writers are written in parallel (the
+  ingest's per-stream locks order writers of the same stream) while each lease still carries
+  as many uploads as are waiting — one lifecycle recompute of a stream for many of its files.
 
 A request that cannot get its slot or turn, or whose batch is not written, within ``wait_s``
 raises ``StoreBusy`` (HTTP 503 with Retry-After), as the ingest does when another process holds
@@ -41,9 +43,8 @@ class Gate:
         self.parallel = max(1, parallel)
         self.wait_s = wait_s
         self._slots = threading.BoundedSemaphore(self.parallel)
-        single = not store.is_server
-        self._turn = threading.Lock() if single else None
-        self._writer = BatchWriter(store, self._turn) if self._turn is not None else None
+        self._turn = threading.Lock() if not store.is_server else None
+        self._writer = BatchWriter(store, self._turn, 1 if self._turn is not None else self.parallel)
 
     @contextmanager
     def slot(self) -> Iterator[None]:
@@ -69,27 +70,28 @@ class Gate:
             self._turn.release()
 
     def write(self, prepared: Prepared) -> FileReport:
-        """Store a prepared upload: with the others waiting (DuckDB), or on its own (PostgreSQL)."""
-        if self._writer is None:
-            return store_prepared(self.store, [prepared])[0]
+        """Store a prepared upload, together with the others waiting for the same writer."""
         return self._writer.submit(prepared, 3 * self.wait_s)
 
 
 class BatchWriter:
-    """One thread that writes the uploads waiting for it, together, taking the writer's turn."""
+    """Writer threads that each write the uploads waiting when they are free, together (taking
+    the writer's turn, when there is one)."""
 
-    def __init__(self, store: Store, turn: threading.Lock):
+    def __init__(self, store: Store, turn: threading.Lock | None, threads: int):
         self.store = store
+        self.threads = threads
         self._turn = turn
         self._queue: queue.SimpleQueue[tuple[Prepared, Future[FileReport]]] = queue.SimpleQueue()
         self._started = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._running: list[threading.Thread] = []
 
     def submit(self, prepared: Prepared, wait_s: float) -> FileReport:
         with self._started:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="upload-writer", daemon=True)
-                self._thread.start()
+            while len(self._running) < self.threads:
+                thread = threading.Thread(target=self._run, name=f"upload-writer-{len(self._running)}", daemon=True)
+                thread.start()
+                self._running.append(thread)
         future: Future[FileReport] = Future()
         self._queue.put((prepared, future))
         try:
@@ -113,7 +115,7 @@ class BatchWriter:
         while True:
             batch = self._take()
             try:
-                with self._turn:
+                with self._turn if self._turn is not None else nullcontext():
                     reports = store_prepared(self.store, [p for p, _ in batch])
             except BaseException as e:  # every waiting request answers with it (a busy store: 503)
                 for _, future in batch:

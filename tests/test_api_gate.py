@@ -76,10 +76,20 @@ def test_a_failed_batch_answers_every_request_in_it(tmp_path: Path, monkeypatch:
     assert all(isinstance(a, StoreBusy) for a in answers), answers
 
 
-def test_on_postgresql_each_upload_is_written_on_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_postgresql_writers_write_side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two writer threads (--parallel 2): while one writes a slow batch, the other writes."""
     store = Store("postgresql+psycopg://u@127.0.0.1:9/x")
-    seen: list[int] = []
-    monkeypatch.setattr(gate, "store_prepared", lambda s, batch: seen.append(len(batch)) or [FileReport("x", "loaded")])
-    g = gate.Gate(store, parallel=2, wait_s=5)
-    assert g.write(_prepared(1)[0]).status == "loaded"
-    assert seen == [1] and g._writer is None
+    running: list[int] = []
+    overlapped: list[bool] = []
+
+    def fake(s: Store, batch: Sequence[Prepared]) -> list[FileReport]:
+        running.append(1)
+        overlapped.append(len(running) > 1)
+        time.sleep(0.5)
+        running.pop()
+        return [FileReport(str(p.path), "loaded") for p in batch]
+
+    monkeypatch.setattr(gate, "store_prepared", fake)
+    answers = _in_threads(gate.Gate(store, parallel=2, wait_s=60), _prepared(6))
+    assert [a.status for a in answers] == ["loaded"] * 6
+    assert any(overlapped)
