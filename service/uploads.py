@@ -15,6 +15,7 @@ Each request writes into its own folder under the spool; the spool of a service 
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -216,6 +217,7 @@ class Spool:
     def __init__(self, parent: Path | None = None, in_flight: int = 16):
         base = Path(parent or tempfile.gettempdir())
         self.root = Path(tempfile.mkdtemp(prefix=f"{_SPOOL_PREFIX}{os.getpid()}-", dir=base))
+        atexit.register(self.close)  # and if the process dies without exiting, the next start's clean_spools
         self.in_flight = in_flight
         self._arriving = 0
         self._lock = threading.Lock()
