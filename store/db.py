@@ -121,7 +121,8 @@ class Store:
 
     def _engine(self, read_only: bool) -> sa.Engine:
         if self.is_server:
-            options = "-c default_transaction_read_only=on" if read_only else ""
+            # Times are naive UTC throughout (now() cast to TIMESTAMP must be UTC as on DuckDB).
+            options = "-c TimeZone=UTC" + (" -c default_transaction_read_only=on" if read_only else "")
             engine = sa.create_engine(
                 self.url,
                 poolclass=NullPool,
