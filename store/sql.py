@@ -36,6 +36,7 @@ import sqlalchemy as sa
 import sqlglot
 from sqlalchemy.engine import Connection
 from sqlglot import exp
+from sqlglot.tokens import TokenType
 
 from core.errors import StoreUnavailable
 
@@ -185,13 +186,23 @@ def _postgres_node(node: exp.Expression) -> exp.Expression:
         return exp.Paren(this=exp.Mul(this=exp.Paren(this=node.this.copy()), expression=day))
     if isinstance(node, exp.Mod):  # psycopg reads % as a placeholder
         return exp.Anonymous(this="MOD", expressions=[node.this.copy(), node.expression.copy()])
-    if isinstance(node, exp.Literal) and node.is_string and "%" in node.this:
-        return exp.Literal.string(node.this.replace("%", "%%"))
     return node
 
 
 def _postgres_tree(tree: Any) -> exp.Expression:
     return tree.transform(_postgres_node)
+
+
+def _escape_percent(sql: str) -> str:
+    """Every ``%`` that is not a psycopg placeholder doubled (in literals, identifiers, formats).
+
+    Done on the generated text, not the tree: sqlglot rewrites some literals while generating
+    (``strftime(t, '%d')`` becomes ``TO_CHAR(t, 'DD')``), and a ``%`` doubled before that is
+    mistranslated. The modulo operator is ``MOD()`` by then, so a ``%`` token is a placeholder."""
+    if "%" not in sql:
+        return sql
+    placeholders = {t.start for t in sqlglot.tokenize(sql, read="postgres") if t.token_type is TokenType.MOD}
+    return "".join("%%" if c == "%" and i not in placeholders else c for i, c in enumerate(sql))
 
 
 @functools.lru_cache(maxsize=2048)
@@ -200,7 +211,7 @@ def translate(sql: str, engine: Engine) -> str:
     if engine is Engine.DUCKDB:
         return sql
     trees = sqlglot.parse(sql, read="duckdb")
-    return ";\n".join(_postgres_tree(t).sql(dialect="postgres") for t in trees if t is not None)
+    return ";\n".join(_escape_percent(_postgres_tree(t).sql(dialect="postgres")) for t in trees if t is not None)
 
 
 # ------------------------------------------------------------------------------------ execution
