@@ -14,8 +14,7 @@ Everything that touches a connection goes through the functions here — ``rows`
 
 sqlglot translates most of DuckDB's dialect (``QUALIFY``, ``median``, ``quantile_cont``,
 ``epoch``, ``date_diff``, list functions); the few functions PostgreSQL lacks are rewritten in
-``_postgres_tree`` below. It keeps ``GROUP BY ALL``, which PostgreSQL does not have: write the
-grouping columns out.
+``_postgres_tree`` below, with ``GROUP BY ALL`` and ``ORDER BY ALL`` (positions on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -164,9 +163,32 @@ def _group_by_all(select: exp.Select) -> exp.Select:
     return select
 
 
+def _order_by_all(select: exp.Select) -> exp.Select:
+    """``ORDER BY ALL [DESC]`` → ``ORDER BY`` every projection's position, left to right."""
+    (ordered,) = select.args["order"].expressions
+    keys = [
+        exp.Ordered(
+            this=exp.Literal.number(i), desc=ordered.args.get("desc"), nulls_first=ordered.args.get("nulls_first")
+        )
+        for i in range(1, len(select.expressions) + 1)
+    ]
+    select.set("order", exp.Order(expressions=keys))
+    return select
+
+
+def _orders_by_all(select: exp.Select) -> bool:
+    order = select.args.get("order")
+    if order is None or len(order.expressions) != 1 or select.is_star:
+        return False
+    key = order.expressions[0].this
+    return isinstance(key, exp.Var) and key.name.upper() == "ALL"
+
+
 def _postgres_node(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Select) and node.args.get("group") and node.args["group"].args.get("all"):
-        return _group_by_all(node)
+        node = _group_by_all(node)
+    if isinstance(node, exp.Select) and _orders_by_all(node):
+        return _order_by_all(node)
     if isinstance(node, exp.Filter) and isinstance(node.this, exp.ArgMin | exp.ArgMax):
         return _arg_extreme(node.this, node.expression)
     if isinstance(node, exp.ArgMin | exp.ArgMax) and not isinstance(node.parent, exp.Filter):
