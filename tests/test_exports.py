@@ -16,7 +16,9 @@ from analytics.cli import main as analytics_main
 from analytics.csvout import cell, neutralise, to_csv
 from analytics.exports import KINDS
 from ingest.cli import main as ingest_main
-from tests.conftest import CORPUS, result, sarif_log
+from tests.conftest import CORPUS, new_database, result, sarif_log
+
+pytestmark = pytest.mark.engines
 
 GOLDEN = Path(__file__).parent / "golden"
 NASTY = [
@@ -44,10 +46,10 @@ def _results() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def nasty_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def nasty_db(tmp_path_factory: pytest.TempPathFactory, engine: str, request: pytest.FixtureRequest) -> Path | str:
     """Two scans of project 'acme/shop': all seven on 2026-01-05, R-minus fixed on 2026-01-12."""
     tmp = tmp_path_factory.mktemp("nasty")
-    db = tmp / "n.duckdb"
+    db = new_database(engine, tmp, request)
     results = _results()
     for i, (when, rs) in enumerate(
         [("2026-01-05T09:00:00Z", results), ("2026-01-12T09:00:00Z", [r for r in results if r["ruleId"] != "R-minus"])]
