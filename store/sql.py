@@ -184,7 +184,26 @@ def _orders_by_all(select: exp.Select) -> bool:
     return isinstance(key, exp.Var) and key.name.upper() == "ALL"
 
 
+def _is_text(t: exp.DataType) -> bool:
+    if t.is_type(exp.DataType.Type.ARRAY):
+        return bool(t.expressions) and _is_text(t.expressions[0])
+    return t.is_type(*exp.DataType.TEXT_TYPES)
+
+
+def _byte_order(column: exp.ColumnDef) -> exp.ColumnDef:
+    """A text column (or text array) ``COLLATE "C"``: DuckDB compares and sorts text by its bytes,
+    whatever the server's locale; a PostgreSQL database takes its default collation from the
+    server (``en_US.UTF-8`` puts "src/ä" before "src/app" and "B" after "b"). With the columns in
+    "C", every ORDER BY, min/max and comparison on stored text matches DuckDB's."""
+    if not column.find(exp.CollateColumnConstraint):
+        collate = exp.CollateColumnConstraint(this=exp.to_identifier("C", quoted=True))
+        column.set("constraints", [exp.ColumnConstraint(kind=collate), *column.args.get("constraints", [])])
+    return column
+
+
 def _postgres_node(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.ColumnDef) and isinstance(kind := node.args.get("kind"), exp.DataType) and _is_text(kind):
+        return _byte_order(node)
     if isinstance(node, exp.Select) and node.args.get("group") and node.args["group"].args.get("all"):
         node = _group_by_all(node)
     if isinstance(node, exp.Select) and _orders_by_all(node):
@@ -377,6 +396,12 @@ def _pg_type(t: pa.DataType) -> str:
     return "TEXT"
 
 
+def _pg_column_type(t: pa.DataType) -> str:
+    """The temporary table's column type; text in byte order, as the stored columns (``_byte_order``)."""
+    typ = _pg_type(t)
+    return f'{typ} COLLATE "C"' if typ.startswith("TEXT") else typ
+
+
 def _pg_array_literal(items: list[Any] | None) -> str | None:
     if items is None:
         return None
@@ -411,7 +436,7 @@ def append(conn: Connection, name: str, table: pa.Table, sql: str, params: Param
             with suppress(duckdb.Error):  # after a failed statement (Ctrl-C…) it fails too: keep the first error
                 raw.unregister(name)
         return
-    cols = ", ".join(f'"{f.name}" {_pg_type(f.type)}' for f in table.schema)
+    cols = ", ".join(f'"{f.name}" {_pg_column_type(f.type)}' for f in table.schema)
     buf = io.BytesIO()
     opts = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     pacsv.write_csv(_csv_ready(table), buf, opts)
