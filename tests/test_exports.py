@@ -124,8 +124,7 @@ def test_unknown_grouping_is_a_usage_error(nasty_db: Path, capsys: pytest.Captur
 
 @pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the SARIF corpus is not at {CORPUS} (tests/data/SOURCES.md)")
-def test_every_kind_runs_on_the_whole_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "corpus.duckdb"
+def test_every_kind_runs_on_the_whole_corpus(db: Path | str, capsys: pytest.CaptureFixture[str]) -> None:
     files = [str(p) for p in sorted(CORPUS.rglob("*")) if p.is_file() and p.name not in ("MANIFEST.csv", "README.md")]
     ingest_main(["sarif", *files, "--db", str(db), "--project", "corpus", "--scanned-at", "2026-01-01T00:00:00Z"])
     capsys.readouterr()
