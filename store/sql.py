@@ -141,11 +141,14 @@ def on_pg_connect(dbapi_conn: Any, _record: Any) -> None:
 # ---------------------------------------------------------------------------------- translation
 def _arg_extreme(node: exp.Expression, where: exp.Expression | None) -> exp.Expression:
     """``arg_min(x, n)`` → ``(array_agg(x ORDER BY n) [FILTER (WHERE …)])[1]`` (PostgreSQL has no
-    arg_min/arg_max; rows whose ``n`` is NULL are skipped, as DuckDB does)."""
+    arg_min/arg_max; rows whose ``x`` or ``n`` is NULL are skipped, as DuckDB does)."""
     value, key = node.this, node.expression
     order = exp.Ordered(this=key.copy(), desc=isinstance(node, exp.ArgMax), nulls_first=False)
     agg: exp.Expression = exp.ArrayAgg(this=exp.Order(this=value.copy(), expressions=[order]))
-    cond: Any = exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null()))
+    cond: Any = exp.and_(
+        exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())),
+        exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())),
+    )
     if where is not None:
         cond = exp.and_(where.this.copy(), cond)
     agg = exp.Filter(this=agg, expression=exp.Where(this=cond))
