@@ -14,8 +14,7 @@ Everything that touches a connection goes through the functions here — ``rows`
 
 sqlglot translates most of DuckDB's dialect (``QUALIFY``, ``median``, ``quantile_cont``,
 ``epoch``, ``date_diff``, list functions); the few functions PostgreSQL lacks are rewritten in
-``_postgres_tree`` below. It keeps ``GROUP BY ALL``, which PostgreSQL does not have: write the
-grouping columns out.
+``_postgres_tree`` below, with ``GROUP BY ALL`` and ``ORDER BY ALL`` (positions on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ import sqlalchemy as sa
 import sqlglot
 from sqlalchemy.engine import Connection
 from sqlglot import exp
+from sqlglot.tokens import TokenType
 
 from core.errors import StoreUnavailable
 
@@ -141,11 +141,14 @@ def on_pg_connect(dbapi_conn: Any, _record: Any) -> None:
 # ---------------------------------------------------------------------------------- translation
 def _arg_extreme(node: exp.Expression, where: exp.Expression | None) -> exp.Expression:
     """``arg_min(x, n)`` → ``(array_agg(x ORDER BY n) [FILTER (WHERE …)])[1]`` (PostgreSQL has no
-    arg_min/arg_max; rows whose ``n`` is NULL are skipped, as DuckDB does)."""
+    arg_min/arg_max; rows whose ``x`` or ``n`` is NULL are skipped, as DuckDB does)."""
     value, key = node.this, node.expression
     order = exp.Ordered(this=key.copy(), desc=isinstance(node, exp.ArgMax), nulls_first=False)
     agg: exp.Expression = exp.ArrayAgg(this=exp.Order(this=value.copy(), expressions=[order]))
-    cond: Any = exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null()))
+    cond: Any = exp.and_(
+        exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())),
+        exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())),
+    )
     if where is not None:
         cond = exp.and_(where.this.copy(), cond)
     agg = exp.Filter(this=agg, expression=exp.Where(this=cond))
@@ -163,9 +166,51 @@ def _group_by_all(select: exp.Select) -> exp.Select:
     return select
 
 
+def _order_by_all(select: exp.Select) -> exp.Select:
+    """``ORDER BY ALL [DESC]`` → ``ORDER BY`` every projection's position, left to right."""
+    (ordered,) = select.args["order"].expressions
+    keys = [
+        exp.Ordered(
+            this=exp.Literal.number(i), desc=ordered.args.get("desc"), nulls_first=ordered.args.get("nulls_first")
+        )
+        for i in range(1, len(select.expressions) + 1)
+    ]
+    select.set("order", exp.Order(expressions=keys))
+    return select
+
+
+def _orders_by_all(select: exp.Select) -> bool:
+    order = select.args.get("order")
+    if order is None or len(order.expressions) != 1 or select.is_star:
+        return False
+    key = order.expressions[0].this
+    return isinstance(key, exp.Var) and key.name.upper() == "ALL"
+
+
+def _is_text(t: exp.DataType) -> bool:
+    if t.is_type(exp.DataType.Type.ARRAY):
+        return bool(t.expressions) and _is_text(t.expressions[0])
+    return t.is_type(*exp.DataType.TEXT_TYPES)
+
+
+def _byte_order(column: exp.ColumnDef) -> exp.ColumnDef:
+    """A text column (or text array) ``COLLATE "C"``: DuckDB compares and sorts text by its bytes,
+    whatever the server's locale; a PostgreSQL database takes its default collation from the
+    server (``en_US.UTF-8`` puts "src/ä" before "src/app" and "B" after "b"). With the columns in
+    "C", every ORDER BY, min/max and comparison on stored text matches DuckDB's."""
+    if not column.find(exp.CollateColumnConstraint):
+        collate = exp.CollateColumnConstraint(this=exp.to_identifier("C", quoted=True))
+        column.set("constraints", [exp.ColumnConstraint(kind=collate), *column.args.get("constraints", [])])
+    return column
+
+
 def _postgres_node(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.ColumnDef) and isinstance(kind := node.args.get("kind"), exp.DataType) and _is_text(kind):
+        return _byte_order(node)
     if isinstance(node, exp.Select) and node.args.get("group") and node.args["group"].args.get("all"):
-        return _group_by_all(node)
+        node = _group_by_all(node)
+    if isinstance(node, exp.Select) and _orders_by_all(node):
+        return _order_by_all(node)
     if isinstance(node, exp.Filter) and isinstance(node.this, exp.ArgMin | exp.ArgMax):
         return _arg_extreme(node.this, node.expression)
     if isinstance(node, exp.ArgMin | exp.ArgMax) and not isinstance(node.parent, exp.Filter):
@@ -185,13 +230,23 @@ def _postgres_node(node: exp.Expression) -> exp.Expression:
         return exp.Paren(this=exp.Mul(this=exp.Paren(this=node.this.copy()), expression=day))
     if isinstance(node, exp.Mod):  # psycopg reads % as a placeholder
         return exp.Anonymous(this="MOD", expressions=[node.this.copy(), node.expression.copy()])
-    if isinstance(node, exp.Literal) and node.is_string and "%" in node.this:
-        return exp.Literal.string(node.this.replace("%", "%%"))
     return node
 
 
 def _postgres_tree(tree: Any) -> exp.Expression:
     return tree.transform(_postgres_node)
+
+
+def _escape_percent(sql: str) -> str:
+    """Every ``%`` that is not a psycopg placeholder doubled (in literals, identifiers, formats).
+
+    Done on the generated text, not the tree: sqlglot rewrites some literals while generating
+    (``strftime(t, '%d')`` becomes ``TO_CHAR(t, 'DD')``), and a ``%`` doubled before that is
+    mistranslated. The modulo operator is ``MOD()`` by then, so a ``%`` token is a placeholder."""
+    if "%" not in sql:
+        return sql
+    placeholders = {t.start for t in sqlglot.tokenize(sql, read="postgres") if t.token_type is TokenType.MOD}
+    return "".join("%%" if c == "%" and i not in placeholders else c for i, c in enumerate(sql))
 
 
 @functools.lru_cache(maxsize=2048)
@@ -200,7 +255,7 @@ def translate(sql: str, engine: Engine) -> str:
     if engine is Engine.DUCKDB:
         return sql
     trees = sqlglot.parse(sql, read="duckdb")
-    return ";\n".join(_postgres_tree(t).sql(dialect="postgres") for t in trees if t is not None)
+    return ";\n".join(_escape_percent(_postgres_tree(t).sql(dialect="postgres")) for t in trees if t is not None)
 
 
 # ------------------------------------------------------------------------------------ execution
@@ -344,6 +399,12 @@ def _pg_type(t: pa.DataType) -> str:
     return "TEXT"
 
 
+def _pg_column_type(t: pa.DataType) -> str:
+    """The temporary table's column type; text in byte order, as the stored columns (``_byte_order``)."""
+    typ = _pg_type(t)
+    return f'{typ} COLLATE "C"' if typ.startswith("TEXT") else typ
+
+
 def _pg_array_literal(items: list[Any] | None) -> str | None:
     if items is None:
         return None
@@ -378,7 +439,7 @@ def append(conn: Connection, name: str, table: pa.Table, sql: str, params: Param
             with suppress(duckdb.Error):  # after a failed statement (Ctrl-C…) it fails too: keep the first error
                 raw.unregister(name)
         return
-    cols = ", ".join(f'"{f.name}" {_pg_type(f.type)}' for f in table.schema)
+    cols = ", ".join(f'"{f.name}" {_pg_column_type(f.type)}' for f in table.schema)
     buf = io.BytesIO()
     opts = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     pacsv.write_csv(_csv_ready(table), buf, opts)

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from ingest.cli import main as ingest_main
 from store.db import Store, query_rows
-from tests.conftest import result, sarif_log
+from tests.conftest import new_database, result, sarif_log, scratch_database
+
+pytestmark = pytest.mark.engines
 
 T = [f"2026-01-0{d}T10:00:00Z" for d in range(1, 10)]
 
@@ -223,7 +225,7 @@ SCAN_CONTENTS: list[list[dict[str, Any]]] = [
 ]
 
 
-def _episodes_of(db: Path) -> list[tuple[Any, ...]]:
+def _episodes_of(db: Path | str) -> list[tuple[Any, ...]]:
     with Store(db).read() as conn:
         return query_rows(
             conn,
@@ -244,8 +246,10 @@ def scan_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def reference_episodes(scan_files: list[Path], tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Any, ...]]:
-    db = tmp_path_factory.mktemp("ref") / "ref.duckdb"
+def reference_episodes(
+    scan_files: list[Path], tmp_path_factory: pytest.TempPathFactory, engine: str, request: pytest.FixtureRequest
+) -> list[tuple[Any, ...]]:
+    db = new_database(engine, tmp_path_factory.mktemp("ref"), request)
     for i, p in enumerate(scan_files):
         assert ingest_main(["sarif", str(p), "--db", str(db), "--project", "p", "--scanned-at", T[i]]) == 0
     eps = _episodes_of(db)
@@ -262,13 +266,14 @@ def test_any_ingest_order_gives_identical_episodes(
     scan_files: list[Path],
     reference_episodes: list[tuple[Any, ...]],
     tmp_path_factory: pytest.TempPathFactory,
+    engine: str,
 ) -> None:
-    db = tmp_path_factory.mktemp("perm") / "perm.duckdb"
-    sequence = order + (order[:2] if repeat else [])
-    for i in sequence:
-        code = ingest_main(["sarif", str(scan_files[i]), "--db", str(db), "--project", "p", "--scanned-at", T[i]])
-        assert code == 0
-    assert _episodes_of(db) == reference_episodes
+    with scratch_database(engine, tmp_path_factory.mktemp("perm")) as db:
+        sequence = order + (order[:2] if repeat else [])
+        for i in sequence:
+            code = ingest_main(["sarif", str(scan_files[i]), "--db", str(db), "--project", "p", "--scanned-at", T[i]])
+            assert code == 0
+        assert _episodes_of(db) == reference_episodes
 
 
 # Scans 1 and 2, and scans 4 and 5, share their instants: two steps of two parts each.
@@ -276,11 +281,13 @@ TIED = [T[0], T[1], T[1], T[2], T[3], T[3]]
 
 
 @pytest.fixture(scope="module")
-def tied_reference(scan_files: list[Path], tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Any, ...]]:
+def tied_reference(
+    scan_files: list[Path], tmp_path_factory: pytest.TempPathFactory, engine: str, request: pytest.FixtureRequest
+) -> list[tuple[Any, ...]]:
     """Steps: T0 {A, B}; T1 {A} ∪ {A suppressed, B} = {A, B}; T2 {}; T3 {A, B, R3} ∪ {B, R3}.
     So A and B are fixed at T2 after 2 days and reopened at T3, R3 opens at T3: five episodes,
     none closed at the instant it opened."""
-    db = tmp_path_factory.mktemp("tied") / "ref.duckdb"
+    db = new_database(engine, tmp_path_factory.mktemp("tied"), request)
     for i, p in enumerate(scan_files):
         assert ingest_main(["sarif", str(p), "--db", str(db), "--project", "p", "--scanned-at", TIED[i]]) == 0
     with Store(db).read() as conn:
@@ -307,11 +314,12 @@ def test_any_ingest_order_gives_identical_episodes_with_tied_scan_times(
     scan_files: list[Path],
     tied_reference: list[tuple[Any, ...]],
     tmp_path_factory: pytest.TempPathFactory,
+    engine: str,
 ) -> None:
     """The same with scans sharing instants: the steps, and the scan ids each episode names, do not
     depend on which part of a step was loaded first."""
-    db = tmp_path_factory.mktemp("tperm") / "perm.duckdb"
-    for i in order + (order[:2] if repeat else []):
-        code = ingest_main(["sarif", str(scan_files[i]), "--db", str(db), "--project", "p", "--scanned-at", TIED[i]])
-        assert code == 0
-    assert _episodes_of(db) == tied_reference
+    with scratch_database(engine, tmp_path_factory.mktemp("tperm")) as db:
+        for i in order + (order[:2] if repeat else []):
+            args = ["sarif", str(scan_files[i]), "--db", str(db), "--project", "p", "--scanned-at", TIED[i]]
+            assert ingest_main(args) == 0
+        assert _episodes_of(db) == tied_reference
