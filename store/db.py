@@ -15,7 +15,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -190,10 +190,16 @@ class Store:
             self.ensure()
         engine, conn = self._connect(read_only=True)
         try:
-            yield conn
+            with self._server_errors():
+                yield conn
         finally:
             conn.close()
             engine.dispose()
+
+    def _server_errors(self) -> AbstractContextManager[None]:
+        """Server failures that escape ``store.sql`` (a commit or rollback SQLAlchemy runs when a
+        transaction ends) as one-line ``StoreUnavailable`` too."""
+        return sql.server_errors(self.where) if self.is_server else nullcontext()
 
     @contextmanager
     def session(self) -> Iterator[Store]:
@@ -224,7 +230,8 @@ class Store:
         self.ensure()
         engine, conn = self._connect(read_only=False)
         try:
-            yield conn
+            with self._server_errors():
+                yield conn
         finally:
             conn.close()
             engine.dispose()
