@@ -287,7 +287,8 @@ def arrow(conn: Connection, sql: str, params: Params = None) -> pa.Table:
     """The result as an Arrow table (DuckDB's own types; PostgreSQL's mapped to the same)."""
     engine = engine_of(conn)
     if engine is Engine.DUCKDB:
-        return driver(conn).execute(sql, _params(params)).to_arrow_table()
+        # a relation, not a DB-API result: DuckDB warns on stderr about an extra copy for the latter
+        return driver(conn).sql(sql, params=_params(params)).to_arrow_table()
     with server_errors(_where(conn)), driver(conn).cursor() as cur:
         cur.execute(translate(sql, engine), _params(params))
         desc = cur.description or []
