@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import secrets
@@ -22,6 +23,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +33,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 import store.migrations as migrations_module
+from core.errors import ExitCode
+from ingest.watch import Watcher, watch
 from store.db import Store
 from store.migrations import schema_version
 from tests.conftest import DATA, PG_ENV, ROOT, new_database, seed_samples_with_deployments
@@ -225,6 +229,30 @@ def test_a_reader_role_reads_an_up_to_date_database_but_cannot_load(
 
 
 # --------------------------------------------------------------------------- the server goes away
+@on_postgres
+def test_the_inbox_keeps_its_files_while_the_server_is_away(db: str, tmp_path: Path) -> None:
+    """A watcher whose server goes away says so once, leaves the files, and loads them once the
+    server is back (``--once`` exits 5 meanwhile)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    names = ["ruff-1.sarif", "ruff-2.sarif"]
+    for name in names:
+        shutil.copy(SAMPLES / name, inbox / name)
+    away = make_url(db).set(port=closed_port()).render_as_string(hide_password=False)
+    err = io.StringIO()
+    watcher = Watcher(inbox.resolve(), Store(away), settle_s=0, out=io.StringIO(), err=err)
+    assert watcher.poll() == [] and watcher.poll() == []
+    assert watch(watcher, 0.05, True, threading.Event()) == ExitCode.UNAVAILABLE
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 1 and "cannot be reached" in lines[0] and "stays in the inbox" in lines[0], lines
+    assert sorted(p.name for p in inbox.iterdir()) == names
+    watcher.store = Store(db)  # the server is back
+    assert [o.report.status for o in watcher.poll()] == ["loaded", "loaded"]
+    assert watcher.down is None
+    assert sorted(p.name for p in (inbox / "archive").iterdir()) == names
+    assert rows(db, "SELECT count(*) FROM files") == [(2,)]
+
+
 def terminate_ingest(database: str) -> int:
     """End this database's ``findings`` sessions from an administrator's; how many were ended."""
     with admin(database) as conn:
@@ -309,6 +337,7 @@ def summary_and_export(db: str | Path) -> tuple[dict[str, object], str]:
     s = run("-m", "analytics", "summary", "--json", "--until", UNTIL, db=str(db))
     e = run("-m", "analytics", "export", "findings", "--until", UNTIL, "-o", "-", db=str(db))
     assert s.returncode == 0 and e.returncode == 0, (s.stderr, e.stderr)
+    assert s.stderr == e.stderr == ""  # no warning either
     return json.loads(s.stdout), e.stdout
 
 
