@@ -140,7 +140,8 @@ class _Lease:
         if self._conn is None or self._cm is None:
             return
         try:
-            recompute_dirty(self._conn)
+            with sql.server_errors(self.store.where):  # its commit runs outside store.sql
+                recompute_dirty(self._conn)
         finally:
             cm, self._cm, self._conn = self._cm, None, None
             cm.__exit__(None, None, None)
@@ -243,12 +244,12 @@ def ingest_many(
     try:
         for arg, problem in missing:
             conn = lease.conn()
-            with conn.begin():
+            with sql.server_errors(store.where), conn.begin():
                 record_rejection_in(conn, arg, None, problem)
             report.files.append(FileReport(arg, REJECTED, reason=problem))
         for batch in _batches(_announced(stream, len(items), progress, stop)):
             try:
-                reports = store_batch(lease, batch)
+                report.files.extend(store_batch(lease, batch))  # committed: stored whatever follows
                 lease.release()
             except (StoreBusy, StoreUnavailable) as e:  # report what is not loaded; a rerun loads it
                 done = len(report.files) - len(missing)
@@ -256,7 +257,6 @@ def ingest_many(
                 report.files.extend(FileReport(str(p), status, reason=str(e)) for p, _ in items[done:])
                 lease.drop()
                 break
-            report.files.extend(reports)
             if len(report.files) - len(missing) < len(items):
                 time.sleep(LEASE_PAUSE_S)
         done = len(report.files) - len(missing)

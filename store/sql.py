@@ -61,6 +61,12 @@ def _sqlstate(exc: BaseException | None) -> str:
     return str(getattr(exc, "sqlstate", "") or "")
 
 
+# A session ended by the server (an administrator, a crash, an idle timeout), and psycopg's words for
+# a connection that is gone (the last two: the connection failing mid-statement, or used again after).
+_ENDED = ("57P01", "57P02", "57P05")
+_LOST_WORDS = ("server closed the connection", "terminating connection", "connection is closed", "connection is lost")
+
+
 def server_problem(where: str, exc: BaseException | None) -> str:
     """One line for a PostgreSQL failure: what went wrong with which server, never a password."""
     state = _sqlstate(exc)
@@ -73,7 +79,7 @@ def server_problem(where: str, exc: BaseException | None) -> str:
         why = f"the user lacks a privilege it needs ({text})"
     elif "Connection refused" in text or "could not connect" in text or "timeout expired" in text:
         why = "the server cannot be reached (is it running, and is host:port right?)"
-    elif state.startswith("08") or "server closed the connection" in text or "terminating connection" in text:
+    elif state.startswith("08") or state in _ENDED or any(words in text for words in _LOST_WORDS):
         why = "the connection to the server was lost"
     else:
         why = text
@@ -336,7 +342,8 @@ def arrow(conn: Connection, sql: str, params: Params = None) -> pa.Table:
     """The result as an Arrow table (DuckDB's own types; PostgreSQL's mapped to the same)."""
     engine = engine_of(conn)
     if engine is Engine.DUCKDB:
-        return driver(conn).execute(sql, _params(params)).to_arrow_table()
+        # a relation, not a DB-API result: DuckDB warns on stderr about an extra copy for the latter
+        return driver(conn).sql(sql, params=_params(params)).to_arrow_table()
     with server_errors(_where(conn)), driver(conn).cursor() as cur:
         cur.execute(translate(sql, engine), _params(params))
         desc = cur.description or []
