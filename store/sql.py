@@ -163,7 +163,23 @@ def _group_by_all(select: exp.Select) -> exp.Select:
     return select
 
 
+def _unnested_list(node: exp.In) -> exp.Expression | None:
+    """The list ``l`` of ``x IN (SELECT unnest(l))``, else None."""
+    query = node.args.get("query")
+    select = query.this if isinstance(query, exp.Subquery) else query
+    if not isinstance(select, exp.Select) or len(select.expressions) != 1:
+        return None
+    if any(value for key, value in select.args.items() if key != "expressions"):
+        return None
+    only = select.expressions[0]
+    return only.this if isinstance(only, exp.Explode) else None
+
+
 def _postgres_node(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.In) and (items := _unnested_list(node)) is not None:
+        # ``x = ANY(list)``: an index scan on x (a semi-join against the unnested list is planned
+        # with a guessed row count and cannot use x's index without a nested loop)
+        return exp.EQ(this=node.this.copy(), expression=exp.Any(this=exp.Paren(this=items.copy())))
     if isinstance(node, exp.Select) and node.args.get("group") and node.args["group"].args.get("all"):
         return _group_by_all(node)
     if isinstance(node, exp.Filter) and isinstance(node.this, exp.ArgMin | exp.ArgMax):
