@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from core.errors import StoreBusy, StoreError, StoreUnavailable
-from ingest.lifecycle import recompute_dirty
+from ingest.lifecycle import recompute_dirty, recompute_now
 from ingest.load import Known, LoadOutcome, record_rejection_in, write_packed
 from ingest.models import ScanMeta
 from ingest.normalise.options import Options
@@ -170,6 +170,7 @@ def _store_batch(lease: _Lease, batch: Sequence[Prepared]) -> list[FileReport]:
         with conn.begin():
             outcomes = iter(write_packed(conn, [p.packed for p in batch if p.packed is not None], lease.known))
             reports = []
+            written: set[str] = set()
             for prep in batch:
                 if prep.packed is None:
                     record_rejection_in(conn, str(prep.path), prep.sha, prep.reason or "rejected")
@@ -177,9 +178,16 @@ def _store_batch(lease: _Lease, batch: Sequence[Prepared]) -> list[FileReport]:
                     continue
                 outcome: LoadOutcome = next(outcomes)
                 status = ALREADY if outcome.already_loaded else LOADED
+                if not outcome.already_loaded:
+                    written.update(row[0] for row in prep.packed.streams)
                 reports.append(
                     FileReport(str(prep.path), status, outcome.scans, outcome.occurrences, None, prep.packed.warnings)
                 )
+            if sql.engine_of(conn) is sql.Engine.POSTGRES:
+                # Many writers: each rebuilds the streams it wrote while it holds their locks. Left
+                # marked for the end of the lease, they would be picked up by whichever writer's
+                # lease ends first, which would then wait for, and redo, the others' streams.
+                recompute_now(conn, written)
     except BaseException:
         lease.known.rollback()
         raise
