@@ -35,7 +35,6 @@ SELECT file_key, sha256, path, size_bytes, sarif_version, given_project, given_b
        given_scanned_at, given_category, scans, occurrences, warnings, CAST(? AS TIMESTAMP) FROM new_files
 """
 INSERT_STREAMS = "INSERT INTO streams SELECT * FROM new_streams ON CONFLICT DO NOTHING"
-INSERT_SCANS = "INSERT INTO scans SELECT * FROM new_scans"
 UPSERT_RULES = """
 INSERT INTO rules
 SELECT tool, rule_id, name, short_description, full_description, help_uri, help_text, tags, cwes,
@@ -45,7 +44,6 @@ ON CONFLICT (tool, rule_id) DO UPDATE SET name = excluded.name, short_descriptio
     tags = excluded.tags, cwes = excluded.cwes, default_level = excluded.default_level,
     security_severity = excluded.security_severity, properties = excluded.properties
 """
-INSERT_OCCURRENCES = "INSERT INTO occurrences SELECT * FROM new_occurrences"
 INSERT_REJECTION = "INSERT INTO rejections VALUES (?, ?, ?, ?)"
 
 
@@ -109,7 +107,7 @@ def write_packed(conn: Connection, packs: Sequence[Packed], known: Known | None 
     if new_streams:
         _append(conn, "new_streams", rows_table(new_streams, STREAM_SCHEMA), INSERT_STREAMS)
         known.pending_streams.update(row[0] for row in new_streams)
-    _append(conn, "new_scans", rows_table([row for p in fresh for row in p.scans], SCAN_SCHEMA), INSERT_SCANS)
+    sql.insert_all(conn, "scans", rows_table([row for p in fresh for row in p.scans], SCAN_SCHEMA))
     rules = {(r.tool, r.rule_id): r for p in fresh for r in p.rules}
     changed = [r for k, r in rules.items() if known.rules.get(k) != r]
     if changed:
@@ -117,7 +115,7 @@ def write_packed(conn: Connection, packs: Sequence[Packed], known: Known | None 
         known.pending_rules.update(((r.tool, r.rule_id), r) for r in changed)
     tables = occurrence_tables(fresh)
     if tables:
-        _append(conn, "new_occurrences", pa.concat_tables(tables), INSERT_OCCURRENCES)
+        sql.insert_all(conn, "occurrences", pa.concat_tables(tables))
     mark_dirty(conn, streams)
     return outcomes
 

@@ -29,8 +29,10 @@ from enum import StrEnum
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 import sqlglot
@@ -360,25 +362,28 @@ def _pg_type(t: pa.DataType) -> str:
     return "TEXT"
 
 
-def _pg_array_literal(items: list[Any] | None) -> str | None:
-    if items is None:
-        return None
-    parts = []
-    for v in items:
-        if v is None:
-            parts.append("NULL")
-        else:
-            s = str(v).replace("\\", "\\\\").replace('"', '\\"')
-            parts.append(f'"{s}"')
-    return "{" + ",".join(parts) + "}"
+def _pg_array_literals(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A list column as PostgreSQL array literals (``{"a","b\\"c",NULL}``), computed column-wise by
+    Arrow: every element quoted, its backslashes and double quotes escaped; a NULL list stays NULL."""
+    chunks = []
+    for chunk in column.chunks:
+        items = pc.cast(chunk.flatten(), pa.string())  # the elements of the (possibly sliced) lists
+        escaped = pc.replace_substring(pc.replace_substring(items, "\\", "\\\\"), '"', '\\"')
+        quoted = pc.binary_join_element_wise('"', escaped, '"', "")
+        quoted = pc.if_else(pc.is_null(items), pa.scalar("NULL"), quoted)
+        lengths = pc.fill_null(pc.list_value_length(chunk), 0)
+        offsets = pa.array(np.concatenate([[0], np.cumsum(lengths.to_numpy())]), pa.int32())
+        lists = pa.ListArray.from_arrays(offsets, quoted, mask=chunk.is_null())
+        joined = pc.binary_join(lists, ",")
+        chunks.append(pc.binary_join_element_wise("{", joined, "}", ""))
+    return pa.chunked_array(chunks, pa.string())
 
 
 def _csv_ready(table: pa.Table) -> pa.Table:
     """List columns as PostgreSQL array literals (the CSV writer has no lists)."""
     for i, field in enumerate(table.schema):
         if pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
-            text = pa.array([_pg_array_literal(v) for v in table.column(i).to_pylist()], type=pa.string())
-            table = table.set_column(i, pa.field(field.name, pa.string()), text)
+            table = table.set_column(i, pa.field(field.name, pa.string()), _pg_array_literals(table.column(i)))
     return table
 
 
@@ -395,14 +400,32 @@ def append(conn: Connection, name: str, table: pa.Table, sql: str, params: Param
                 raw.unregister(name)
         return
     cols = ", ".join(f'"{f.name}" {_pg_type(f.type)}' for f in table.schema)
-    buf = io.BytesIO()
-    opts = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-    pacsv.write_csv(_csv_ready(table), buf, opts)
     with server_errors(_where(conn)), driver(conn).cursor() as cur:
         cur.execute(f'DROP TABLE IF EXISTS "{name}"')
         cur.execute(f'CREATE TEMP TABLE "{name}" ({cols})')
-        if table.num_rows:
-            with cur.copy(f'COPY "{name}" FROM STDIN (FORMAT csv)') as copy:
-                copy.write(buf.getvalue())
+        _copy(cur, f'"{name}"', table)
         cur.execute(translate(sql, engine), _params(params))
         cur.execute(f'DROP TABLE "{name}"')
+
+
+def insert_all(conn: Connection, target: str, table: pa.Table) -> None:
+    """Append every row of the Arrow ``table`` to the table ``target``, whose columns its columns
+    are, in order and by name. On PostgreSQL that is one ``COPY`` into ``target``: no temporary
+    table to fill and read back (for 100k occurrences that halves the server's work)."""
+    if engine_of(conn) is Engine.DUCKDB:
+        append(conn, f"new_{target}", table, f"INSERT INTO {target} SELECT * FROM new_{target}")
+        return
+    with server_errors(_where(conn)), driver(conn).cursor() as cur:
+        _copy(cur, target, table, columns=True)
+
+
+def _copy(cur: Any, target: str, table: pa.Table, columns: bool = False) -> None:
+    """``COPY target FROM STDIN`` the Arrow table's rows, as CSV (list columns as array literals)."""
+    if not table.num_rows:
+        return
+    buf = io.BytesIO()
+    opts = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    pacsv.write_csv(_csv_ready(table), buf, opts)
+    names = " (" + ", ".join(f'"{f.name}"' for f in table.schema) + ")" if columns else ""
+    with cur.copy(f"COPY {target}{names} FROM STDIN (FORMAT csv)") as copy:
+        copy.write(buf.getbuffer())
