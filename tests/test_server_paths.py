@@ -1,0 +1,117 @@
+"""The paths PostgreSQL takes for speed give what DuckDB gives: list filters written as ``= ANY``,
+list columns sent by COPY as array literals, lifecycle statements planned without nested loops,
+and a batch that rebuilds the lifecycle of its own streams in its own transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from ingest import lifecycle, pipeline
+from ingest.models import ScanMeta
+from ingest.prepare import prepare
+from store import sql
+from store.db import Store
+from tests.conftest import result, sarif_log
+
+pytestmark = pytest.mark.engines
+
+# Everything an array literal must escape or quote, an element that reads like NULL, a NULL element.
+TEXTS = ["plain", 'say "hi"', "back\\slash", "a,b", "{braces}", " spaced ", "ünïcødé", "two\nlines", "", "NULL"]
+LISTS: list[list[str | None] | None] = [TEXTS, [], None, ["x", None], ['\\"', "\\\\"]]
+
+
+def test_a_list_filter_becomes_any_on_postgresql() -> None:
+    text = "SELECT 1 FROM t WHERE x IN (SELECT unnest($l::VARCHAR[])) AND y IN (SELECT unnest($m) FROM u)"
+    translated = sql.translate(text, sql.Engine.POSTGRES)
+    assert "x = ANY(CAST(%(l)s AS TEXT[]))" in translated
+    assert "y IN (SELECT UNNEST(%(m)s) FROM u)" in translated  # a query with a FROM is left alone
+
+
+def test_list_filters_keep_their_meaning(db: Path) -> None:
+    """``IN`` / ``NOT IN`` an unnested list, NULLs included, select the same rows on both engines."""
+    store = Store(db)
+    with store.write() as conn:
+        sql.script(conn, "CREATE TABLE t (x VARCHAR)")
+        sql.execute(conn, "INSERT INTO t VALUES ('a'), ('b'), (NULL)")
+
+    def xs(where: str, items: list[str | None]) -> list[str | None]:
+        with store.read() as conn:
+            return [r[0] for r in sql.rows(conn, f"SELECT x FROM t WHERE {where} ORDER BY x", {"l": items})]
+
+    assert xs("x IN (SELECT unnest($l::VARCHAR[]))", ["a", "c"]) == ["a"]
+    assert xs("x NOT IN (SELECT unnest($l::VARCHAR[]))", ["a"]) == ["b"]
+    assert xs("x NOT IN (SELECT unnest($l::VARCHAR[]))", ["a", None]) == []  # NULL in the list: unknown
+    assert xs("x IN (SELECT unnest($l::VARCHAR[]))", []) == []
+
+
+def test_list_columns_arrive_as_they_were_sent(db: Path) -> None:
+    """Both bulk paths (``insert_all`` and ``append``), from Arrow slices that do not start at 0."""
+    store = Store(db)
+    table = pa.table(
+        {
+            "k": pa.array(range(len(LISTS)), pa.int32()),
+            "l": pa.array(LISTS, pa.list_(pa.string())),
+            "n": pa.array([None if v is None else [len(x or "") for x in v] for v in LISTS], pa.list_(pa.int32())),
+        }
+    )
+    with store.write() as conn:
+        sql.script(conn, "CREATE TABLE lists (k INTEGER, l VARCHAR[], n INTEGER[])")
+        sql.insert_all(conn, "lists", table.slice(2))
+        sql.append(conn, "more", table.slice(0, 2), "INSERT INTO lists SELECT * FROM more")
+    with store.read() as conn:
+        got = sql.rows(conn, "SELECT k, l, n FROM lists ORDER BY k")
+    assert got == [tuple(row.values()) for row in table.to_pylist()]
+
+
+def _scan(tmp: Path, day: int, rules: list[str], project: str = "p") -> tuple[Path, ScanMeta]:
+    path = tmp / f"{project}-{day}.sarif"
+    path.write_text(json.dumps(sarif_log([result(r, f"src/{r}.py") for r in rules])))
+    return path, ScanMeta(project=project, branch="main", scanned_at=datetime(2026, 3, day, 10))
+
+
+def test_lifecycle_statements_need_no_nested_loop(db: Path, engine: str, tmp_path: Path) -> None:
+    """Every join of the lifecycle statements can be hashed: with nested loops off, PostgreSQL plans
+    none (a guessed-low row count cannot turn them quadratic); the setting is restored after."""
+    store = Store(db)
+    pipeline.ingest_many(store, [_scan(tmp_path, day, ["R1", "R2"][:day]) for day in (1, 2, 3)])
+    if engine != "postgresql":
+        pytest.skip("a PostgreSQL plan")
+    with store.write() as conn:
+        streams = [r[0] for r in sql.rows(conn, "SELECT stream_id FROM streams")]
+        sql.execute(conn, lifecycle.NO_NESTED_LOOPS)
+        for statement in (lifecycle.EPISODES_SQL, lifecycle.FINDINGS_SQL):
+            text = "EXPLAIN " + sql.translate(statement, sql.Engine.POSTGRES)
+            with sql.driver(conn).cursor() as cur:
+                plan = "\n".join(r[0] for r in cur.execute(text, {"streams": streams}).fetchall())
+            assert "Nested Loop" not in plan, plan
+        sql.execute(conn, lifecycle.NESTED_LOOPS_AGAIN)
+        lifecycle.recompute_streams(conn, streams)
+        assert sql.rows(conn, "SHOW enable_nestloop") == [("on",)]
+
+
+def test_a_batch_leaves_no_stream_for_another_writer_to_rebuild(db: Path, engine: str, tmp_path: Path) -> None:
+    """On PostgreSQL, where writers of different streams run at once, a batch's streams are rebuilt
+    in the batch's transaction: once it commits, its findings are there and nothing is left marked
+    dirty for whichever writer's lease ends next."""
+    if engine != "postgresql":
+        pytest.skip("DuckDB has one writer: its lease rebuilds the streams when it ends")
+    store = Store(db)
+    lease = pipeline._Lease(store)
+    try:
+        reports = pipeline.store_batch(
+            lease, [prepare(*_scan(tmp_path, 1, ["R1", "R2"])), prepare(*_scan(tmp_path, 1, ["R3"], "q"))]
+        )
+        assert [r.status for r in reports] == ["loaded", "loaded"]
+        with store.read() as conn:  # another connection, before this lease ends
+            assert sql.rows(conn, "SELECT count(*) FROM dirty_streams") == [(0,)]
+            assert sql.rows(conn, "SELECT project, count(*) FROM findings GROUP BY 1 ORDER BY 1") == [
+                ("p", 2),
+                ("q", 1),
+            ]
+    finally:
+        lease.release()
