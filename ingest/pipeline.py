@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from core.errors import StoreBusy, StoreError, StoreUnavailable
 from ingest.lifecycle import recompute_dirty, recompute_now
-from ingest.load import Known, LoadOutcome, record_rejection_in, write_packed
+from ingest.load import Known, LoadOutcome, record_rejection_in, write_packed, write_rules
 from ingest.models import ScanMeta
 from ingest.normalise.options import Options
 from ingest.prepare import Prepared, env_int, prepare, prepared_stream, worker_count
@@ -166,9 +166,13 @@ def store_batch(lease: _Lease, batch: Sequence[Prepared]) -> list[FileReport]:
 
 def _store_batch(lease: _Lease, batch: Sequence[Prepared]) -> list[FileReport]:
     conn = lease.conn()
+    packs = [p.packed for p in batch if p.packed is not None]
     try:
+        with conn.begin():  # the rules first, committed at once (ingest.load says why)
+            write_rules(conn, packs, lease.known)
+        lease.known.commit()
         with conn.begin():
-            outcomes = iter(write_packed(conn, [p.packed for p in batch if p.packed is not None], lease.known))
+            outcomes = iter(write_packed(conn, packs, lease.known))
             reports = []
             written: set[str] = set()
             for prep in batch:

@@ -5,8 +5,10 @@ and a batch that rebuilds the lifecycle of its own streams in its own transactio
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -114,4 +116,40 @@ def test_a_batch_leaves_no_stream_for_another_writer_to_rebuild(db: Path, engine
                 ("q", 1),
             ]
     finally:
+        lease.release()
+
+
+def test_writers_of_other_streams_do_not_wait_for_a_batch_citing_the_same_rules(
+    db: Path, engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writer A's batch is held open at its end (its streams being rebuilt); writer B, of another
+    project, brings the same rule: its batch completes without waiting for A's (the rules were
+    upserted and committed before A's batch began)."""
+    if engine != "postgresql":
+        pytest.skip("DuckDB has one writer at a time")
+    store = Store(db)
+    store.ensure()
+    held, release = threading.Event(), threading.Event()
+    rebuild = pipeline.recompute_now
+
+    def slow_for_a(conn: Any, streams: Any) -> None:
+        if threading.current_thread().name == "writer-a":
+            held.set()
+            release.wait(30)
+        rebuild(conn, streams)
+
+    monkeypatch.setattr(pipeline, "recompute_now", slow_for_a)
+    a_lease, a_batch = pipeline._Lease(store), [prepare(*_scan(tmp_path, 1, ["R1"], "a"))]
+    a = threading.Thread(target=lambda: pipeline.store_batch(a_lease, a_batch), name="writer-a")
+    a.start()
+    lease = pipeline._Lease(store)
+    try:
+        assert held.wait(30)
+        sql.execute(lease.conn(), "SET lock_timeout = '3s'")  # waiting for A would fail B's batch
+        reports = pipeline.store_batch(lease, [prepare(*_scan(tmp_path, 1, ["R1", "R2"], "b"))])
+        assert [r.status for r in reports] == ["loaded"]
+    finally:
+        release.set()
+        a.join(30)
+        a_lease.release()
         lease.release()
