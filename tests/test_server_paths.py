@@ -51,6 +51,45 @@ def test_list_filters_keep_their_meaning(db: Path) -> None:
     assert xs("x IN (SELECT unnest($l::VARCHAR[]))", []) == []
 
 
+FIRST_OF_EACH = """
+SELECT t.g, t.v, t.n FROM t
+QUALIFY row_number() OVER (PARTITION BY t.g ORDER BY t.n DESC, t.v) = 1
+ORDER BY 1
+"""
+
+
+def test_first_of_each_group_is_distinct_on_for_postgresql() -> None:
+    translated = sql.translate(FIRST_OF_EACH.replace("ORDER BY 1", ""), sql.Engine.POSTGRES)
+    assert translated.startswith("SELECT DISTINCT ON (t.g) t.g, t.v, t.n FROM t ORDER BY t.g, t.n DESC NULLS LAST, t.v")
+    # a bare name that an output column shadows would be read as that column: left as a subquery
+    shadowed = "SELECT v AS g FROM t QUALIFY row_number() OVER (PARTITION BY g ORDER BY n) = 1"
+    assert "DISTINCT ON" not in sql.translate(shadowed, sql.Engine.POSTGRES)
+    top3 = "SELECT g FROM t QUALIFY row_number() OVER (PARTITION BY t.g ORDER BY t.n) <= 3"
+    assert "DISTINCT ON" not in sql.translate(top3, sql.Engine.POSTGRES)
+
+
+def test_first_of_each_group_keeps_its_rows(db: Path) -> None:
+    """Per g, the row of highest n (NULL n last, as DuckDB orders), ties broken by v."""
+    store = Store(db)
+    with store.write() as conn:
+        sql.script(conn, "CREATE TABLE t (g VARCHAR, v VARCHAR, n INTEGER)")
+        sql.execute(
+            conn,
+            "INSERT INTO t VALUES ('a', 'x', 1), ('a', 'y', 3), ('a', 'z', 3), ('b', 'x', NULL), ('b', 'y', 0),"
+            " ('c', 'x', NULL)",
+        )
+    with store.read() as conn:
+        assert sql.rows(conn, FIRST_OF_EACH) == [("a", "y", 3), ("b", "y", 0), ("c", "x", None)]
+
+
+def test_a_cte_that_only_filters_a_table_is_inlined_on_postgresql() -> None:
+    text = """WITH p AS (SELECT a, b FROM t WHERE c = 'x'), q AS (SELECT a, count(*) AS n FROM t GROUP BY a)
+    SELECT * FROM p JOIN p p2 USING (a) JOIN q USING (a)"""
+    translated = sql.translate(text, sql.Engine.POSTGRES)
+    assert "p AS NOT MATERIALIZED (SELECT a, b FROM t WHERE c = 'x')" in translated
+    assert "q AS (SELECT a" in translated  # grouping: computed once, as before
+
+
 def test_list_columns_arrive_as_they_were_sent(db: Path) -> None:
     """Both bulk paths (``insert_all`` and ``append``), from Arrow slices that do not start at 0."""
     store = Store(db)
