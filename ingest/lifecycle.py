@@ -179,8 +179,34 @@ def recompute_now(conn: Connection, stream_ids: Iterable[str]) -> None:
         sql.execute(conn, CLEAR_DIRTY, [ids])
 
 
+# PostgreSQL plans from statistics that autovacuum refreshes only a while after a load. Planned
+# while a first load's scans and occurrences still look empty, the recompute joins "a few rows"
+# by nested loops: 27 s instead of 0.3 s for the findings of one stream of 30,000 occurrences.
+# So the tables that grew by a tenth (autovacuum's own threshold) since their last analysis are
+# analysed first, in a transaction of its own: ANALYZE's lock, held to the end of the transaction,
+# would make writers of other streams wait for this recompute before their own ANALYZE.
+GROWN_TABLES = """
+SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relname IN ('scans', 'occurrences', 'episodes', 'findings')
+  AND pg_relation_size(c.oid) > 1.1 * c.relpages * current_setting('block_size')::BIGINT + 65536
+ORDER BY 1
+"""
+
+
+def analyse_grown_tables(conn: Connection) -> list[str]:
+    """PostgreSQL: refresh the statistics of the lifecycle's tables that outgrew them; their names."""
+    if sql.engine_of(conn) is not sql.Engine.POSTGRES:
+        return []
+    with conn.begin():
+        grown = [str(row[0]) for row in sql.rows(conn, GROWN_TABLES)]
+        if grown:
+            sql.execute(conn, "ANALYZE " + ", ".join(f'"{name}"' for name in grown))
+    return grown
+
+
 def recompute_dirty(conn: Connection) -> int:
     """Recompute every stream marked dirty, in one transaction; returns how many."""
+    analyse_grown_tables(conn)
     with conn.begin():
         stale = [row[0] for row in sql.rows(conn, "SELECT stream_id FROM dirty_streams ORDER BY 1")]
         recompute_now(conn, stale)

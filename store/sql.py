@@ -158,10 +158,7 @@ def _arg_extreme(node: exp.Expression, where: exp.Expression | None) -> exp.Expr
     value, key = node.this, node.expression
     order = exp.Ordered(this=key.copy(), desc=isinstance(node, exp.ArgMax), nulls_first=False)
     agg: exp.Expression = exp.ArrayAgg(this=exp.Order(this=value.copy(), expressions=[order]))
-    cond: Any = exp.and_(
-        exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())),
-        exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())),
-    )
+    cond: Any = exp.and_(*(exp.Not(this=exp.Is(this=e.copy(), expression=exp.Null())) for e in (key, value)))
     if where is not None:
         cond = exp.and_(where.this.copy(), cond)
     agg = exp.Filter(this=agg, expression=exp.Where(this=cond))
@@ -193,11 +190,8 @@ def _order_by_all(select: exp.Select) -> exp.Select:
 
 
 def _orders_by_all(select: exp.Select) -> bool:
-    order = select.args.get("order")
-    if order is None or len(order.expressions) != 1 or select.is_star:
-        return False
-    key = order.expressions[0].this
-    return isinstance(key, exp.Var) and key.name.upper() == "ALL"
+    keys = select.args["order"].expressions if select.args.get("order") and not select.is_star else []
+    return len(keys) == 1 and isinstance(keys[0].this, exp.Var) and keys[0].this.name.upper() == "ALL"
 
 
 def _is_text(t: exp.DataType) -> bool:
