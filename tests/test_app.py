@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
 from analytics import catalog, dora, overview, remediation, sprints, tables
 from analytics.filters import Filters
 from app_pages.loading import SAMPLES
+from app_pages.text import WORD_JOINER
 from core.settings import Settings
 from ingest.manifest import read_manifest
 from store.db import Store
@@ -188,3 +190,24 @@ def test_empty_database_explains_what_to_do(db: Path, monkeypatch: pytest.Monkey
     samples, _ = read_manifest(SAMPLES)
     assert catalog.counts(Store(db))[1] == len(samples) > 0  # every sample scan, and the dashboard shows them
     assert at.title[0].value == "Overview" and len(at.get("vega_lite_chart")) >= 2
+
+
+@pytest.mark.engines
+def test_a_database_that_cannot_be_used_is_said_in_words(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that is not a database, a server database that does not exist: the page says so in
+    the command line's words (no redacted "This app has encountered an error"), never with a password."""
+    if "://" in str(db):
+        url = make_url(str(db))
+        unusable = url.set(database=f"{url.database}_missing").render_as_string(hide_password=False)
+        says = "does not exist"
+    else:
+        db.write_text("not a database")
+        unusable, says = str(db), "not a valid DuckDB database"
+    monkeypatch.setenv("FINDINGS_DB", unusable)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (error,) = [e.value.replace(WORD_JOINER, "") for e in at.error]
+    assert error.startswith("The database cannot be used: ") and says in error, error
+    password = make_url(unusable).password if "://" in unusable else None
+    assert not password or password not in error
