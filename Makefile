@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 DB      ?= $(or $(FINDINGS_DB),data/findings.duckdb)
 SAMPLES ?= samples
 
-.PHONY: setup setup-runtime run demo samples app test test-pg check lint types bench stress screenshot clean
+.PHONY: setup setup-runtime run demo samples app serve test test-pg check lint types bench stress screenshot clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,11 @@ samples: setup-runtime
 # sign-in guard (serve.py; needed when [auth] is configured).
 app: setup-runtime
 	FINDINGS_DB=$(DB) $(BIN)/streamlit run serve.py
+
+# The HTTP API for CI pipelines on http://127.0.0.1:8000/api/v1 (docs/api.md): the same database
+# setting; HOST=0.0.0.0 PORT=… to listen elsewhere (behind a TLS reverse proxy).
+serve: setup-runtime
+	FINDINGS_DB=$(DB) $(BIN)/python -m service --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8000)
 
 # Refresh the README's screenshot (docs/overview.png) from the real-browser test.
 screenshot: setup

@@ -1,4 +1,4 @@
-"""``python -m ingest``: load SARIF files (and later DevOps records) into the store.
+"""``python -m ingest``: load SARIF files (and DevOps records) into the store, or push them to the HTTP API.
 
 Exit codes (``core.errors.ExitCode``): 0 everything loaded (or already loaded), 2 usage error,
 3 at least one input rejected — the others were still loaded, 4 the store stayed locked by another
@@ -16,12 +16,12 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from core.errors import ConfigError, ExitCode, StoreError, UsageError
 from core.settings import load_settings
 from core.times import read_time
-from ingest import devops_cli, watch
+from ingest import devops_cli, push, watch
 from ingest.manifest import MANIFEST_COLUMNS, read_manifest
 from ingest.models import ScanMeta
 from ingest.normalise.options import Options
@@ -60,7 +60,26 @@ def build_parser() -> argparse.ArgumentParser:
     _common(manifest)
     devops_cli.add_parsers(sub)
     watch.add_parser(sub)
+    _push_parser(sub)
     return parser
+
+
+def _push_parser(sub: Any) -> None:
+    p = sub.add_parser("push", help="send SARIF files to the HTTP API (python -m service) with retries")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--url", required=True, help="the service, e.g. https://findings.example.com")
+    p.add_argument(
+        "--token-env", default=push.DEFAULT_TOKEN_ENV, metavar="VAR", help="environment variable holding the token"
+    )
+    p.add_argument("--project", required=True)
+    p.add_argument("--branch")
+    p.add_argument("--commit")
+    p.add_argument("--scanned-at", type=_when, metavar="ISO8601")
+    p.add_argument("--category")
+    p.add_argument("--retries", type=int, default=8, help="tries again on 503/502/504 or no connection (default 8)")
+    p.add_argument("--timeout", type=float, default=300.0, metavar="S", help="seconds to wait for each answer")
+    p.add_argument("--json", action="store_true", help="print a machine-readable report instead of lines")
+    p.set_defaults(source_root=None)  # the service strips no checkout prefix given by the client
 
 
 def _meta_from_args(args: argparse.Namespace) -> ScanMeta:
@@ -104,6 +123,28 @@ def print_report(report: Report, as_json: bool, out: TextIO, err: TextIO) -> Non
     )
 
 
+def _exit_code(report: Report) -> int:
+    if report.unavailable:
+        return ExitCode.UNAVAILABLE
+    if report.busy:
+        return ExitCode.BUSY
+    return ExitCode.REJECTED if report.rejected else ExitCode.OK
+
+
+def _push(args: argparse.Namespace) -> int:
+    try:
+        if args.retries < 0 or args.timeout <= 0:
+            raise UsageError("--retries must be ≥ 0 and --timeout > 0")
+        t = push.target(args.url, args.token_env, args.retries, args.timeout)
+        files, missing = expand_paths(args.paths)
+        report = push.push_files(t, files, _meta_from_args(args), missing)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
+    print_report(report, args.json, sys.stdout, sys.stderr)
+    return _exit_code(report)
+
+
 def _interrupted() -> int:
     print(
         "interrupted: the files loaded so far are kept (whole files only); run the same command again to "
@@ -126,6 +167,8 @@ def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None)
         return devops_cli.run(args)
     if args.command == "watch":
         return watch.run(args)
+    if args.command == "push":
+        return _push(args)
     try:
         store = Store(args.db)
         if args.command == "sarif":
@@ -150,8 +193,4 @@ def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None)
     print_report(report, args.json, sys.stdout, sys.stderr)
     if stop is not None and stop.is_set():
         return _interrupted()
-    if report.unavailable:
-        return ExitCode.UNAVAILABLE
-    if report.busy:
-        return ExitCode.BUSY
-    return ExitCode.REJECTED if report.rejected else ExitCode.OK
+    return _exit_code(report)

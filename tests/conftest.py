@@ -179,3 +179,24 @@ def seed_samples_with_deployments(db: Path, tmp: Path) -> None:
     )
     assert ingest_main(["deployments", str(deps), "--db", str(db)]) == 0
     assert ingest_main(["incidents", str(inc), "--db", str(db)]) == 0
+
+
+DEMO_SCALE = "0.2"
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One small demo history (seed 1, scale 0.2: 4 projects, ~920 files), generated and loaded
+    once per test run into a DuckDB file: {"out": its files, "db": the store, "report": the JSON
+    report of ``python -m demo``}. Tests only read it."""
+    import io
+
+    from demo import cli as demo_cli
+
+    root = tmp_path_factory.mktemp("demo")
+    out, db = root / "files", root / "demo.duckdb"
+    argv = ["--seed", "1", "--scale", DEMO_SCALE, "--out", str(out), "--db", str(db), "--json"]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = demo_cli.run(demo_cli.build_parser().parse_args(argv), stdout, stderr)
+    assert code == 0, stderr.getvalue()
+    return {"out": out, "db": db, "report": json.loads(stdout.getvalue())}

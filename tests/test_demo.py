@@ -2,8 +2,9 @@
 lifecycle reconstruct exactly from the SARIF alone, and a history rich enough for every page.
 
 One small demo (seed 1, scale 0.2: 4 projects, 18 scanner streams scanned about weekly, ~920
-files) is generated and loaded once per module; summaries are asked with ``--until`` the day after the history ends so
-that the answers do not depend on today's date.
+files) is generated and loaded once per test run (the ``demo`` fixture of conftest.py);
+summaries are asked with ``--until`` the day after the history ends so that the answers do not
+depend on today's date.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from demo import cli as demo_cli
 from demo.build import TRUTH, write_demo
 from demo.generate import END, days, make_plan, scan_days
 from store.db import Store, query_rows
+from tests.conftest import DEMO_SCALE as SCALE
 
-SCALE = "0.2"
 UNTIL = (END.date()).isoformat()  # a bare date as --until includes that whole day
 
 
@@ -41,15 +42,6 @@ def tree_digest(root: Path) -> str:
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("demo")
-    out, db = root / "files", root / "demo.duckdb"
-    code, stdout, stderr = run_demo("--seed", "1", "--scale", SCALE, "--out", str(out), "--db", str(db), "--json")
-    assert code == ExitCode.OK, stderr
-    return {"out": out, "db": db, "report": json.loads(stdout)}
 
 
 def summary(db: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, Any]:

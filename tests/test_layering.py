@@ -23,8 +23,9 @@ def test_importing_analytics_does_not_import_streamlit() -> None:
     assert json.loads(out.stdout) == []
 
 
-def test_ui_writes_no_sql_and_opens_no_connection() -> None:
-    ui_files = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py"))]
+def test_ui_and_service_write_no_sql_and_open_no_connection() -> None:
+    """The dashboard and the HTTP service ask ``analytics``, ``ingest`` and ``store`` for everything."""
+    ui_files = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py")), *sorted((ROOT / "service").glob("*.py"))]
     sql = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\s+[\w*]|\bduckdb\.connect|create_engine|query_df|native\(")
     offenders = [f"{p.name}:{n}" for p in ui_files for n, line in enumerate(p.read_text().splitlines(), 1)
                  if sql.search(line)]  # fmt: skip
@@ -39,7 +40,7 @@ def test_no_html_rendering_of_data_in_the_ui() -> None:
 
 
 # ------------------------------------------------------------------------ import contracts
-PACKAGES = ("core", "store", "ingest", "analytics", "demo", "app_pages")
+PACKAGES = ("core", "store", "ingest", "analytics", "demo", "app_pages", "service")
 
 
 def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
@@ -66,8 +67,9 @@ def _copy(tmp: Path) -> Path:
 
 
 def test_the_layers_hold_and_no_package_has_an_import_cycle() -> None:
-    """core < store < ingest | analytics < demo < app_pages: nothing imports upward, ingest and
-    analytics never import each other, and the modules of a package import without cycles."""
+    """core < store < ingest | analytics < demo < app_pages | service: nothing imports upward,
+    ingest and analytics never import each other, nor the dashboard and the HTTP service, and the
+    modules of a package import without cycles."""
     out = _lint_imports(ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Contracts: 2 kept, 0 broken." in out.stdout
