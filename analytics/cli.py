@@ -145,8 +145,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         if args.command == "summary":
             result = summary_with_extras(store, filters, settings)
-            if args.json:
-                result["store"] = store.describe()
             print(json.dumps(result, indent=2) if args.json else render_text(result))
             return ExitCode.OK
         request = Request(filters, split_list([args.by]) if args.by else (), args.period, settings)
