@@ -72,9 +72,13 @@ bench: setup
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/bench.py
 
-# The long loops of the hardening suite: kill -9 rounds, concurrent writers, 1M results, hostile files.
+# The long loops of the hardening suite: kill -9 rounds, concurrent writers, 1M results, hostile files;
+# then the HTTP API: 8 clients × 50 uploads and kill -9 rounds (both engines with
+# $$FINDINGS_TEST_PG_URL), and its property tests at full length.
 stress: setup
 	$(BIN)/python bench/stress.py
+	$(BIN)/python bench/stress_api.py
+	API_FUZZ=1 $(BIN)/python -m pytest -q tests/test_api_schema.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -25,7 +25,7 @@ from ingest import devops_cli, push, watch
 from ingest.manifest import MANIFEST_COLUMNS, read_manifest
 from ingest.models import ScanMeta
 from ingest.normalise.options import Options
-from ingest.pipeline import BUSY, INTERRUPTED, REJECTED, UNAVAILABLE, Report, ingest_many, printable
+from ingest.pipeline import BUSY, INTERRUPTED, REJECTED, UNAVAILABLE, FileReport, Report, ingest_many, printable
 from ingest.reader import expand_paths
 from store.db import Store
 
@@ -110,9 +110,18 @@ def print_report(report: Report, as_json: bool, out: TextIO, err: TextIO) -> Non
         out.write(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
         return
     for f in report.files:
-        (err if f.status in (REJECTED, BUSY, UNAVAILABLE, INTERRUPTED) else out).write(f.line() + "\n")
-        for w in f.warnings:
-            err.write(f"{printable(f.path)}: warning: {printable(w)}\n")
+        print_file(f, out, err)
+    print_totals(report, out)
+
+
+def print_file(f: FileReport, out: TextIO, err: TextIO) -> None:
+    """One file's line (to stderr when it was not loaded) and its warnings."""
+    (err if f.status in (REJECTED, BUSY, UNAVAILABLE, INTERRUPTED) else out).write(f.line() + "\n")
+    for w in f.warnings:
+        err.write(f"{printable(f.path)}: warning: {printable(w)}\n")
+
+
+def print_totals(report: Report, out: TextIO) -> None:
     t = report.totals()
     out.write(
         f"{t['files']} file(s): {t['loaded']} loaded, {t['already_loaded']} already loaded, "
@@ -131,17 +140,27 @@ def _exit_code(report: Report) -> int:
     return ExitCode.REJECTED if report.rejected else ExitCode.OK
 
 
+def _print_now(f: FileReport) -> None:
+    print_file(f, sys.stdout, sys.stderr)
+    sys.stdout.flush()
+
+
 def _push(args: argparse.Namespace) -> int:
     try:
         if args.retries < 0 or args.timeout <= 0:
             raise UsageError("--retries must be ≥ 0 and --timeout > 0")
         t = push.target(args.url, args.token_env, args.retries, args.timeout)
         files, missing = expand_paths(args.paths)
-        report = push.push_files(t, files, _meta_from_args(args), missing)
+        # Each file's line as soon as it is answered: a pipeline's log shows progress and retries.
+        shown = None if args.json else _print_now
+        report = push.push_files(t, files, _meta_from_args(args), missing, shown)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code
-    print_report(report, args.json, sys.stdout, sys.stderr)
+    if args.json:
+        print_report(report, True, sys.stdout, sys.stderr)
+    else:
+        print_totals(report, sys.stdout)
     return _exit_code(report)
 
 

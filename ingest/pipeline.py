@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext, suppress
+from contextlib import AbstractContextManager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -201,25 +201,23 @@ def _store_batch(lease: _Lease, batch: Sequence[Prepared]) -> list[FileReport]:
 
 
 def ingest_file(
-    store: Store,
-    path: Path,
-    meta: ScanMeta,
-    options: Options | None = None,
-    *,
-    within: Path | None = None,
-    turn: Callable[[], AbstractContextManager[object]] | None = None,
+    store: Store, path: Path, meta: ScanMeta, options: Options | None = None, *, within: Path | None = None
 ) -> FileReport:
     """Read, normalise and load one file (one transaction, then its lifecycle); never raises for
-    bad input. ``within``: see ``prepare_many``. ``turn``, when given, is entered around the write
-    only — after the file is read and normalised — so that a process loading several files on
-    threads (the HTTP service) parses them side by side and writes a DuckDB file one at a time."""
-    prepared = prepare(path, meta, options, within=within)
-    with turn() if turn is not None else nullcontext():
-        lease = _Lease(store)
-        try:
-            return store_batch(lease, [prepared])[0]
-        finally:
-            lease.release()
+    bad input. ``within``: see ``prepare_many``."""
+    return store_prepared(store, [prepare(path, meta, options, within=within)])[0]
+
+
+def store_prepared(store: Store, batch: Sequence[Prepared]) -> list[FileReport]:
+    """Write files already read and normalised (``ingest.prepare.prepare``) in one transaction on
+    one short lease, their streams' lifecycle recomputed before it closes: the second half of
+    ``ingest_file``, for a process that prepares files on several threads and writes them
+    together (the HTTP service gathers the uploads that arrive while it writes)."""
+    lease = _Lease(store)
+    try:
+        return store_batch(lease, batch)
+    finally:
+        lease.release()
 
 
 def _announced(

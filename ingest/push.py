@@ -161,9 +161,25 @@ def push_one(t: Target, path: Path, meta: ScanMeta, sleep: Callable[[float], Non
     return FileReport(str(path), UNAVAILABLE, reason=f"the service failed ({answer.status}): {answer.problem}")
 
 
-def push_files(t: Target, files: Sequence[Path], meta: ScanMeta, missing: Sequence[tuple[str, str]] = ()) -> Report:
-    """Send every file in turn; arguments that name no file are reported as rejected."""
-    report = Report([FileReport(arg, REJECTED, reason=problem) for arg, problem in missing])
+def push_files(
+    t: Target,
+    files: Sequence[Path],
+    meta: ScanMeta,
+    missing: Sequence[tuple[str, str]] = (),
+    answered: Callable[[FileReport], object] | None = None,
+) -> Report:
+    """Send every file in turn, calling ``answered`` with each file's report as it comes;
+    arguments that name no file are reported as rejected."""
+    report = Report()
+    reports = (FileReport(arg, REJECTED, reason=problem) for arg, problem in missing)
+    for f in reports:
+        _add(report, f, answered)
     for path in files:
-        report.files.append(push_one(t, path, meta))
+        _add(report, push_one(t, path, meta), answered)
     return report
+
+
+def _add(report: Report, f: FileReport, answered: Callable[[FileReport], object] | None) -> None:
+    report.files.append(f)
+    if answered is not None:
+        answered(f)

@@ -23,7 +23,7 @@ class Context:
     health: Store = field(init=False)
 
     def __post_init__(self) -> None:
-        self.gate = Gate(self.parallel, single_writer=not self.store.is_server, wait_s=self.store.timeout_s)
+        self.gate = Gate(self.store, self.parallel, wait_s=self.store.timeout_s)
         self.health = Store(self.store.url, timeout_s=2.0)
 
     @property

@@ -1,38 +1,54 @@
 """Turns for the service's uploads: how many are read and normalised at once, and who writes when.
 
-Every upload holds a *slot* while it is read, normalised and written (``--parallel``, default 2
-— parsing a SARIF file holds memory a few times its size, so the slots bound memory). On a DuckDB
-file the service is the one writer: within a slot, the write itself also takes the single *turn*,
-so uploads parse side by side and write one after another, each in the ingest's own short lease
-(the dashboard's readers get in between). On PostgreSQL writers of different streams run in
-parallel (the ingest's per-stream locks order the rest), so the turn is not taken.
+Every upload holds a *slot* while it is read and normalised (``--parallel``, default 2 — parsing
+a SARIF file holds memory a few times its size, so the slots bound memory). Then it is written:
 
-A request that cannot get its slot or turn within ``wait_s`` raises ``StoreBusy`` (HTTP 503 with
-Retry-After), as the ingest does when another process holds the file too long.
+- On a DuckDB file the service is the one writer. A single writer thread takes every upload that
+  is waiting and writes them together, in one transaction on one short lease of the ingest
+  (``ingest.pipeline.store_prepared``, as ``ingest sarif`` writes a batch of files), so the
+  leases are as few as the uploads allow and the dashboard's readers get in between them. The
+  other writes of the service (deployments, incidents, rejected bodies) take the same *turn*.
+- On PostgreSQL each upload is its own transaction, written in parallel with the others; the
+  ingest's per-stream locks order writers of the same stream.
+
+A request that cannot get its slot or turn, or whose batch is not written, within ``wait_s``
+raises ``StoreBusy`` (HTTP 503 with Retry-After), as the ingest does when another process holds
+the file too long. A request that gave up leaves its file queued: it is written anyway, and the
+client's retry finds it "already loaded".
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from core.errors import StoreBusy
+from ingest.pipeline import BATCH_RESULTS, FileReport, store_prepared
+from ingest.prepare import Prepared
+from store.db import Store
 
 RETRY_AFTER_S = 5  # what a 503 tells the client to wait before trying again
+BATCH_FILES = 64  # uploads written together at most (and at most BATCH_RESULTS results)
 
 
 class Gate:
-    def __init__(self, parallel: int, single_writer: bool, wait_s: float):
+    def __init__(self, store: Store, parallel: int, wait_s: float):
+        self.store = store
         self.parallel = max(1, parallel)
         self.wait_s = wait_s
         self._slots = threading.BoundedSemaphore(self.parallel)
-        self._turn = threading.Lock() if single_writer else None
+        single = not store.is_server
+        self._turn = threading.Lock() if single else None
+        self._writer = BatchWriter(store, self._turn) if self._turn is not None else None
 
     @contextmanager
     def slot(self) -> Iterator[None]:
         if not self._slots.acquire(timeout=self.wait_s):
-            raise StoreBusy(f"{self.parallel} upload(s) are being loaded and none finished within {self.wait_s:.0f} s")
+            raise StoreBusy(f"{self.parallel} upload(s) are being read and none finished within {self.wait_s:.0f} s")
         try:
             yield
         finally:
@@ -46,8 +62,62 @@ class Gate:
     def _exclusive(self) -> Iterator[None]:
         assert self._turn is not None
         if not self._turn.acquire(timeout=self.wait_s):
-            raise StoreBusy(f"another upload held the database for more than {self.wait_s:.0f} s")
+            raise StoreBusy(f"another write held the database for more than {self.wait_s:.0f} s")
         try:
             yield
         finally:
             self._turn.release()
+
+    def write(self, prepared: Prepared) -> FileReport:
+        """Store a prepared upload: with the others waiting (DuckDB), or on its own (PostgreSQL)."""
+        if self._writer is None:
+            return store_prepared(self.store, [prepared])[0]
+        return self._writer.submit(prepared, 3 * self.wait_s)
+
+
+class BatchWriter:
+    """One thread that writes the uploads waiting for it, together, taking the writer's turn."""
+
+    def __init__(self, store: Store, turn: threading.Lock):
+        self.store = store
+        self._turn = turn
+        self._queue: queue.SimpleQueue[tuple[Prepared, Future[FileReport]]] = queue.SimpleQueue()
+        self._started = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, prepared: Prepared, wait_s: float) -> FileReport:
+        with self._started:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="upload-writer", daemon=True)
+                self._thread.start()
+        future: Future[FileReport] = Future()
+        self._queue.put((prepared, future))
+        try:
+            return future.result(timeout=wait_s)
+        except FutureTimeout:
+            raise StoreBusy(f"the upload was not written within {wait_s:.0f} s; it will be, try again") from None
+
+    def _take(self) -> list[tuple[Prepared, Future[FileReport]]]:
+        batch = [self._queue.get()]
+        size = batch[0][0].size
+        while len(batch) < BATCH_FILES and size < BATCH_RESULTS:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            batch.append(item)
+            size += item[0].size
+        return batch
+
+    def _run(self) -> None:
+        while True:
+            batch = self._take()
+            try:
+                with self._turn:
+                    reports = store_prepared(self.store, [p for p, _ in batch])
+            except BaseException as e:  # every waiting request answers with it (a busy store: 503)
+                for _, future in batch:
+                    future.set_exception(e)
+                continue
+            for (_, future), report in zip(batch, reports, strict=True):
+                future.set_result(report)

@@ -1,5 +1,6 @@
 """``POST /scans``, ``/deployments`` and ``/incidents``: a body streamed to the spool, then the
-command line's own loaders on it (``ingest.pipeline.ingest_file``, ``ingest.devops.load``), and
+command line's own loaders on it (the two halves of ``ingest.pipeline.ingest_file``:
+``ingest.prepare.prepare`` and ``ingest.pipeline.store_prepared``; ``ingest.devops.load``), and
 their own reports as the answer.
 
 A SARIF upload answers 201 loaded, 200 already loaded (the same bytes with the same metadata:
@@ -25,7 +26,8 @@ from ingest.devops.load import load_records
 from ingest.devops.records import SourceKind
 from ingest.load import record_rejection
 from ingest.models import ScanMeta
-from ingest.pipeline import ALREADY, BUSY, LOADED, REJECTED, UNAVAILABLE, FileReport, Report, ingest_file
+from ingest.pipeline import ALREADY, BUSY, LOADED, REJECTED, UNAVAILABLE, FileReport, Report
+from ingest.prepare import prepare
 from ingest.reader import max_file_bytes, read_file
 from service.auth import Token
 from service.context import Context
@@ -116,7 +118,8 @@ async def post_scan(
 
 def _load_scan(ctx: Context, path: Path, meta: ScanMeta) -> FileReport:
     with ctx.gate.slot():
-        return ingest_file(ctx.store, path, meta, ctx.options, turn=ctx.gate.turn)
+        prepared = prepare(path, meta, ctx.options)
+    return ctx.gate.write(prepared)
 
 
 def _reject(ctx: Context, path: Path, reason: str) -> FileReport:

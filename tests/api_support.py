@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.auth import create_token
@@ -66,9 +65,11 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def api(db: Path | str) -> tuple[TestClient, Tokens, Store]:
+def api(db: Path | str) -> tuple[Any, Tokens, Store]:
     """The app on ``db`` (a fresh store) with a token of each kind; its client raises no
     server exceptions into the test (a 5xx is an answer the test can see)."""
+    from fastapi.testclient import TestClient  # imported when used: bench/stress_api.py needs no test client
+
     store = Store(db)
     tokens = make_tokens(store)
     client = TestClient(create_app(Context(store)), raise_server_exceptions=False)

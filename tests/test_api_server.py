@@ -129,7 +129,9 @@ def test_kill_9_during_uploads_then_restart_and_retry_loads_every_file_once(
         server.kill9()
         time.sleep(1.0)
         server.start()
-        out, err = client.communicate(timeout=600)
+        out = client.stdout.read()  # to the end, past what readline() buffered
+        err = client.stderr.read() if client.stderr else ""
+        client.wait(timeout=600)
     finally:
         client.kill()
         server.stop()

@@ -1,10 +1,11 @@
 """The documentation stays true to the code it describes.
 
-- docs/cli.md holds, for every command of ``python -m ingest``, ``python -m analytics`` and
-  ``python -m app_pages.auth``, a block that starts with ``$ python -m … --help`` followed by what
-  that command prints. A new subcommand without a block, or a changed option, fails here. After
-  changing a parser, refresh the blocks (the prose around them is kept; a missing command gets a
-  section appended at the end, to be moved where it belongs):
+- docs/cli.md holds, for every command of ``python -m ingest``, ``python -m analytics``,
+  ``python -m service`` (nested subcommands included) and ``python -m app_pages.auth``, a block
+  that starts with ``$ python -m … --help`` followed by what that command prints. A new
+  subcommand without a block, or a changed option, fails here. After changing a parser, refresh
+  the blocks (the prose around them is kept; a missing command gets a section appended at the
+  end, to be moved where it belongs):
 
       UPDATE_CLI_DOCS=1 python -m pytest -q tests/test_docs.py
 
@@ -33,7 +34,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CLI_MD = ROOT / "docs" / "cli.md"
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-PROGRAMS = ("ingest", "analytics", "demo", "app_pages.auth")  # each as ``python -m PROGRAM``
+PROGRAMS = ("ingest", "analytics", "demo", "service", "app_pages.auth")  # each as ``python -m PROGRAM``
 HELP_COLUMNS = "100"
 UPDATE = "UPDATE_CLI_DOCS"
 
@@ -42,9 +43,9 @@ UPDATE = "UPDATE_CLI_DOCS"
 # usage: …
 # ```
 _BLOCK = re.compile(r"^```text\n\$ (python -m [^\n]*?) --help\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
-# argparse writes subcommands in the usage as ``{sarif,manifest,…} ...``; a choice argument such as
-# the auth tool's ``{add,check}`` has no ``...`` after it.
-_SUBCOMMANDS = re.compile(r"\{([a-z][a-z0-9-]*(?:,[a-z][a-z0-9-]*)+)\}\s+\.\.\.")
+# argparse writes subcommands in the usage as ``{sarif,manifest,…} ...`` (or ``{token} ...``); a
+# choice argument such as the auth tool's ``{add,check}`` has no ``...`` after it.
+_SUBCOMMANDS = re.compile(r"\{([a-z][a-z0-9-]*(?:,[a-z][a-z0-9-]*)*)\}\s+\.\.\.")
 
 
 # --- the command-line reference -----------------------------------------------------------------
@@ -97,10 +98,15 @@ def _subcommands(top_help: str) -> list[str]:
 
 
 def _all_help() -> dict[str, str]:
-    """``python -m PROGRAM [SUBCOMMAND]`` → its help, for every program and subcommand."""
+    """``python -m PROGRAM [SUBCOMMAND…]`` → its help, for every program and subcommand, nested
+    ones included (``python -m service token create``)."""
     helps = _help([f"python -m {p}" for p in PROGRAMS])
-    subcommands = [f"python -m {p} {sub}" for p in PROGRAMS for sub in _subcommands(helps[f"python -m {p}"])]
-    return {**helps, **_help(subcommands)}
+    level = dict(helps)
+    while level:
+        nested = [f"{command} {sub}" for command, text in level.items() for sub in _subcommands(text)]
+        level = _help(nested) if nested else {}
+        helps.update(level)
+    return helps
 
 
 def _documented(text: str) -> dict[str, str]:
@@ -143,6 +149,7 @@ def test_every_program_has_the_subcommands_this_reference_expects(helps: dict[st
     """The discovery is real: it finds the subcommands of ingest and analytics, and none for the
     auth tool (whose ``{add,check}`` is a choice argument, not a subcommand)."""
     assert {"python -m ingest sarif", "python -m ingest watch", "python -m analytics export"} <= set(helps)
+    assert {"python -m service token", "python -m service token create", "python -m ingest push"} <= set(helps)
     assert not any(c.startswith("python -m app_pages.auth ") for c in helps)
 
 
