@@ -77,7 +77,9 @@ def run(cmd: list[str]) -> tuple[float, float, str, dict[str, float]]:
     return seconds, peak, stdouts[0], cpu
 
 
-def run_all(cmds: list[list[str]]) -> tuple[float, float, list[str], dict[str, float]]:
+def run_all(
+    cmds: list[list[str]], env: dict[str, str] | None = None
+) -> tuple[float, float, list[str], dict[str, float]]:
     """``run`` for child processes started together: the wall time until the last one ends, the
     peak of their summed process trees' RSS, their outputs, their summed CPU seconds."""
     import tempfile
@@ -89,7 +91,7 @@ def run_all(cmds: list[list[str]]) -> tuple[float, float, list[str], dict[str, f
         ]
         start = time.perf_counter()
         procs = [
-            subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)  # noqa: S603 (our own commands)
+            subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, env=env)  # noqa: S603 (our own commands)
             for cmd, (out, err) in zip(cmds, outs, strict=True)
         ]
         peak = [0]
@@ -339,7 +341,7 @@ def main() -> int:
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    res: dict[str, Any] = {"machine": machine(), "scale": args.scale}
+    res: dict[str, Any] = {"machine": machine(), "scale": args.scale, "load_average_at_start": os.getloadavg()}
     print(f"machine: {res['machine']['cpu']}, {res['machine']['cores']} cores, {res['machine']['memory_gb']} GB")
 
     out = generate(args.scale)
@@ -419,16 +421,36 @@ def duck_counts(db: Path) -> dict[str, int]:
         con.close()
 
 
-def ingest_pg(url: str, groups: list[list[Path]], server: bench_pg.Server, results: int) -> dict[str, Any]:
+def ingest_duck(out: Path, db: Path, results: int) -> dict[str, Any]:
+    """Our ingest into an empty DuckDB file, as ``ingest_ours`` (without the DevOps records)."""
+    db.unlink(missing_ok=True)
+    load = os.getloadavg()[0]
+    seconds, rss, _, cpu = run([PY, "-m", "ingest", "sarif", str(out / "sarif"), "--db", str(db), "--json"])
+    return {
+        "load_average_before": load,
+        "seconds": seconds,
+        "results_per_s": results / seconds,
+        "peak_rss_mb": rss,
+        "cpu_seconds": cpu["user"] + cpu["system"],
+    }
+
+
+def ingest_pg(
+    url: str, groups: list[list[Path]], server: bench_pg.Server, results: int, workers: int | None = None
+) -> dict[str, Any]:
     """``python -m ingest sarif`` into an empty PostgreSQL database, one process per group of
     paths, all started together (the schema is created first: not part of the time)."""
     Store(url).ensure()
     cpu0 = bench_pg.cpu_seconds(server.postmaster)
     cmds = [[PY, "-m", "ingest", "sarif", *map(str, g), "--db", url, "--json"] for g in groups]
-    seconds, rss, _, cpu = run_all(cmds)
+    env = None if workers is None else os.environ | {"FINDINGS_PARSE_WORKERS": str(workers)}
+    load = os.getloadavg()[0]
+    seconds, rss, _, cpu = run_all(cmds, env)
     cpu1 = bench_pg.cpu_seconds(server.postmaster)
     return {
         "writers": len(groups),
+        "parse_workers": workers,
+        "load_average_before": load,
         "seconds": seconds,
         "results_per_s": results / seconds,
         "peak_rss_mb": rss,
@@ -451,18 +473,30 @@ def postgres(
         print(f"PostgreSQL: {server.origin}, {res['settings']}", flush=True)
         one = bench_pg.fresh_database(server, "bench_1w")
         four = bench_pg.fresh_database(server, "bench_4w")
+        four_solo = bench_pg.fresh_database(server, "bench_4w_solo")
         groups = bench_pg.split_by_project(out / "sarif", files, 4)
+        # This VM's speed drifts by several times within minutes (other jobs share its 2 cores):
+        # DuckDB's ingest runs again just before and just after PostgreSQL's, and the ratios are
+        # taken against the mean of those two.
+        scratch = WORK / "bench-pg-reference.duckdb"
+        before = ingest_duck(out, scratch, results)
         res["ingest"] = {
             "1 writer": ingest_pg(one, [[out / "sarif"]], server, results),
             "4 writers": ingest_pg(four, groups, server, results),
+            # four processes on two cores: each reads and normalises in-process (no worker pool)
+            "4 writers, no parse workers": ingest_pg(four_solo, groups, server, results, workers=0),
         }
+        res["duckdb_around"] = [before, ingest_duck(out, scratch, results)]
+        scratch.unlink(missing_ok=True)
         save()
         print(f"PostgreSQL ingest done: {json.dumps(res['ingest'], default=str)}", flush=True)
         expected = duck_counts(db1)
-        res["counts"] = {"duckdb": expected, "1 writer": bench_pg.counts(one), "4 writers": bench_pg.counts(four)}
-        res["same_as_duckdb"] = res["counts"]["1 writer"] == expected == res["counts"]["4 writers"]
+        stores = {"1 writer": one, "4 writers": four, "4 writers, no parse workers": four_solo}
+        res["counts"] = {"duckdb": expected} | {name: bench_pg.counts(url) for name, url in stores.items()}
+        res["same_as_duckdb"] = all(res["counts"][name] == expected for name in stores)
         if not res["same_as_duckdb"]:
             print(f"PostgreSQL stores differ from DuckDB's: {res['counts']}", flush=True)
+        bench_pg.drop_database(server, "bench_4w_solo")
         load_devops(out, one)
         for url in (one, four):
             bench_pg.vacuum_analyze(url)
@@ -505,6 +539,9 @@ def render(res: dict[str, Any]) -> str:
     if res.get("floor_runs_s"):
         runs = ", ".join(f"{x:.2f}" for x in res["floor_runs_s"])
         lines += ["", f"Floor runs: {runs} s (the best is the denominator); ours and the peers ran once."]
+    if res.get("load_average_at_start"):
+        loads = ", ".join(f"{x:.1f}" for x in res["load_average_at_start"])
+        lines += [f"Load average when the run began (1, 5, 15 min): {loads} on {m['cores']} cores."]
     if pg.get("skipped"):
         lines += ["", f"PostgreSQL: not measured ({pg['skipped']})."]
     elif pg.get("ingest"):
@@ -538,28 +575,38 @@ def render(res: dict[str, Any]) -> str:
 def _render_pg_ingest(res: dict[str, Any]) -> list[str]:
     pg = res["postgresql"]
     st = pg.get("settings", {})
-    duck = res["ingest"][OURS]
     version = str(st.get("server_version", "?")).split()[0]
+    around = pg.get("duckdb_around") or [res["ingest"][OURS]]
+    duck = sum(r["seconds"] for r in around) / len(around)
     lines = [
         f"PostgreSQL {version}, {pg['server']}: shared_buffers {st.get('shared_buffers')}, "
         f"work_mem {st.get('work_mem')}, fsync {st.get('fsync')}, synchronous_commit {st.get('synchronous_commit')}. "
         f"Its stores hold {'the same' if pg.get('same_as_duckdb') else 'DIFFERENT'} row counts as DuckDB's "
         f"({', '.join(f'{k} {v:,}' for k, v in pg.get('counts', {}).get('duckdb', {}).items())}).",
         "",
-        "| ingest into an empty store (same files, same run) | seconds | results/s | × DuckDB time "
+        "| ingest into an empty store (same files, one after the other) | seconds | results/s | × DuckDB time "
         "| peak RSS MB (ingest processes) | ingest CPU s | server CPU s |",
         "|---|---:|---:|---:|---:|---:|---:|",
-        f"| DuckDB, 1 writer | {_f(duck['seconds'])} | {_f(duck.get('results_per_s'), '{:,.0f}')} | 1.0 "
-        f"| {_f(duck.get('peak_rss_mb'), '{:,.0f}')} | {_f(duck.get('cpu_seconds'), '{:,.1f}')} | — |",
     ]
-    for name, r in pg["ingest"].items():
-        what = "4 writers, a quarter of the projects each" if r["writers"] > 1 else name
+    rows = [(f"DuckDB, 1 writer{', before' if len(around) > 1 else ''}", around[0])]
+    rows += [(f"PostgreSQL, {_writers(r)}", r) for r in pg["ingest"].values()]
+    rows += [("DuckDB, 1 writer, after", r) for r in around[1:]]
+    for what, r in rows:
         lines.append(
-            f"| PostgreSQL, {what} | {_f(r['seconds'])} | {_f(r['results_per_s'], '{:,.0f}')} "
-            f"| {_f(r['seconds'] / duck['seconds'], '{:.1f}')} | {_f(r['peak_rss_mb'], '{:,.0f}')} "
+            f"| {what} | {_f(r['seconds'])} | {_f(r['results_per_s'], '{:,.0f}')} "
+            f"| {_f(r['seconds'] / duck, '{:.2f}')} | {_f(r['peak_rss_mb'], '{:,.0f}')} "
             f"| {_f(r['cpu_seconds'], '{:,.1f}')} | {_f(r.get('server_cpu_seconds'), '{:,.1f}')} |"
         )
+    if len(around) > 1:
+        lines += ["", f"× DuckDB time: against the mean of the DuckDB runs just before and after ({duck:.2f} s)."]
     return lines
+
+
+def _writers(r: dict[str, Any]) -> str:
+    if r["writers"] == 1:
+        return "1 writer"
+    solo = ", each reading in-process (FINDINGS_PARSE_WORKERS=0)" if r.get("parse_workers") == 0 else ""
+    return f"{r['writers']} writers at once, a quarter of the projects each{solo}"
 
 
 if __name__ == "__main__":
