@@ -13,6 +13,10 @@ names in SQL (its scans, occurrences, findings and episodes are copies, so its l
 already right); only the incremental load into it runs the real ingest. The PostgreSQL store is
 vacuumed and analysed after its load (what autovacuum does within minutes on a real server)
 before its queries are timed.
+
+Why one module: the benchmark is one script whose sections measure one run's files and stores
+against each other (DuckDB's ingest just before and after PostgreSQL's); the PostgreSQL column's
+server handling lives in ``bench/bench_pg.py``.
 """
 
 from __future__ import annotations

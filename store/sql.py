@@ -19,6 +19,10 @@ Three forms are rewritten so that PostgreSQL's planner can count their rows (a g
 turns joins into quadratic nested loops): ``x IN (SELECT unnest(l))`` becomes ``x = ANY(l)``, a
 ``QUALIFY row_number() … = 1`` becomes ``DISTINCT ON``, and a CTE that only filters one table is
 inlined (``NOT MATERIALIZED``). Text columns are created ``COLLATE "C"``, DuckDB's byte order.
+
+Why one module: a statement's translation and the way its result is read back (types, collation,
+the ``%`` psycopg reserves) must change together, and every caller needs both. It is the first
+candidate to split, into ``translate`` and ``run``, when it grows further.
 """
 
 from __future__ import annotations
