@@ -11,17 +11,14 @@ import streamlit as st
 from app_pages.filters import get_store, sidebar
 from app_pages.first_run import no_data
 from app_pages.signin_gate import gate
+from app_pages.text import md_escape
+from core.errors import StoreError
 
 # No page icons: a ``:material/…:`` icon makes the browser fetch an SVG from a font server, which
 # tells a third party the tool is in use and breaks "nothing is fetched at run time".
 st.set_page_config(page_title="Security findings", layout="wide")
 
 gate()
-store = get_store()
-if no_data(store):
-    st.stop()
-
-st.session_state["view"] = sidebar(store)
 pages = [
     st.Page("app_pages/overview.py", title="Overview", default=True, url_path="overview"),
     st.Page("app_pages/remediation.py", title="Remediation", url_path="remediation"),
@@ -30,4 +27,13 @@ pages = [
     st.Page("app_pages/sprint_review.py", title="Sprint review", url_path="sprint-review"),
     st.Page("app_pages/scans.py", title="Scans", url_path="scans"),
 ]
-st.navigation(pages).run()
+# A database that cannot be used (a server down or refusing us, a file locked or not a database) is
+# said in the command line's words, not as Streamlit's redacted "This app has encountered an error".
+try:
+    store = get_store()
+    if no_data(store):
+        st.stop()
+    st.session_state["view"] = sidebar(store)
+    st.navigation(pages).run()
+except StoreError as e:
+    st.error(f"The database cannot be used: {md_escape(e)}")

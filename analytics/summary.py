@@ -199,6 +199,7 @@ def summary_with_extras(
     }
     out["dora"] = dora.dora_headline(store, filters, settings)
     out["data_quality"] = data_quality(store, filters, out["dora"])
+    out["store"] = store.describe()  # engine, database (no password), schema version
     return out
 
 

@@ -1,19 +1,28 @@
 """The benchmark (``make bench``): ingest throughput and memory against the orjson floor and two
 peers on the same files, incremental ingest into 1M- and 10M-occurrence stores, the latency of
 every analytics function the dashboard calls and of every CSV export, and each page's render
-time. Prints a table and writes bench/results.json.
+time — and, when a PostgreSQL server is at hand (``bench_pg``), the same files ingested into it
+by one writer and by four at once, one new scan, every query and page on it. Prints a table and
+writes bench/results.json.
 
-    python bench/bench.py [--scale 5] [--skip-10m] [--skip-peers]
+    python bench/bench.py [--scale 5] [--skip-10m] [--skip-peers] [--skip-postgres]
 
 Everything is measured in this run on the same files: the demo generator's SARIF at ``--scale``
 (≈ 1M results at 5). The 10M store is the 1M store replicated ten times under other project
 names in SQL (its scans, occurrences, findings and episodes are copies, so its lifecycle is
-already right); only the incremental load into it runs the real ingest.
+already right); only the incremental load into it runs the real ingest. The PostgreSQL store is
+vacuumed and analysed after its load (what autovacuum does within minutes on a real server)
+before its queries are timed.
+
+Why one module: the benchmark is one script whose sections measure one run's files and stores
+against each other (DuckDB's ingest just before and after PostgreSQL's); the PostgreSQL column's
+server handling lives in ``bench/bench_pg.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -28,6 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import bench_pg  # noqa: E402
 import duckdb  # noqa: E402
 import orjson  # noqa: E402
 
@@ -41,10 +51,11 @@ from store.db import Store  # noqa: E402
 
 WORK = ROOT / "data" / "bench"
 PY = sys.executable
+OURS = "ours: python -m ingest sarif (normalise, identity, store, lifecycle)"
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and all its descendants (KB), from /proc."""
+def _tree_rss_kb(*roots: int) -> int:
+    """Resident memory of processes and all their descendants (KB), from /proc."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -55,7 +66,7 @@ def _tree_rss_kb(root: int) -> int:
             rss[pid] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
         except (OSError, ValueError, IndexError):
             continue
-    tree, grew = {root}, True
+    tree, grew = set(roots), True
     while grew:
         more = {pid for pid, parent in parents.items() if parent in tree} - tree
         tree |= more
@@ -66,33 +77,56 @@ def _tree_rss_kb(root: int) -> int:
 def run(cmd: list[str]) -> tuple[float, float, str, dict[str, float]]:
     """(seconds, peak RSS in MB of the child's whole process tree — worker processes included —,
     stdout, CPU seconds {"user", "system"} of the child and its descendants) of a child process."""
+    seconds, peak, stdouts, cpu = run_all([cmd])
+    return seconds, peak, stdouts[0], cpu
+
+
+def run_all(
+    cmds: list[list[str]], env: dict[str, str] | None = None
+) -> tuple[float, float, list[str], dict[str, float]]:
+    """``run`` for child processes started together: the wall time until the last one ends, the
+    peak of their summed process trees' RSS, their outputs, their summed CPU seconds."""
     import tempfile
     import threading
 
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with contextlib.ExitStack() as stack:
+        outs = [
+            (stack.enter_context(tempfile.TemporaryFile()), stack.enter_context(tempfile.TemporaryFile())) for _ in cmds
+        ]
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)  # noqa: S603 (our own commands)
+        procs = [
+            subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, env=env)  # noqa: S603 (our own commands)
+            for cmd, (out, err) in zip(cmds, outs, strict=True)
+        ]
         peak = [0]
         done = threading.Event()
 
         def sample() -> None:
             while not done.wait(0.1):
-                peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+                peak[0] = max(peak[0], _tree_rss_kb(*(p.pid for p in procs)))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        cpu = {"user": 0.0, "system": 0.0}
+        maxrss = 0
+        for proc in procs:
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            cpu["user"] += usage.ru_utime
+            cpu["system"] += usage.ru_stime
+            maxrss = max(maxrss, usage.ru_maxrss)
         seconds = time.perf_counter() - start
         done.set()
         sampler.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
-    if proc.returncode not in (0, 3):
-        raise SystemExit(f"{' '.join(cmd[:4])}… failed ({proc.returncode}): {stderr[-2000:]}")
-    cpu = {"user": usage.ru_utime, "system": usage.ru_stime}
-    return seconds, max(peak[0], usage.ru_maxrss) / 1024, stdout, cpu
+        stdouts = []
+        for proc, cmd, (out, err) in zip(procs, cmds, outs, strict=True):
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read().decode(), err.read().decode()
+            if proc.returncode not in (0, 3):
+                raise SystemExit(f"{' '.join(cmd[:4])}… failed ({proc.returncode}): {stderr[-2000:]}")
+            stdouts.append(stdout)
+    return seconds, max(peak[0], maxrss) / 1024, stdouts, cpu
 
 
 def timed(fn: Callable[[], Any], repeat: int = 2) -> float:
@@ -136,10 +170,15 @@ def sarif_files(out: Path) -> list[Path]:
     return sorted((out / "sarif").rglob("*.sarif"))
 
 
-def ingest_ours(out: Path, db: Path, listing: Path) -> dict[str, Any]:
+def ingest_ours(out: Path, db: Path) -> dict[str, Any]:
     db.unlink(missing_ok=True)
     seconds, rss, _, cpu = run([PY, "-m", "ingest", "sarif", str(out / "sarif"), "--db", str(db), "--json"])
-    # DevOps records for the DORA pages (not part of the throughput figure)
+    load_devops(out, db)  # for the DORA pages (not part of the throughput figure)
+    return {"seconds": seconds, "peak_rss_mb": rss, "cpu_seconds": cpu["user"] + cpu["system"]}
+
+
+def load_devops(out: Path, db: Path | str) -> None:
+    """The demo's commits, deployments and incidents, as ``python -m demo`` loads them."""
     code = (
         "import sys; from pathlib import Path; from store.db import Store; from demo.load import load_commits;"
         "from ingest.devops.load import load_deployments, load_incidents;"
@@ -148,7 +187,6 @@ def ingest_ours(out: Path, db: Path, listing: Path) -> dict[str, Any]:
         "load_incidents(s, d/'incidents.csv')"
     )
     run([PY, "-c", code])
-    return {"seconds": seconds, "peak_rss_mb": rss, "cpu_seconds": cpu["user"] + cpu["system"]}
 
 
 def replicate(src: Path, dst: Path, copies: int) -> int:
@@ -211,19 +249,27 @@ def new_scan(out: Path, work: Path) -> Path:
 
 
 def incremental(db: Path, scan: Path, label: str) -> dict[str, Any]:
+    """One new scan into a copy of the DuckDB store ``db`` (the store itself stays as it was)."""
     copy = db.with_name(f"{db.stem}-{label}-inc.duckdb")
     shutil.copy(db, copy)
-    store = Store(copy)
+    try:
+        return load_scan(copy, scan)
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def load_scan(db: Path | str, scan: Path) -> dict[str, Any]:
+    """Load one file into ``db`` in this process, its stream recomputed: seconds, occurrences."""
+    store = Store(db)
     store.ensure()
     t = time.perf_counter()
     report = ingest_many(store, [(scan, ScanMeta())])
     seconds = time.perf_counter() - t
-    copy.unlink(missing_ok=True)
     assert report.files[0].status == "loaded", report.files[0]
     return {"seconds": seconds, "occurrences": report.files[0].occurrences}
 
 
-def latencies(db: Path) -> dict[str, float]:
+def latencies(db: Path | str) -> dict[str, float]:
     store = Store(db)
     s = Settings()
     f = Filters()
@@ -269,7 +315,7 @@ def latencies(db: Path) -> dict[str, float]:
     return {name: timed(in_session(fn)) for name, fn in calls.items()}
 
 
-def page_times(db: Path) -> dict[str, float]:
+def page_times(db: Path | str) -> dict[str, float]:
     from streamlit.testing.v1 import AppTest
 
     os.environ["FINDINGS_DB"] = str(db)
@@ -294,11 +340,12 @@ def main() -> int:
     ap.add_argument("--copies", type=int, default=10, help="replicas for the large store (10 → ~10M)")
     ap.add_argument("--skip-10m", action="store_true")
     ap.add_argument("--skip-peers", action="store_true")
+    ap.add_argument("--skip-postgres", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    res: dict[str, Any] = {"machine": machine(), "scale": args.scale}
+    res: dict[str, Any] = {"machine": machine(), "scale": args.scale, "load_average_at_start": os.getloadavg()}
     print(f"machine: {res['machine']['cpu']}, {res['machine']['cores']} cores, {res['machine']['memory_gb']} GB")
 
     out = generate(args.scale)
@@ -317,7 +364,7 @@ def main() -> int:
     res["floor_runs_s"] = [round(f[0], 3) for f in floors]
     rows = {"orjson floor (parse + touch every result), best of 3": {"seconds": secs, "peak_rss_mb": rss}}
     db1 = WORK / "bench-1m.duckdb"
-    rows["ours: python -m ingest sarif (normalise, identity, store, lifecycle)"] = ingest_ours(out, db1, listing)
+    rows[OURS] = ingest_ours(out, db1)
     if not args.skip_peers:
         sarif_exe = Path(PY).with_name("sarif")
         if sarif_exe.exists():
@@ -352,6 +399,9 @@ def main() -> int:
     print("1M latencies done", flush=True)
     res["pages_1m"] = page_times(db1)
     save()
+    if not args.skip_postgres:
+        res["postgresql"] = postgres(out, files, scan, results, db1, save)
+        save()
     if not args.skip_10m:
         db10 = WORK / "bench-10m.duckdb"
         db10.unlink(missing_ok=True)
@@ -367,12 +417,114 @@ def main() -> int:
     return 0
 
 
+def duck_counts(db: Path) -> dict[str, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in bench_pg.COUNTED}
+    finally:
+        con.close()
+
+
+def ingest_duck(out: Path, db: Path, results: int) -> dict[str, Any]:
+    """Our ingest into an empty DuckDB file, as ``ingest_ours`` (without the DevOps records)."""
+    db.unlink(missing_ok=True)
+    load = os.getloadavg()[0]
+    seconds, rss, _, cpu = run([PY, "-m", "ingest", "sarif", str(out / "sarif"), "--db", str(db), "--json"])
+    return {
+        "load_average_before": load,
+        "seconds": seconds,
+        "results_per_s": results / seconds,
+        "peak_rss_mb": rss,
+        "cpu_seconds": cpu["user"] + cpu["system"],
+    }
+
+
+def ingest_pg(
+    url: str, groups: list[list[Path]], server: bench_pg.Server, results: int, workers: int | None = None
+) -> dict[str, Any]:
+    """``python -m ingest sarif`` into an empty PostgreSQL database, one process per group of
+    paths, all started together (the schema is created first: not part of the time)."""
+    Store(url).ensure()
+    cpu0 = bench_pg.cpu_seconds(server.postmaster)
+    cmds = [[PY, "-m", "ingest", "sarif", *map(str, g), "--db", url, "--json"] for g in groups]
+    env = None if workers is None else os.environ | {"FINDINGS_PARSE_WORKERS": str(workers)}
+    load = os.getloadavg()[0]
+    seconds, rss, _, cpu = run_all(cmds, env)
+    cpu1 = bench_pg.cpu_seconds(server.postmaster)
+    return {
+        "writers": len(groups),
+        "parse_workers": workers,
+        "load_average_before": load,
+        "seconds": seconds,
+        "results_per_s": results / seconds,
+        "peak_rss_mb": rss,
+        "cpu_seconds": cpu["user"] + cpu["system"],
+        "server_cpu_seconds": None if cpu0 is None or cpu1 is None else cpu1 - cpu0,
+    }
+
+
+def postgres(
+    out: Path, files: list[Path], scan: Path, results: int, db1: Path, save: Callable[[], None]
+) -> dict[str, Any]:
+    """The PostgreSQL column: the same files ingested by 1 and by 4 writers, one new scan into
+    the result, every dashboard query and page on it."""
+    res: dict[str, Any] = {}
+    with bench_pg.server(WORK) as server:
+        if isinstance(server, str):
+            print(f"PostgreSQL column skipped: {server}", flush=True)
+            return {"skipped": server}
+        res.update(server=server.origin, settings=bench_pg.settings(server))
+        print(f"PostgreSQL: {server.origin}, {res['settings']}", flush=True)
+        one = bench_pg.fresh_database(server, "bench_1w")
+        four = bench_pg.fresh_database(server, "bench_4w")
+        four_solo = bench_pg.fresh_database(server, "bench_4w_solo")
+        groups = bench_pg.split_by_project(out / "sarif", files, 4)
+        # This VM's speed drifts by several times within minutes (other jobs share its 2 cores):
+        # DuckDB's ingest runs again just before and just after PostgreSQL's, and the ratios are
+        # taken against the mean of those two.
+        scratch = WORK / "bench-pg-reference.duckdb"
+        before = ingest_duck(out, scratch, results)
+        res["ingest"] = {
+            "1 writer": ingest_pg(one, [[out / "sarif"]], server, results),
+            "4 writers": ingest_pg(four, groups, server, results),
+            # four processes on two cores: each reads and normalises in-process (no worker pool)
+            "4 writers, no parse workers": ingest_pg(four_solo, groups, server, results, workers=0),
+        }
+        res["duckdb_around"] = [before, ingest_duck(out, scratch, results)]
+        scratch.unlink(missing_ok=True)
+        save()
+        print(f"PostgreSQL ingest done: {json.dumps(res['ingest'], default=str)}", flush=True)
+        expected = duck_counts(db1)
+        stores = {"1 writer": one, "4 writers": four, "4 writers, no parse workers": four_solo}
+        res["counts"] = {"duckdb": expected} | {name: bench_pg.counts(url) for name, url in stores.items()}
+        res["same_as_duckdb"] = all(res["counts"][name] == expected for name in stores)
+        if not res["same_as_duckdb"]:
+            print(f"PostgreSQL stores differ from DuckDB's: {res['counts']}", flush=True)
+        bench_pg.drop_database(server, "bench_4w_solo")
+        load_devops(out, one)
+        for url in (one, four):
+            bench_pg.vacuum_analyze(url)
+        res["incremental"] = load_scan(four, scan)
+        res["latency_1m"] = latencies(one)
+        save()
+        res["pages_1m"] = page_times(one)
+        for name in ("bench_1w", "bench_4w"):
+            bench_pg.drop_database(server, name)
+    return res
+
+
 def _f(x: Any, fmt: str = "{:,.2f}") -> str:
     return "—" if x is None or (isinstance(x, float) and x != x) else fmt.format(x)
 
 
+def _ms(v: float | None) -> str:
+    return _f(v * 1000 if v is not None else None, "{:,.0f}")
+
+
 def render(res: dict[str, Any]) -> str:
     m = res["machine"]
+    pg = res.get("postgresql") or {}
+    on_pg = "latency_1m" in pg
     lines = [
         f"Benchmark — {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, Python {m['python']}, "
         f"DuckDB {m['duckdb']}",
@@ -391,21 +543,74 @@ def render(res: dict[str, Any]) -> str:
     if res.get("floor_runs_s"):
         runs = ", ".join(f"{x:.2f}" for x in res["floor_runs_s"])
         lines += ["", f"Floor runs: {runs} s (the best is the denominator); ours and the peers ran once."]
+    if res.get("load_average_at_start"):
+        loads = ", ".join(f"{x:.1f}" for x in res["load_average_at_start"])
+        lines += [f"Load average when the run began (1, 5, 15 min): {loads} on {m['cores']} cores."]
+    if pg.get("skipped"):
+        lines += ["", f"PostgreSQL: not measured ({pg['skipped']})."]
+    elif pg.get("ingest"):
+        lines += ["", *_render_pg_ingest(res)]
     lines += ["", "| incremental: one new scan, loaded + its stream recomputed | seconds |", "|---|---:|"]
     for label, r in res["incremental"].items():
         occ = res["store_1m_occurrences"] if label == "1M" else res.get("store_10m_occurrences")
         lines.append(f"| into {occ:,} occurrences ({label}) | {_f(r['seconds'], '{:.3f}')} |")
-    lines += ["", "| query latency (ms) | 1M | 10M |", "|---|---:|---:|"]
+        if label == "1M" and "incremental" in pg:
+            lines.append(
+                f"| into {occ:,} occurrences ({label}), PostgreSQL | {_f(pg['incremental']['seconds'], '{:.3f}')} |"
+            )
+    head = "| query latency (ms) | 1M | 1M PostgreSQL | 10M |" if on_pg else "| query latency (ms) | 1M | 10M |"
+    lines += ["", head, "|---|---:|---:|---:|" if on_pg else "|---|---:|---:|"]
     for name, v in res["latency_1m"].items():
-        v10 = res.get("latency_10m", {}).get(name)
-        lines.append(
-            f"| {name} | {_f(v * 1000, '{:,.0f}')} | {_f(v10 * 1000 if v10 is not None else None, '{:,.0f}')} |"
-        )
-    lines += ["", "| dashboard page render (AppTest, 1M store) | seconds |", "|---|---:|"]
+        cells = [
+            _ms(v),
+            *([_ms(pg["latency_1m"].get(name))] if on_pg else []),
+            _ms(res.get("latency_10m", {}).get(name)),
+        ]
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    on_pg_pages = "pages_1m" in pg
+    lines += ["", "| dashboard page render (AppTest, 1M store) | seconds |" + (" PostgreSQL |" if on_pg_pages else "")]
+    lines.append("|---|---:|" + ("---:|" if on_pg_pages else ""))
     for name, v in res["pages_1m"].items():
-        lines.append(f"| {name} | {_f(v)} |")
+        lines.append(f"| {name} | {_f(v)} |" + (f" {_f(pg['pages_1m'].get(name))} |" if on_pg_pages else ""))
     lines.append(f"\ntotal benchmark time: {res['total_seconds'] / 60:.1f} min")
     return "\n".join(lines)
+
+
+def _render_pg_ingest(res: dict[str, Any]) -> list[str]:
+    pg = res["postgresql"]
+    st = pg.get("settings", {})
+    version = str(st.get("server_version", "?")).split()[0]
+    around = pg.get("duckdb_around") or [res["ingest"][OURS]]
+    duck = sum(r["seconds"] for r in around) / len(around)
+    lines = [
+        f"PostgreSQL {version}, {pg['server']}: shared_buffers {st.get('shared_buffers')}, "
+        f"work_mem {st.get('work_mem')}, fsync {st.get('fsync')}, synchronous_commit {st.get('synchronous_commit')}. "
+        f"Its stores hold {'the same' if pg.get('same_as_duckdb') else 'DIFFERENT'} row counts as DuckDB's "
+        f"({', '.join(f'{k} {v:,}' for k, v in pg.get('counts', {}).get('duckdb', {}).items())}).",
+        "",
+        "| ingest into an empty store (same files, one after the other) | seconds | results/s | × DuckDB time "
+        "| peak RSS MB (ingest processes) | ingest CPU s | server CPU s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    rows = [(f"DuckDB, 1 writer{', before' if len(around) > 1 else ''}", around[0])]
+    rows += [(f"PostgreSQL, {_writers(r)}", r) for r in pg["ingest"].values()]
+    rows += [("DuckDB, 1 writer, after", r) for r in around[1:]]
+    for what, r in rows:
+        lines.append(
+            f"| {what} | {_f(r['seconds'])} | {_f(r['results_per_s'], '{:,.0f}')} "
+            f"| {_f(r['seconds'] / duck, '{:.2f}')} | {_f(r['peak_rss_mb'], '{:,.0f}')} "
+            f"| {_f(r['cpu_seconds'], '{:,.1f}')} | {_f(r.get('server_cpu_seconds'), '{:,.1f}')} |"
+        )
+    if len(around) > 1:
+        lines += ["", f"× DuckDB time: against the mean of the DuckDB runs just before and after ({duck:.2f} s)."]
+    return lines
+
+
+def _writers(r: dict[str, Any]) -> str:
+    if r["writers"] == 1:
+        return "1 writer"
+    solo = ", each reading in-process (FINDINGS_PARSE_WORKERS=0)" if r.get("parse_workers") == 0 else ""
+    return f"{r['writers']} writers at once, a quarter of the projects each{solo}"
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ Writes real-style SARIF 2.1.0 logs, ``devops/{commits,deployments,incidents}.csv
 ground truth ``truth.json`` under ``--out`` (default ``data/demo/seed-<N>-scale-<S>``), then loads
 them through the normal ingest path. The same seed and scale give byte-identical files. Scale 1 is
 8 projects over ~13 months (~190k results in ~7,600 files); results grow about linearly with the
-scale (5 ≈ 1M, 50 ≈ 10M). Exit codes as ``python -m ingest``: 0 ok, 2 usage, 3 something rejected.
+scale (5 ≈ 1M, 50 ≈ 10M). Exit codes as ``python -m ingest``: 0 ok, 2 usage, 3 something rejected,
+4 the store stayed locked, 5 the database server cannot be used (unreachable, refused, lost).
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         return ExitCode.USAGE
     try:
         store = None if args.no_load else Store(args.db)
+        if store is not None:  # a database that cannot be used is said before minutes of writing files
+            store.ensure()
         if store is not None and args.if_empty and (n := _scans_in(store)) > 0:
             result["status"] = "skipped"
             if args.json:

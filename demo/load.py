@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from core.errors import Rejected
+from core.errors import Rejected, StoreBusy, StoreUnavailable
 from core.times import parse_time
 from demo.build import COMMITS_CSV, DEPLOYMENTS_CSV, DEVOPS_DIR, INCIDENTS_CSV
 from ingest.devops.load import UPSERT_COMMITS, load_deployments, load_incidents, recompute_deployment_commits
 from ingest.devops.records import DevopsOutcome
 from ingest.models import ScanMeta
 from ingest.normalise.options import Options
-from ingest.pipeline import Progress, Report, ingest_many
+from ingest.pipeline import BUSY, UNAVAILABLE, Progress, Report, ingest_many
 from store import sql
 from store.db import Store
 
@@ -70,6 +70,14 @@ def load_commits(store: Store, path: Path) -> int:
 
 def load_demo(store: Store, out: Path, sarif_files: Sequence[Path], progress: Progress | None = None) -> Loaded:
     report = ingest_many(store, [(p, ScanMeta()) for p in sarif_files], Options(), progress)
+    stopped = next((f for f in report.files if f.status in (BUSY, UNAVAILABLE)), None)
+    if stopped is not None:  # the store went away or stayed locked: the rest waits for a rerun
+        error = StoreBusy if stopped.status == BUSY else StoreUnavailable
+        left = report.busy + report.unavailable
+        raise error(
+            f"{stopped.reason}; {left} of {len(report.files)} SARIF file(s) not loaded "
+            "(run the same command again: files already loaded are skipped)"
+        )
     devops = out / DEVOPS_DIR
     commits = load_commits(store, devops / COMMITS_CSV)
     deployments = load_deployments(store, devops / DEPLOYMENTS_CSV)

@@ -205,6 +205,10 @@ def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None)
     except (UsageError, StoreError, ConfigError) as e:  # a busy store exits 4, an unreachable server 5
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code
+    if report.files and report.unavailable == len(report.files) and not args.json:
+        # the server refused or went away before any file was handled: one line, not one per file
+        print(f"error: {report.files[0].reason}; none of the {len(report.files)} file(s) was loaded", file=sys.stderr)
+        return ExitCode.UNAVAILABLE
     print_report(report, args.json, sys.stdout, sys.stderr)
     if stop is not None and stop.is_set():
         return _interrupted()

@@ -1,8 +1,11 @@
 """Append normalised files to the store: bulk Arrow inserts, one statement per table per batch.
 
-Inside the caller's transaction, either every file of a batch lands (its scans, occurrences and
-rules, with its streams marked dirty for the lifecycle recompute) or none does. Loading a file
-whose key is already stored is a no-op.
+Inside the caller's transaction, either every file of a batch lands (its scans and occurrences,
+with its streams marked dirty for the lifecycle recompute) or none does. Loading a file whose key
+is already stored is a no-op. The rules the files cite are upserted just before, in a transaction
+of their own: they describe a scanner's checks, shared by every stream, so writers of different
+streams bringing the same rules wait for a short upsert, not for each other's whole batch; a rule
+stored without the file that brought it (the batch then failed) is the same rule its retry brings.
 """
 
 from __future__ import annotations
@@ -35,7 +38,6 @@ SELECT file_key, sha256, path, size_bytes, sarif_version, given_project, given_b
        given_scanned_at, given_category, scans, occurrences, warnings, CAST(? AS TIMESTAMP) FROM new_files
 """
 INSERT_STREAMS = "INSERT INTO streams SELECT * FROM new_streams ON CONFLICT DO NOTHING"
-INSERT_SCANS = "INSERT INTO scans SELECT * FROM new_scans"
 UPSERT_RULES = """
 INSERT INTO rules
 SELECT tool, rule_id, name, short_description, full_description, help_uri, help_text, tags, cwes,
@@ -45,7 +47,6 @@ ON CONFLICT (tool, rule_id) DO UPDATE SET name = excluded.name, short_descriptio
     tags = excluded.tags, cwes = excluded.cwes, default_level = excluded.default_level,
     security_severity = excluded.security_severity, properties = excluded.properties
 """
-INSERT_OCCURRENCES = "INSERT INTO occurrences SELECT * FROM new_occurrences"
 INSERT_REJECTION = "INSERT INTO rejections VALUES (?, ?, ?, ?)"
 
 
@@ -83,6 +84,18 @@ def _append(conn: Connection, name: str, table: pa.Table, text: str, params: lis
     sql.append(conn, name, table, text, params)
 
 
+def write_rules(conn: Connection, packs: Sequence[Packed], known: Known) -> None:
+    """Upsert the rules of the files not stored yet that this writer has not stored as they are
+    (in the caller's transaction, which should hold nothing else: see the module's doc)."""
+    keys = [p.file_key for p in packs]
+    stored = {row[0] for row in sql.rows(conn, ALREADY_LOADED, [keys])} if keys else set()
+    rules = {(r.tool, r.rule_id): r for p in packs if p.file_key not in stored for r in p.rules}
+    changed = [r for k, r in rules.items() if known.rules.get(k) != r]
+    if changed:
+        _append(conn, "new_rules", rules_table(changed), UPSERT_RULES)
+        known.pending_rules.update(((r.tool, r.rule_id), r) for r in changed)
+
+
 def write_packed(conn: Connection, packs: Sequence[Packed], known: Known | None = None) -> list[LoadOutcome]:
     """Append whole files inside the caller's transaction — one statement per table for the
     whole batch — and mark their streams dirty (``lifecycle.recompute_dirty`` rebuilds them).
@@ -109,15 +122,10 @@ def write_packed(conn: Connection, packs: Sequence[Packed], known: Known | None 
     if new_streams:
         _append(conn, "new_streams", rows_table(new_streams, STREAM_SCHEMA), INSERT_STREAMS)
         known.pending_streams.update(row[0] for row in new_streams)
-    _append(conn, "new_scans", rows_table([row for p in fresh for row in p.scans], SCAN_SCHEMA), INSERT_SCANS)
-    rules = {(r.tool, r.rule_id): r for p in fresh for r in p.rules}
-    changed = [r for k, r in rules.items() if known.rules.get(k) != r]
-    if changed:
-        _append(conn, "new_rules", rules_table(changed), UPSERT_RULES)
-        known.pending_rules.update(((r.tool, r.rule_id), r) for r in changed)
+    sql.insert_all(conn, "scans", rows_table([row for p in fresh for row in p.scans], SCAN_SCHEMA))
     tables = occurrence_tables(fresh)
     if tables:
-        _append(conn, "new_occurrences", pa.concat_tables(tables), INSERT_OCCURRENCES)
+        sql.insert_all(conn, "occurrences", pa.concat_tables(tables))
     mark_dirty(conn, streams)
     return outcomes
 

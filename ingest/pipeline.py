@@ -20,8 +20,8 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from core.errors import StoreBusy, StoreError, StoreUnavailable
-from ingest.lifecycle import recompute_dirty
-from ingest.load import Known, LoadOutcome, record_rejection_in, write_packed
+from ingest.lifecycle import recompute_dirty, recompute_now
+from ingest.load import Known, LoadOutcome, record_rejection_in, write_packed, write_rules
 from ingest.models import ScanMeta
 from ingest.normalise.options import Options
 from ingest.prepare import Prepared, env_int, prepare, prepared_stream, worker_count
@@ -140,7 +140,8 @@ class _Lease:
         if self._conn is None or self._cm is None:
             return
         try:
-            recompute_dirty(self._conn)
+            with sql.server_errors(self.store.where):  # its commit runs outside store.sql
+                recompute_dirty(self._conn)
         finally:
             cm, self._cm, self._conn = self._cm, None, None
             cm.__exit__(None, None, None)
@@ -166,10 +167,15 @@ def store_batch(lease: _Lease, batch: Sequence[Prepared]) -> list[FileReport]:
 
 def _store_batch(lease: _Lease, batch: Sequence[Prepared]) -> list[FileReport]:
     conn = lease.conn()
+    packs = [p.packed for p in batch if p.packed is not None]
     try:
+        with conn.begin():  # the rules first, committed at once (ingest.load says why)
+            write_rules(conn, packs, lease.known)
+        lease.known.commit()
         with conn.begin():
-            outcomes = iter(write_packed(conn, [p.packed for p in batch if p.packed is not None], lease.known))
+            outcomes = iter(write_packed(conn, packs, lease.known))
             reports = []
+            written: set[str] = set()
             for prep in batch:
                 if prep.packed is None:
                     record_rejection_in(conn, str(prep.path), prep.sha, prep.reason or "rejected")
@@ -177,9 +183,16 @@ def _store_batch(lease: _Lease, batch: Sequence[Prepared]) -> list[FileReport]:
                     continue
                 outcome: LoadOutcome = next(outcomes)
                 status = ALREADY if outcome.already_loaded else LOADED
+                if not outcome.already_loaded:
+                    written.update(row[0] for row in prep.packed.streams)
                 reports.append(
                     FileReport(str(prep.path), status, outcome.scans, outcome.occurrences, None, prep.packed.warnings)
                 )
+            if sql.engine_of(conn) is sql.Engine.POSTGRES:
+                # Many writers: each rebuilds the streams it wrote while it holds their locks. Left
+                # marked for the end of the lease, they would be picked up by whichever writer's
+                # lease ends first, which would then wait for, and redo, the others' streams.
+                recompute_now(conn, written)
     except BaseException:
         lease.known.rollback()
         raise
@@ -251,12 +264,12 @@ def ingest_many(
     try:
         for arg, problem in missing:
             conn = lease.conn()
-            with conn.begin():
+            with sql.server_errors(store.where), conn.begin():
                 record_rejection_in(conn, arg, None, problem)
             report.files.append(FileReport(arg, REJECTED, reason=problem))
         for batch in _batches(_announced(stream, len(items), progress, stop)):
             try:
-                reports = store_batch(lease, batch)
+                report.files.extend(store_batch(lease, batch))  # committed: stored whatever follows
                 lease.release()
             except (StoreBusy, StoreUnavailable) as e:  # report what is not loaded; a rerun loads it
                 done = len(report.files) - len(missing)
@@ -264,7 +277,6 @@ def ingest_many(
                 report.files.extend(FileReport(str(p), status, reason=str(e)) for p, _ in items[done:])
                 lease.drop()
                 break
-            report.files.extend(reports)
             if len(report.files) - len(missing) < len(items):
                 time.sleep(LEASE_PAUSE_S)
         done = len(report.files) - len(missing)

@@ -8,16 +8,20 @@ from __future__ import annotations
 import ctypes
 import gc
 import logging
-import multiprocessing
 import os
 import signal
+import sys
 import threading
+import types
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from multiprocessing.context import SpawnContext, SpawnProcess
+from multiprocessing.popen_spawn_posix import Popen
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from core.errors import Rejected
@@ -191,6 +195,29 @@ def _chunks(items: Sequence[tuple[Path, ScanMeta]]) -> Iterator[tuple[list[tuple
         yield chunk, size
 
 
+class _WorkerProcess(SpawnProcess):
+    """A spawned worker that does not run the starting process's main script again. A child
+    started by "spawn" imports ``__main__`` anew unless it was run with ``-m``; under ``streamlit
+    run`` that is the dashboard script, so every worker would run the dashboard (and query the
+    store while this process writes to it). Workers need nothing from it: it is hidden while one
+    starts (only the parent's start-up data is taken then; pickled tasks come from this package)."""
+
+    @staticmethod
+    def _Popen(process_obj: BaseProcess) -> Popen:
+        main = sys.modules["__main__"]
+        if getattr(main, "__spec__", None) is not None or not getattr(main, "__file__", None):
+            return SpawnProcess._Popen(process_obj)
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            return SpawnProcess._Popen(process_obj)
+        finally:
+            sys.modules["__main__"] = main
+
+
+class _WorkerContext(SpawnContext):
+    Process = _WorkerProcess
+
+
 @contextmanager
 def _sigint_ignored() -> Iterator[None]:
     """SIGINT ignored meanwhile (main thread only: elsewhere signals cannot be set). Processes
@@ -216,7 +243,7 @@ def prepared_stream(
         for chunk, _ in _chunks(items):
             yield from prepare_many(chunk, options)
         return
-    ctx = multiprocessing.get_context("spawn")  # direct children: the death signal reaches them
+    ctx = _WorkerContext()  # spawned, direct children: the death signal reaches them
     done = 0
     pool = ProcessPoolExecutor(workers, ctx, initializer=_worker_start, initargs=(os.getpid(),))
     finished = False

@@ -25,8 +25,8 @@ longer than the writer's longest pause.
 
 **Never loses a file**: each file is loaded first (one transaction) and moved after. A file found
 again after a crash or restart has the same bytes and metadata, so it is "already loaded" and is then
-moved. A file that cannot be moved, or whose load failed because the database stayed busy, stays in
-the inbox and is tried again.
+moved. A file that cannot be moved, or whose load failed because the database stayed busy or its
+server could not be used, stays in the inbox and is tried again.
 
 **Stays inside DIR**: only regular files are read, checked on the open file (``O_NOFOLLOW``,
 ``O_NONBLOCK``, then ``fstat``): a symbolic link, a FIFO or a device named like a scan is rejected
@@ -55,7 +55,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from core.errors import ConfigError, ExitCode, Rejected, StoreBusy, StoreError
+from core.errors import ConfigError, ExitCode, Rejected, StoreBusy, StoreError, StoreUnavailable
 from core.settings import load_settings
 from ingest.load import record_rejection
 from ingest.models import ScanMeta
@@ -188,6 +188,7 @@ class Watcher:
     _seen: dict[Path, tuple[Signature, float]] = field(default_factory=dict)
     _stuck: dict[Path, Signature] = field(default_factory=dict)
     busy: bool = False
+    down: str | None = None  # why the database server cannot be used, until a file loads again
 
     def _checked(self, meta: ScanMeta) -> ScanMeta:
         if meta.source_root and not source_root_allowed(meta.source_root, self.source_roots):
@@ -237,6 +238,12 @@ class Watcher:
                 record_rejection(self.store, str(path), None, str(e))
             else:
                 report = ingest_file(self.store, path, meta, self.options, within=self.root)
+            self.down = None
+        except StoreUnavailable as e:  # the server is away: the file waits for it (said once per outage)
+            if self.down != str(e):
+                self.err.write(f"error: {e}; {printable(str(rel))} stays in the inbox\n")
+            self.down = str(e)
+            return None
         except StoreBusy as e:
             self.busy = True
             self.err.write(f"error: {e}; {printable(str(rel))} stays in the inbox\n")
@@ -308,6 +315,8 @@ class Watcher:
             if outcome is not None:
                 self.show(outcome)
                 done.append(outcome)
+            elif self.down is not None:  # the other files would wait for the server the same way
+                break
         return done
 
 
@@ -357,9 +366,11 @@ def watch(watcher: Watcher, interval_s: float, once: bool, stop: threading.Event
             initial.discard(Path(outcome.report.path))
         if once:
             initial = {p for p in initial if os.path.lexists(p) and watcher._stuck.get(p) != signature(p)}
-            if not initial or watcher.busy:
+            if not initial or watcher.busy or watcher.down:
                 break
         stop.wait(max(0.05, min(interval_s, watcher.settle_s / 2)) if once else interval_s)
+    if watcher.down and once:
+        return ExitCode.UNAVAILABLE
     if watcher.busy and once:
         return busy_exit_code()
     return ExitCode.REJECTED if rejected and once else ExitCode.OK
@@ -379,6 +390,12 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     except (StoreError, ConfigError) as e:
         print(f"error: {e}", file=sys.stderr)
         return ExitCode.USAGE
+    try:
+        if store.is_server:  # a wrong URL, password or right is said at start, not at the first file
+            store.ensure()
+    except StoreUnavailable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
     stop = stop or threading.Event()
     allowed = tuple(Path(d).expanduser().resolve() for d in args.source_roots)
     missing = [str(d) for d in allowed if not d.is_dir()]

@@ -1,6 +1,6 @@
 """The ASGI application: the routes of ``service.writes`` and ``service.reads`` under ``/api/v1``,
 one answer shape for every refusal (``{"detail": "…"}``), and the OpenAPI document FastAPI serves
-at ``/api/v1/openapi.json`` (interactive at ``/api/v1/docs``).
+at ``/api/v1/openapi.json`` (no interactive page: FastAPI's loads its scripts from a CDN).
 
 Status codes: 400 a malformed request (a query parameter, a filter, a window), 401 no valid token
 (``WWW-Authenticate: Bearer``), 403 a token without the scope or the project, 413 a body over
@@ -144,7 +144,7 @@ def create_app(ctx: Context) -> FastAPI:
         version="1",
         description=__doc__ or "",
         openapi_url=f"{PREFIX}/openapi.json",
-        docs_url=f"{PREFIX}/docs",
+        docs_url=None,  # FastAPI's Swagger page loads its scripts from a CDN: nothing here leaves the machine
         redoc_url=None,
     )
     app.state.ctx = ctx

@@ -15,7 +15,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from sqlalchemy.pool import NullPool
 
 from core.errors import StoreBusy, StoreError, StoreUnavailable
 from store import sql
-from store.migrations import apply_migrations
+from store.migrations import apply_migrations, schema_version
 
 DEFAULT_DB = Path("data") / "findings.duckdb"
 ENV_DB = "FINDINGS_DB"
@@ -122,10 +122,11 @@ class Store:
 
     def _engine(self, read_only: bool) -> sa.Engine:
         if self.is_server:
+            # Times are naive UTC throughout (now() cast to TIMESTAMP must be UTC as on DuckDB).
             # A client killed mid-statement (kill -9, a lost container) leaves its server process
             # running the statement to the end, holding its locks; checking the socket every few
             # seconds ends it soon after, and the stream locks it held are free for the others.
-            options = f"-c client_connection_check_interval={PG_CLIENT_CHECK_MS}"
+            options = f"-c TimeZone=UTC -c client_connection_check_interval={PG_CLIENT_CHECK_MS}"
             if read_only:
                 options += " -c default_transaction_read_only=on"
             engine = sa.create_engine(
@@ -196,10 +197,27 @@ class Store:
             self.ensure()
         engine, conn = self._connect(read_only=True)
         try:
-            yield conn
+            with self._server_errors():
+                yield conn
         finally:
             conn.close()
             engine.dispose()
+
+    def _server_errors(self) -> AbstractContextManager[None]:
+        """Server failures that escape ``store.sql`` (a commit or rollback SQLAlchemy runs when a
+        transaction ends) as one-line ``StoreUnavailable`` too."""
+        return sql.server_errors(self.where) if self.is_server else nullcontext()
+
+    def describe(self) -> dict[str, Any]:
+        """Which database this is, for people and scripts: engine, where (never a password) and
+        schema version (the highest migration applied)."""
+        with self.read() as conn:
+            version = schema_version(conn)
+        return {
+            "engine": "postgresql" if self.is_server else "duckdb",
+            "database": self.where,
+            "schema_version": version,
+        }
 
     @contextmanager
     def session(self) -> Iterator[Store]:
@@ -230,7 +248,8 @@ class Store:
         self.ensure()
         engine, conn = self._connect(read_only=False)
         try:
-            yield conn
+            with self._server_errors():
+                yield conn
         finally:
             conn.close()
             engine.dispose()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,22 @@ def new_database(engine: str, tmp: Path, request: pytest.FixtureRequest) -> Path
     url = create_database(os.environ[PG_ENV])
     request.addfinalizer(lambda: drop_database(os.environ[PG_ENV], url))
     return url
+
+
+@contextmanager
+def scratch_database(engine: str, tmp: Path) -> Iterator[Path | str]:
+    """A fresh, empty store for one Hypothesis example (function-scoped fixtures are shared by all
+    examples): a new file in ``tmp``, or a PostgreSQL database dropped when the block ends."""
+    if engine == "duckdb":
+        yield tmp / "findings.duckdb"
+        return
+    from tests.pg import create_database, drop_database
+
+    url = create_database(os.environ[PG_ENV])
+    try:
+        yield url
+    finally:
+        drop_database(os.environ[PG_ENV], url)
 
 
 @pytest.fixture

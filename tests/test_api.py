@@ -217,6 +217,17 @@ def test_healthz_of_an_unreachable_server_is_503() -> None:
     assert "secret" not in answer.text
 
 
+def test_no_page_of_the_service_loads_anything_from_elsewhere(db: Path | str) -> None:
+    """FastAPI's interactive pages fetch their scripts from a CDN: the service serves none of
+    them, and its OpenAPI document names no host."""
+    client, _, _ = api(db)
+    for path in ("/api/v1/docs", "/api/v1/redoc", "/docs", "/redoc"):
+        assert client.get(path).status_code == 404, path
+    document = client.get("/api/v1/openapi.json")
+    assert document.status_code == 200
+    assert "cdn." not in document.text and "https://" not in document.text.replace("https://json-schema", "")
+
+
 def test_the_service_writes_into_a_private_spool_it_empties(db: Path | str) -> None:
     client, tokens, _ = api(db)
     spool = client.app.state.ctx.spool.root  # type: ignore[attr-defined]

@@ -1,6 +1,7 @@
 """The dashboard, page by page, with Streamlit's AppTest on a seeded database: each page runs
 without exceptions, the sidebar filters change the numbers, and the numbers shown are the
-analytics functions' results for the same filters."""
+analytics functions' results for the same filters. The tests marked ``engines`` run on DuckDB and
+on PostgreSQL (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
-from analytics import dora, overview, remediation, sprints, tables
+from analytics import catalog, dora, overview, remediation, sprints, tables
 from analytics.filters import Filters
+from app_pages.loading import SAMPLES
+from app_pages.text import WORD_JOINER
 from core.settings import Settings
+from ingest.manifest import read_manifest
 from store.db import Store
-from tests.conftest import seed_samples_with_deployments
+from tests.conftest import new_database, seed_samples_with_deployments
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -26,11 +31,11 @@ FILTER_UNTIL = datetime(2026, 9, 1)
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def seeded(tmp_path_factory: pytest.TempPathFactory, engine: str, request: pytest.FixtureRequest) -> Iterator[Path]:
     """The bundled sample history (ruff + bandit, 8 commits of sample-shop) plus deployments of
-    those commits (one failed, one with an incident)."""
+    those commits (one failed, one with an incident): a DuckDB file, or a PostgreSQL URL."""
     tmp = tmp_path_factory.mktemp("app")
-    db = tmp / "app.duckdb"
+    db: Path = new_database(engine, tmp, request)  # type: ignore[assignment]
     seed_samples_with_deployments(db, tmp)
     mp = pytest.MonkeyPatch()
     mp.setenv("FINDINGS_DB", str(db))
@@ -58,6 +63,7 @@ def metric(at: AppTest, label: str) -> str:
     return found[0]
 
 
+@pytest.mark.engines
 def test_overview(seeded: Path) -> None:
     at = open_page(period="month")
     store = Store(seeded)
@@ -92,6 +98,7 @@ def test_remediation(seeded: Path) -> None:
     assert metric(at, "Fixed in window") == f"{int(high['closed']):,}" != f"{int(m['closed']):,}"
 
 
+@pytest.mark.engines
 def test_velocity(seeded: Path) -> None:
     at = open_page("app_pages/velocity.py")
     pooled = dora.dora_by_period(Store(seeded), Filters(until=FILTER_UNTIL)).iloc[0]
@@ -102,6 +109,7 @@ def test_velocity(seeded: Path) -> None:
     assert not at.exception
 
 
+@pytest.mark.engines
 def test_findings_search_and_history(seeded: Path) -> None:
     at = open_page("app_pages/findings.py")
     store = Store(seeded)
@@ -133,6 +141,7 @@ def test_sprint_review(seeded: Path) -> None:
     assert (f"({days_in} of its 14 days in this window;" if days_in < 14 else "(14 days;") in at.caption[0].value
 
 
+@pytest.mark.engines
 def test_scans_and_upload(seeded: Path) -> None:
     """The upload form runs the command line's ingest: the file appears among the scans."""
     at = open_page("app_pages/scans.py")
@@ -168,8 +177,9 @@ def test_rejected_upload_is_reported(seeded: Path) -> None:
     assert "broken.sarif" in " ".join(at.dataframe[-1].value["path"].astype(str))
 
 
-def test_empty_database_explains_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FINDINGS_DB", str(tmp_path / "empty.duckdb"))
+@pytest.mark.engines
+def test_empty_database_explains_what_to_do(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINDINGS_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
@@ -177,4 +187,27 @@ def test_empty_database_explains_what_to_do(tmp_path: Path, monkeypatch: pytest.
     assert any("python -m ingest sarif" in c.value for c in at.code)
     at.button(key="load_samples").click().run()
     assert not at.exception
-    assert Store(tmp_path / "empty.duckdb").exists()
+    samples, _ = read_manifest(SAMPLES)
+    assert catalog.counts(Store(db))[1] == len(samples) > 0  # every sample scan, and the dashboard shows them
+    assert at.title[0].value == "Overview" and len(at.get("vega_lite_chart")) >= 2
+
+
+@pytest.mark.engines
+def test_a_database_that_cannot_be_used_is_said_in_words(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that is not a database, a server database that does not exist: the page says so in
+    the command line's words (no redacted "This app has encountered an error"), never with a password."""
+    if "://" in str(db):
+        url = make_url(str(db))
+        unusable = url.set(database=f"{url.database}_missing").render_as_string(hide_password=False)
+        says = "does not exist"
+    else:
+        db.write_text("not a database")
+        unusable, says = str(db), "not a valid DuckDB database"
+    monkeypatch.setenv("FINDINGS_DB", unusable)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (error,) = [e.value.replace(WORD_JOINER, "") for e in at.error]
+    assert error.startswith("The database cannot be used: ") and says in error, error
+    password = make_url(unusable).password if "://" in unusable else None
+    assert not password or password not in error

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import catalog
 from analytics.filters import Filters
 from store.db import Store
-from tests.conftest import seed_samples_with_deployments
+from tests.conftest import new_database, seed_samples_with_deployments
 from tests.test_demo import run_demo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,9 +32,11 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def samples(tmp_path_factory: pytest.TempPathFactory, engine: str, request: pytest.FixtureRequest) -> Iterator[Path]:
+    """The sample history with deployments: a DuckDB file, or (tests marked ``engines``) a
+    PostgreSQL URL too."""
     tmp = tmp_path_factory.mktemp("app-trust")
-    db = tmp / "s.duckdb"
+    db: Path = new_database(engine, tmp, request)  # type: ignore[assignment]
     seed_samples_with_deployments(db, tmp)
     mp = pytest.MonkeyPatch()
     mp.setenv("FINDINGS_DB", str(db))
@@ -79,6 +81,7 @@ def test_every_page_survives_the_windows_people_type(samples: Path, page: str, q
         assert any("outside 1970–2100" in w.value for w in run(**query).sidebar.warning)
 
 
+@pytest.mark.engines
 def test_the_window_follows_the_data_when_it_ended_long_ago(samples: Path) -> None:
     """a history whose last scan is months old opens on its last weeks, not on
     an empty "this week", and says where the data ends."""
@@ -97,6 +100,7 @@ def test_the_window_follows_the_data_when_it_ended_long_ago(samples: Path) -> No
     assert not any("The data ends" in i.value for i in run(until="2026-07-31").sidebar.info)
 
 
+@pytest.mark.engines
 def test_headline_compares_like_with_like_and_shows_its_counts(samples: Path) -> None:
     """2026-08-10 is a Monday, so the week of the window's end is one day long;
     it is compared with the Monday before, not with a whole week, and every MTTR and percentage

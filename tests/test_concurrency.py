@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from core.errors import ExitCode
 from store.db import Store, query_rows
 from tests.conftest import ROOT, result, sarif_log
@@ -60,11 +62,13 @@ def python(*args: str, env: dict[str, str] | None = None, **kw: Any) -> subproce
     )
 
 
-def ingest_proc(paths: Sequence[Path | str], db: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def ingest_proc(
+    paths: Sequence[Path | str], db: Path | str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     return python("-m", "ingest", "sarif", *map(str, paths), "--db", str(db), env=env)
 
 
-def rows(db: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+def rows(db: Path | str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     with Store(db).read() as conn:
         return query_rows(conn, sql, list(params))
 
@@ -101,8 +105,8 @@ def busy_exit_code() -> int:
 
 
 # --------------------------------------------------------------------------------------------- tests
-def test_two_ingest_processes_at_once(tmp_path: Path) -> None:
-    db = tmp_path / "two.duckdb"
+@pytest.mark.engines
+def test_two_ingest_processes_at_once(tmp_path: Path, db: Path | str) -> None:
     a = make_sarif_files(tmp_path / "a", 50, "a")
     b = make_sarif_files(tmp_path / "b", 50, "b")
     procs = [ingest_proc([tmp_path / "a"], db), ingest_proc([tmp_path / "b"], db)]
@@ -122,9 +126,10 @@ READER = textwrap.dedent(
     import contextlib, io, json, sys, time
     from pathlib import Path
     from analytics.cli import main
+    from store.db import Store
     db, stop = sys.argv[1], Path(sys.argv[2])
     runs = []
-    while not Path(db).exists():  # read commands refuse a store that does not exist yet
+    while not Store(db).exists():  # read commands refuse a store file that does not exist yet
         time.sleep(0.005)
     while not stop.exists() or not runs:
         out = io.StringIO()
@@ -138,9 +143,9 @@ READER = textwrap.dedent(
 )
 
 
-def test_reader_loops_while_an_ingest_runs(tmp_path: Path) -> None:
+@pytest.mark.engines
+def test_reader_loops_while_an_ingest_runs(tmp_path: Path, db: Path | str) -> None:
     """The dashboard's pattern (short read-only connections) beside a writer: neither sees a lock error."""
-    db = tmp_path / "read.duckdb"
     make_sarif_files(tmp_path / "in", 30, "r")
     stop = tmp_path / "stop"
     writer = ingest_proc([tmp_path / "in"], db)
@@ -174,8 +179,8 @@ UPLOADER = textwrap.dedent(
 )
 
 
-def test_app_upload_while_a_command_line_ingest_runs(tmp_path: Path) -> None:
-    db = tmp_path / "upload.duckdb"
+@pytest.mark.engines
+def test_app_upload_while_a_command_line_ingest_runs(tmp_path: Path, db: Path | str) -> None:
     make_sarif_files(tmp_path / "cli", 20, "c")
     make_sarif_files(tmp_path / "up", 20, "u")
     cli = ingest_proc([tmp_path / "cli"], db)
@@ -190,6 +195,9 @@ def test_app_upload_while_a_command_line_ingest_runs(tmp_path: Path) -> None:
     assert rows(db, "select count(*), sum(occurrences) from files") == [(40, 40 * RESULTS_PER_FILE)]
 
 
+# The two lock tests below are DuckDB's alone: they hold DuckDB's per-file process lock (LOCKER), and
+# a PostgreSQL server has no such lock — writers of one stream wait on each other inside the server
+# (advisory locks), which the tests above exercise on both engines.
 def test_writer_gives_up_with_a_clear_message_when_the_lock_stays(tmp_path: Path) -> None:
     db = tmp_path / "busy.duckdb"
     files = make_sarif_files(tmp_path / "in", 3, "busy")

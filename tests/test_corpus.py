@@ -17,10 +17,11 @@ import pytest
 from analytics.cli import main as analytics_main
 from ingest.cli import main as ingest_main
 from store.db import Store, query_rows
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, new_database
 
 pytestmark = [
     pytest.mark.corpus,
+    pytest.mark.engines,
     pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the SARIF corpus is not at {CORPUS} (tests/data/SOURCES.md)"),
 ]
 
@@ -57,7 +58,7 @@ def expected_occurrences(path: Path) -> int | None:
 
 @dataclass(frozen=True)
 class Corpus:
-    db: Path
+    db: Path | str
     exit_code: int
     report: dict[str, Any]
     stderr: str
@@ -77,10 +78,10 @@ class Corpus:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
+def corpus(tmp_path_factory: pytest.TempPathFactory, engine: str, request: pytest.FixtureRequest) -> Iterator[Corpus]:
     files = corpus_files()
     assert files, f"{CORPUS} holds no files"
-    db = tmp_path_factory.mktemp("corpus") / "corpus.duckdb"
+    db = new_database(engine, tmp_path_factory.mktemp("corpus"), request)
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = ingest_main(["sarif", *map(str, files), "--db", str(db), "--project", "corpus", "--json"])
@@ -148,7 +149,9 @@ def test_corpus_occurrences_are_complete(corpus: Corpus) -> None:
     assert corpus.sql(
         "select count(*) from (select scan_id, result_index from occurrences group by all having count(*) > 1)"
     ) == [(0,)]
-    assert corpus.sql("select count(*) from occurrences o anti join scans s using (scan_id)") == [(0,)]
+    assert corpus.sql(
+        "select count(*) from occurrences o where not exists (select 1 from scans s where s.scan_id = o.scan_id)"
+    ) == [(0,)]
 
 
 def test_corpus_summary_cli(corpus: Corpus) -> None:

@@ -26,6 +26,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Connection
 
 from ingest.cli import main as ingest_main
@@ -61,10 +62,11 @@ DERIVED: dict[str, str] = {
 
 
 def _has_table(conn: Connection, name: str) -> bool:
-    return bool(query_rows(conn, "select count(*) from duckdb_tables() where table_name = ?", [name])[0][0])
+    found = query_rows(conn, "select count(*) from information_schema.tables where table_name = ?", [name])
+    return bool(found[0][0])
 
 
-def whole_file_problems(db: Path, all_streams_clean: bool = False) -> dict[str, list[tuple[object, ...]]]:
+def whole_file_problems(db: Path | str, all_streams_clean: bool = False) -> dict[str, list[tuple[object, ...]]]:
     """Open the database the way every tool does and list what breaks "only whole files" (and, with
     ``all_streams_clean``, require that no lifecycle recompute is pending)."""
     with Store(db).read() as conn:
@@ -81,13 +83,13 @@ def whole_file_problems(db: Path, all_streams_clean: bool = False) -> dict[str, 
     return {name: rows for name, rows in found.items() if rows}
 
 
-def doubled_paths(db: Path) -> list[tuple[object, ...]]:
+def doubled_paths(db: Path | str) -> list[tuple[object, ...]]:
     """Paths stored more than once (every test file is given once, with one set of metadata)."""
     with Store(db).read() as conn:
         return query_rows(conn, "select path, count(*) from files group by path having count(*) > 1")
 
 
-def ingest_args(db: Path, folder: Path) -> list[str]:
+def ingest_args(db: Path | str, folder: Path) -> list[str]:
     return ["sarif", str(folder), "--db", str(db)]
 
 
@@ -125,7 +127,7 @@ def _alive(pid: int) -> bool:
 
 
 def start_and_kill(
-    db: Path, folder: Path, rng: random.Random, env: dict[str, str] | None = None
+    db: Path | str, folder: Path, rng: random.Random, env: dict[str, str] | None = None
 ) -> tuple[bool, int, set[int]]:
     """Start the ingest of FOLDER and kill -9 it at a random moment. Returns (killed before it
     finished, files it had finished, its child processes that outlived it by 5 s)."""
@@ -160,7 +162,7 @@ def start_and_kill(
     return killed, done, children
 
 
-def rerun(db: Path, folder: Path) -> subprocess.CompletedProcess[str]:
+def rerun(db: Path | str, folder: Path) -> subprocess.CompletedProcess[str]:
     """The same command again, to completion (in this process: it is the same ``main``)."""
     args = ingest_args(db, folder)
     out, err = io.StringIO(), io.StringIO()
@@ -169,7 +171,7 @@ def rerun(db: Path, folder: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(args, int(code), out.getvalue(), err.getvalue())
 
 
-def check_after_rerun(db: Path, folder: Path, done: subprocess.CompletedProcess[str]) -> None:
+def check_after_rerun(db: Path | str, folder: Path, done: subprocess.CompletedProcess[str]) -> None:
     """Exit 0, every file loaded now or before, each exactly once with all its occurrences."""
     names = sorted(folder.iterdir())
     assert done.returncode == 0, done.stderr[-3000:]
@@ -191,10 +193,10 @@ def check_after_rerun(db: Path, folder: Path, done: subprocess.CompletedProcess[
     assert total == [(len(names) * RESULTS_PER_FILE,)]
 
 
-def test_kill_9_at_random_moments_leaves_only_whole_files(tmp_path: Path) -> None:
+@pytest.mark.engines
+def test_kill_9_at_random_moments_leaves_only_whole_files(tmp_path: Path, db: Path | str) -> None:
     seed = int(os.environ.get("CRASH_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
-    db = tmp_path / "crash.duckdb"
     rounds = int(os.environ.get("CRASH_ROUNDS", "5"))
     killed = 0
     sizes = [12 if i % 2 == 0 else 20 for i in range(rounds)]
@@ -218,13 +220,13 @@ def test_kill_9_at_random_moments_leaves_only_whole_files(tmp_path: Path) -> Non
         ]
 
 
-def test_ctrl_c_stops_cleanly_and_keeps_only_whole_files(tmp_path: Path) -> None:
+@pytest.mark.engines
+def test_ctrl_c_stops_cleanly_and_keeps_only_whole_files(tmp_path: Path, db: Path | str) -> None:
     """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) at random moments of an
     ingest with worker processes: the files at hand are finished, the rest reported as not loaded,
     exit 130 with no traceback, no worker left behind, only whole files stored; the same command
     then completes the job."""
     rng = random.Random(int(os.environ.get("CRASH_SEED", random.randrange(1 << 30))))
-    db = tmp_path / "ctrl-c.duckdb"
     env = {"FINDINGS_PARSE_WORKERS": "2", "FINDINGS_BATCH_RESULTS": str(3 * RESULTS_PER_FILE)}
     for i in range(3):
         folder = tmp_path / f"round{i}"

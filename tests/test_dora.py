@@ -45,7 +45,9 @@ from ingest.devops.git import parse_log, read_git
 from ingest.devops.records import DeploymentRef
 from ingest.devops_cli import main as devops_main
 from store.db import Store, query_rows
-from tests.conftest import result, sarif_log
+from tests.conftest import new_database, result, sarif_log
+
+pytestmark = pytest.mark.engines
 
 PROJECT = "acme/app"
 WINDOW = Filters(projects=(PROJECT,), since=datetime(2026, 1, 5), until=datetime(2026, 1, 19))
@@ -541,8 +543,19 @@ def test_bad_rows_are_all_reported_and_nothing_is_loaded(
     assert code == 3 and err.startswith(f"{tmp_path / 'nope.csv'}: rejected: no such file")
 
 
+DEPLOYMENT_ROWS = (
+    "SELECT deployment_id, project, environment, started_at, finished_at, status, sha, commits, planned "
+    "FROM deployments ORDER BY deployment_id"
+)
+
+
 def test_same_file_twice_is_already_loaded_and_json_form_matches_csv(
-    tmp_path: Path, repo: Repo, store: Store, devops: Callable[..., tuple[int, str, str]]
+    tmp_path: Path,
+    repo: Repo,
+    store: Store,
+    devops: Callable[..., tuple[int, str, str]],
+    engine: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     s = repo.sha
     csv_path = write(tmp_path, "deployments.csv", DEPLOYMENTS_CSV.format(**s))
@@ -551,9 +564,11 @@ def test_same_file_twice_is_already_loaded_and_json_form_matches_csv(
     assert (code, out.strip()) == (0, f"{csv_path}: already loaded")
     code, out, _ = devops("deployments", csv_path, "--project", PROJECT, "--json")
     assert code == 0 and json.loads(out)["status"] == "already_loaded"
-    from_csv = rows(store, "SELECT * EXCLUDE (source_key) FROM deployments ORDER BY deployment_id")
+    from_csv = rows(store, DEPLOYMENT_ROWS)
 
-    other = Store(tmp_path / "other.duckdb")
+    (tmp_path / "other").mkdir()
+    other_db = new_database(engine, tmp_path / "other", request)
+    other = Store(other_db)
     items = []
     for line in DEPLOYMENTS_CSV.format(**s).splitlines()[1:]:
         i, p, env, start, end, status, sha, commits, planned = line.split(",")
@@ -573,9 +588,9 @@ def test_same_file_twice_is_already_loaded_and_json_form_matches_csv(
             item["planned"] = {"yes": True, "no": False, "true": True, "0": False}[planned]
         items.append(item)
     json_path = write(tmp_path, "deployments.json", json.dumps({"deployments": items}))
-    code, out, _ = devops("deployments", json_path, "--project", PROJECT, "--db", other.path, "--json")
+    code, out, _ = devops("deployments", json_path, "--project", PROJECT, "--db", other_db, "--json")
     assert code == 0 and json.loads(out)["rows"] == 7
-    assert rows(other, "SELECT * EXCLUDE (source_key) FROM deployments ORDER BY deployment_id") == from_csv
+    assert rows(other, DEPLOYMENT_ROWS) == from_csv
 
 
 def test_derive_commit_sets_rollback_and_unknown_sha() -> None:

@@ -34,6 +34,8 @@ from ingest.devops_cli import main as devops_main
 from store.db import Store
 from tests.conftest import result, sarif_log
 
+pytestmark = pytest.mark.engines
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -16,7 +16,9 @@ from analytics.cli import main as analytics_main
 from analytics.csvout import cell, neutralise, to_csv
 from analytics.exports import KINDS
 from ingest.cli import main as ingest_main
-from tests.conftest import CORPUS, result, sarif_log
+from tests.conftest import CORPUS, new_database, result, sarif_log
+
+pytestmark = pytest.mark.engines
 
 GOLDEN = Path(__file__).parent / "golden"
 NASTY = [
@@ -44,10 +46,10 @@ def _results() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def nasty_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def nasty_db(tmp_path_factory: pytest.TempPathFactory, engine: str, request: pytest.FixtureRequest) -> Path | str:
     """Two scans of project 'acme/shop': all seven on 2026-01-05, R-minus fixed on 2026-01-12."""
     tmp = tmp_path_factory.mktemp("nasty")
-    db = tmp / "n.duckdb"
+    db = new_database(engine, tmp, request)
     results = _results()
     for i, (when, rs) in enumerate(
         [("2026-01-05T09:00:00Z", results), ("2026-01-12T09:00:00Z", [r for r in results if r["ruleId"] != "R-minus"])]
@@ -122,8 +124,7 @@ def test_unknown_grouping_is_a_usage_error(nasty_db: Path, capsys: pytest.Captur
 
 @pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the SARIF corpus is not at {CORPUS} (tests/data/SOURCES.md)")
-def test_every_kind_runs_on_the_whole_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "corpus.duckdb"
+def test_every_kind_runs_on_the_whole_corpus(db: Path | str, capsys: pytest.CaptureFixture[str]) -> None:
     files = [str(p) for p in sorted(CORPUS.rglob("*")) if p.is_file() and p.name not in ("MANIFEST.csv", "README.md")]
     ingest_main(["sarif", *files, "--db", str(db), "--project", "corpus", "--scanned-at", "2026-01-01T00:00:00Z"])
     capsys.readouterr()

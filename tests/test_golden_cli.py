@@ -11,6 +11,8 @@ import pytest
 from tests.conftest import DATA
 from tests.golden_support import partial, sarif_file
 
+pytestmark = pytest.mark.engines
+
 Sql = Callable[..., list[tuple[Any, ...]]]
 
 

@@ -12,7 +12,9 @@ import pytest
 from ingest.models import ScanMeta
 from ingest.pipeline import REJECTED, ingest_many
 from store.db import Store, query_rows
-from tests.conftest import result, sarif_log
+from tests.conftest import new_database, result, sarif_log
+
+pytestmark = pytest.mark.engines
 
 TABLES = {
     "occurrences": "SELECT finding_id, rule_id, fingerprint, severity, path, start_line, suppressed FROM occurrences",
@@ -36,18 +38,25 @@ def _files(tmp: Path) -> list[Path]:
     return paths
 
 
-def _dump(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+def _dump(db: Path | str) -> dict[str, list[tuple[Any, ...]]]:
     with Store(db).read() as conn:
         return {name: sorted(query_rows(conn, sql), key=repr) for name, sql in TABLES.items()}
 
 
-def test_workers_give_the_same_store_as_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _fresh(engine: str, folder: Path, request: pytest.FixtureRequest) -> Path | str:
+    folder.mkdir()
+    return new_database(engine, folder, request)
+
+
+def test_workers_give_the_same_store_as_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, request: pytest.FixtureRequest
+) -> None:
     files = _files(tmp_path)
     items = [(f, ScanMeta(project="p")) for f in files]
     dumps, orders = [], []
     for workers in ("0", "2"):
         monkeypatch.setenv("FINDINGS_PARSE_WORKERS", workers)
-        db = tmp_path / f"w{workers}.duckdb"
+        db = _fresh(engine, tmp_path / f"w{workers}", request)
         report = ingest_many(Store(db), items)
         orders.append([(Path(f.path).name, f.status) for f in report.files])
         dumps.append(_dump(db))
@@ -56,7 +65,9 @@ def test_workers_give_the_same_store_as_one_process(tmp_path: Path, monkeypatch:
     assert len(dumps[0]["occurrences"]) == sum(i % 5 + 1 for i in range(24) if i != 7)
 
 
-def test_chunks_keep_each_file_on_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chunks_keep_each_file_on_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, request: pytest.FixtureRequest
+) -> None:
     """Files are normalised a chunk at a time (here 5 files per chunk, a truncated one among
     them): the store and the report are the same as with one file at a time."""
     import ingest.prepare as prepare
@@ -67,7 +78,7 @@ def test_chunks_keep_each_file_on_its_own(tmp_path: Path, monkeypatch: pytest.Mo
     dumps, orders = [], []
     for chunk in (1, 5):
         monkeypatch.setattr(prepare, "CHUNK_FILES", chunk)
-        db = tmp_path / f"c{chunk}.duckdb"
+        db = _fresh(engine, tmp_path / f"c{chunk}", request)
         report = ingest_many(Store(db), items)
         orders.append([(Path(f.path).name, f.status) for f in report.files])
         dumps.append(_dump(db))
@@ -76,7 +87,7 @@ def test_chunks_keep_each_file_on_its_own(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_a_worker_killed_mid_run_leaves_the_rest_to_this_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, db: Path | str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A worker that dies (OOM killer, kill -9) breaks the pool: the files not yet taken back are
     normalised here instead — every file loaded once, in order, none lost or doubled."""
@@ -111,7 +122,6 @@ def test_a_worker_killed_mid_run_leaves_the_rest_to_this_process(
             os.kill(workers[0], signal.SIGKILL)
             killed.append(workers[0])
 
-    db = tmp_path / "killed.duckdb"
     with caplog.at_level("WARNING", logger="ingest.prepare"):
         report = ingest_many(Store(db), [(f, ScanMeta(project="p")) for f in files], progress=kill_a_worker)
     assert killed

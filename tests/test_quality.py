@@ -25,11 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from analytics.filters import Filters
 from analytics.quality import identity_churn
 from store.db import Store, query_rows
 from tests.conftest import result, sarif_log
+
+pytestmark = pytest.mark.engines
 
 DAYS = ["2026-01-01T10:00:00Z", "2026-01-02T10:00:00Z", "2026-01-03T10:00:00Z"]
 

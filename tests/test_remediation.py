@@ -27,7 +27,9 @@ from core.errors import QueryError
 from core.settings import Settings
 from ingest.cli import main as ingest_main
 from store.db import Store
-from tests.conftest import result, sarif_log
+from tests.conftest import new_database, result, sarif_log
+
+pytestmark = pytest.mark.engines
 
 SINCE, UNTIL = datetime(2026, 1, 1), datetime(2026, 2, 1)
 WINDOW = Filters(since=SINCE, until=UNTIL)
@@ -44,8 +46,10 @@ def _suppressed(name: str) -> dict[str, Any]:
     return _finding(name) | {"suppressions": [{"kind": "external", "status": "accepted"}]}
 
 
-def build(tmp: Path, scans: list[tuple[str, list[dict[str, Any]]]], project: str = "p", tool: str = "demo") -> Store:
-    db = tmp / f"{project}-{tool}.duckdb"
+def build(
+    db: Path | str, tmp: Path, scans: list[tuple[str, list[dict[str, Any]]]], project: str = "p", tool: str = "demo"
+) -> Store:
+    """The store ``db`` after ingesting ``scans`` (their SARIF files written in ``tmp``)."""
     for i, (when, results) in enumerate(scans):
         path = tmp / f"{project}-{tool}-{i}.sarif"
         path.write_text(json.dumps(sarif_log(results, tool=tool)))
@@ -54,7 +58,7 @@ def build(tmp: Path, scans: list[tuple[str, list[dict[str, Any]]]], project: str
 
 
 @pytest.fixture(scope="module")
-def five(tmp_path_factory: pytest.TempPathFactory) -> Store:
+def five(tmp_path_factory: pytest.TempPathFactory, engine: str, request: pytest.FixtureRequest) -> Store:
     present = {
         "2026-01-01T00:00:00Z": "ABCDE",
         "2026-01-03T00:00:00Z": "BCDE",
@@ -64,7 +68,8 @@ def five(tmp_path_factory: pytest.TempPathFactory) -> Store:
         "2026-01-31T00:00:00Z": "E",
     }
     scans = [(when, [_finding(n, SCORES[n]) for n in names]) for when, names in present.items()]
-    return build(tmp_path_factory.mktemp("five"), scans)
+    tmp = tmp_path_factory.mktemp("five")
+    return build(new_database(engine, tmp, request), tmp, scans)
 
 
 def test_mttr_mean_median_p90_count_and_km(five: Store) -> None:
@@ -118,7 +123,7 @@ def test_survival_curve(five: Store) -> None:
 
 
 @pytest.fixture(scope="module")
-def leukemia(tmp_path_factory: pytest.TempPathFactory) -> Store:
+def leukemia(tmp_path_factory: pytest.TempPathFactory, engine: str, request: pytest.FixtureRequest) -> Store:
     """The 6-MP arm of Freireich et al. (1963), the textbook KM example (Kleinbaum & Klein,
     "Survival Analysis", ch. 2; Klein & Moeschberger table 4.1): remission times in weeks
     6, 6, 6, 6+, 7, 9+, 10, 10+, 11+, 13, 16, 17+, 19+, 20+, 22, 23, 25+, 32+, 32+, 34+, 35+
@@ -136,7 +141,8 @@ def leukemia(tmp_path_factory: pytest.TempPathFactory) -> Store:
             elif not event:
                 results.append(_suppressed(f"P{i}"))
         scans.append(((datetime(2026, 3, 1) + pd.Timedelta(days=d)).isoformat() + "Z", results))
-    return build(tmp_path_factory.mktemp("km"), scans)
+    tmp = tmp_path_factory.mktemp("km")
+    return build(new_database(engine, tmp, request), tmp, scans)
 
 
 def test_kaplan_meier_matches_the_textbook(leukemia: Store) -> None:
@@ -169,11 +175,10 @@ def test_flow_per_week(five: Store) -> None:
     assert whole[["inflow", "outflow", "net"]].values.tolist() == [[5, 4, 1]]
 
 
-def test_flow_tells_the_first_scans_backlog_from_new_findings(tmp_path: Path) -> None:
+def test_flow_tells_the_first_scans_backlog_from_new_findings(tmp_path: Path, db: Path | str) -> None:
     """Stream demo: A, B at its first scan (01-05, W02); C new on 01-13 (W03); B fixed on 01-20 and
     back on 01-27 (W05, a reopening). Stream other: X at its first scan on 01-20 (W04), Y new on
     01-27. First-scan backlog: A, B in W02 and X in W04; everything else is new inflow."""
-    db = tmp_path / "flow.duckdb"
     scans = [
         ("demo", "2026-01-05T00:00:00Z", "AB"),
         ("demo", "2026-01-13T00:00:00Z", "ABC"),
@@ -244,11 +249,11 @@ def test_capacity_per_month(five: Store) -> None:
     ]
 
 
-def test_reopen_rate(tmp_path: Path) -> None:
+def test_reopen_rate(tmp_path: Path, db: Path | str) -> None:
     """X open 01-01, gone 01-02 (fixed), back 01-03 (reopened), gone 01-04 (fixed again); Y open
     01-01, gone 01-02. Whole window: closed 3, reopened 1 → rate 1/3."""
     x, y = _finding("X"), _finding("Y")
-    store = build(tmp_path, [("2026-01-01T00:00:00Z", [x, y]), ("2026-01-02T00:00:00Z", []),
+    store = build(db, tmp_path, [("2026-01-01T00:00:00Z", [x, y]), ("2026-01-02T00:00:00Z", []),
                              ("2026-01-03T00:00:00Z", [x]), ("2026-01-04T00:00:00Z", [])])  # fmt: skip
     df = rem.flow(store, Filters(since=datetime(2026, 1, 1), until=datetime(2026, 1, 5)), period=None)
     assert df[["outflow", "reopened"]].values.tolist() == [[3, 1]]

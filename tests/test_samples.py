@@ -18,6 +18,8 @@ import pytest
 
 from analytics.cli import main as analytics_main
 
+pytestmark = pytest.mark.engines
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 MANIFEST = SAMPLES / "manifest.csv"
 

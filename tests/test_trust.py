@@ -28,8 +28,10 @@ from core.errors import QueryError
 from core.periods import period_label
 from core.settings import Settings
 from store.db import Store
-from tests.conftest import result
+from tests.conftest import new_database, result
 from tests.test_remediation import _finding, _suppressed, build
+
+pytestmark = pytest.mark.engines
 
 SCANS = [
     ("2026-01-01T00:00:00Z", ["A", "B", "C"]),
@@ -45,8 +47,14 @@ def _results(names: list[str]) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    return build(tmp_path_factory.mktemp("window"), [(when, _results(names)) for when, names in SCANS])
+def store(tmp_path_factory: pytest.TempPathFactory, engine: str, request: pytest.FixtureRequest) -> Store:
+    tmp = tmp_path_factory.mktemp("window")
+    return build(new_database(engine, tmp, request), tmp, [(when, _results(names)) for when, names in SCANS])
+
+
+def cli_db(store: Store) -> str:
+    """The store as ``--db`` takes it: a file's URL or the server's (with its password)."""
+    return store.url.render_as_string(hide_password=False)
 
 
 def test_summary_counts_only_fixes_inside_the_window(store: Store) -> None:
@@ -68,7 +76,7 @@ def test_summary_counts_findings_suppressed_from_their_first_scan(store: Store) 
 
 
 def test_summary_and_export_agree_on_the_cli(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["--db", str(store.path), "--since", "2026-01-05", "--until", "2026-01-31"]
+    args = ["--db", cli_db(store), "--since", "2026-01-05", "--until", "2026-01-31"]
     assert analytics_main(["summary", "--json", *args]) == 0
     data = json.loads(capsys.readouterr().out)
     assert analytics_main(["export", "mttr", "-o", "-", *args]) == 0
@@ -92,7 +100,7 @@ def test_reversed_window_is_an_error_everywhere(store: Store, capsys: pytest.Cap
             call()
     for kind in ("mttr", "flow", "sprint-report", "findings"):
         code = analytics_main(
-            ["export", kind, "-o", "-", "--db", str(store.path), "--since", "2026-02-01", "--until", "2026-01-01"]
+            ["export", kind, "-o", "-", "--db", cli_db(store), "--since", "2026-02-01", "--until", "2026-01-01"]
         )
         assert code == 2
         assert "error: the window is reversed" in capsys.readouterr().err
@@ -113,18 +121,18 @@ def test_windows_without_data_give_headers_and_no_traceback(
 ) -> None:
     """`export flow --period week --since 2030-01-01` was a traceback."""
     for kind in ("mttr", "flow", "sla", "backlog", "survival", "aging", "sprint-report", "dora", "scans"):
-        args = ["export", kind, "-o", "-", "--db", str(store.path), *window]
+        args = ["export", kind, "-o", "-", "--db", cli_db(store), *window]
         assert analytics_main(args + (["--period", period] if period else [])) == 0, kind
         out = capsys.readouterr().out
         assert out.splitlines()[0], kind  # the header is there
-    assert analytics_main(["summary", "--db", str(store.path), *window]) == 0
+    assert analytics_main(["summary", "--db", cli_db(store), *window]) == 0
 
 
 @pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "1969-12-31", "2101-01-01"])
 def test_absurd_dates_are_usage_errors(store: Store, capsys: pytest.CaptureFixture[str], value: str) -> None:
     for flag in ("--since", "--until"):
         with pytest.raises(SystemExit) as e:
-            analytics_main(["summary", "--db", str(store.path), flag, value])
+            analytics_main(["summary", "--db", cli_db(store), flag, value])
         assert e.value.code == 2
         assert "outside 1970–2100" in capsys.readouterr().err
 
@@ -143,13 +151,13 @@ def test_read_commands_refuse_a_store_that_does_not_exist(tmp_path: Path, capsys
 def test_a_filter_that_matches_nothing_names_the_closest_values(
     store: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["summary", "--db", str(store.path), "--project", "q", "--tool", "dmeo", "--rule", "R-Z"]
+    args = ["summary", "--db", cli_db(store), "--project", "q", "--tool", "dmeo", "--rule", "R-Z"]
     assert analytics_main(args) == 0
     err = capsys.readouterr().err
     assert "warning: --tool 'dmeo' matches nothing; closest: demo" in err
     assert "warning: --project 'q' matches nothing" in err
     assert "warning: --rule 'R-Z' matches nothing; closest: R-" in err
-    assert analytics_main(["summary", "--db", str(store.path), "--project", "p", "--cwe", "79"]) == 0
+    assert analytics_main(["summary", "--db", cli_db(store), "--project", "p", "--cwe", "79"]) == 0
     err = capsys.readouterr().err  # --cwe 79 is read as CWE-79; the fixture has no CWE at all
     assert "--project" not in err
     assert "warning: --cwe 'CWE-79' matches nothing; no cwe is loaded" in err
@@ -200,10 +208,11 @@ def _block(snippet: str) -> dict[str, Any]:
     return r
 
 
-def test_summary_warns_about_identity_churn(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_summary_warns_about_identity_churn(tmp_path: Path, db: Path | str, capsys: pytest.CaptureFixture[str]) -> None:
     """Two findings of one rule in one file 'fixed' and two 'new' at the same
     scan (their snippets changed) are a data-quality warning beside the numbers."""
     store = build(
+        db,
         tmp_path,
         [
             ("2026-01-01T00:00:00Z", [_block("a = 1"), _block("b = 1")]),
@@ -211,8 +220,8 @@ def test_summary_warns_about_identity_churn(tmp_path: Path, capsys: pytest.Captu
         ],
     )
     capsys.readouterr()
-    assert analytics_main(["summary", "--json", "--db", str(store.path)]) == 0
+    assert analytics_main(["summary", "--json", "--db", cli_db(store)]) == 0
     dq = json.loads(capsys.readouterr().out)["data_quality"]
     assert dq == {"identity_churn_scans": 1, "identity_churn_fixed": 2, "lead_time_negative": 0}
-    assert analytics_main(["summary", "--db", str(store.path)]) == 0
+    assert analytics_main(["summary", "--db", cli_db(store)]) == 0
     assert "data quality: 2 'fixed' finding(s) in 1 scan(s)" in capsys.readouterr().out

@@ -37,6 +37,7 @@ def _log(tool: str, n: int, **run: Any) -> bytes:
     ).encode()
 
 
+@pytest.mark.engines
 def test_uploads_without_a_project_load_once_whatever_their_order(store: Store, sql: Callable[..., Any]) -> None:
     """Two files name no project, one names its repository: the form is empty. The first two go to
     the fallback project 'upload' with a warning, the third to its repository; uploading the same
@@ -59,6 +60,28 @@ def test_uploads_without_a_project_load_once_whatever_their_order(store: Store, 
     assert {f.status for f in again.files} == {"already loaded"}
     assert sql("SELECT count(*) FROM findings") == [(5,)]
     assert sql("SELECT count(*) FROM files") == [(3,)]
+
+
+@pytest.mark.engines
+def test_the_child_is_given_the_database_in_its_environment_not_its_arguments(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ps`` shows every process's arguments to every user: a PostgreSQL URL with its password
+    (or a file's path) goes to the command line's ingest through $FINDINGS_DB."""
+    seen: list[tuple[list[str], str]] = []
+    real_run = subprocess.run
+
+    def spy(args: list[str], **kwargs: Any) -> Any:
+        seen.append((list(args), kwargs["env"]["FINDINGS_DB"]))
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr("app_pages.loading.subprocess.run", spy)
+    report = load_uploads(store, [("a.sarif", _log("alpha", 1))], ScanMeta(project="p"))
+    assert [f.status for f in report.files] == ["loaded"]
+    ((argv, given),) = seen
+    assert Store(given).url == store.url
+    secrets = [str(store.url.database)] + ([store.url.password] if store.url.password else [])
+    assert not [a for a in argv for s in secrets if s in a], argv
 
 
 def test_the_form_names_the_project_before_the_sarif(store: Store, sql: Callable[..., Any]) -> None:

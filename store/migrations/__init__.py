@@ -39,8 +39,26 @@ def migrations() -> list[tuple[int, str, str]]:
 _MIGRATION_LOCK = 0x66696E64  # "find"
 
 
+_HAS_TABLE = """
+SELECT count(*) FROM information_schema.tables
+WHERE table_name = 'schema_migrations' AND table_schema = current_schema()
+"""
+
+
+def pending(conn: Connection) -> bool:
+    """Whether a migration is still to be applied, found without DDL (so that a role that may
+    only read can open a database that is up to date)."""
+    with conn.begin():
+        if not sql.rows(conn, _HAS_TABLE)[0][0]:
+            return True
+        done = {row[0] for row in sql.rows(conn, "SELECT version FROM schema_migrations")}
+    return any(version not in done for version, _, _ in migrations())
+
+
 def apply_migrations(conn: Connection) -> list[int]:
     """Apply pending migrations, each in its own transaction; returns the versions applied now."""
+    if not pending(conn):
+        return []
     if sql.engine_of(conn) is sql.Engine.POSTGRES:
         with conn.begin():
             sql.execute(conn, "SELECT pg_advisory_lock(?)", [_MIGRATION_LOCK])
