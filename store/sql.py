@@ -19,6 +19,10 @@ grouping columns out. Three forms are rewritten so that PostgreSQL's planner can
 (a guess of one row turns joins into quadratic nested loops): ``x IN (SELECT unnest(l))`` becomes
 ``x = ANY(l)``, a ``QUALIFY row_number() … = 1`` becomes ``DISTINCT ON``, and a CTE that only
 filters one table is inlined (``NOT MATERIALIZED``).
+
+Why one module: it is the whole of what differs between the engines — translation, execution,
+result types, bulk appends and server errors — behind five functions every caller uses; split,
+each part would need the others' engine checks and the callers would import several modules.
 """
 
 from __future__ import annotations
