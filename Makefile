@@ -67,7 +67,8 @@ types: setup
 
 check: lint types test
 
-# Figures, not assertions: prints a table and writes bench/results.json (~5 min on 2 cores).
+# Figures, not assertions: prints a table and writes bench/results.json (~25 min on 2 shared cores;
+# with PostgreSQL server binaries installed, or $FINDINGS_BENCH_PG_URL set, it adds a PostgreSQL column).
 bench: setup
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/bench.py

@@ -22,12 +22,10 @@ server handling lives in ``bench/bench_pg.py``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -40,6 +38,8 @@ sys.path.insert(0, str(ROOT))
 import bench_pg  # noqa: E402
 import duckdb  # noqa: E402
 import orjson  # noqa: E402
+from procs import run, run_all  # noqa: E402
+from report import OURS, render  # noqa: E402
 
 from analytics import catalog, dora, exports, overview, remediation, security_delivery, sprints, survival, tables  # noqa: E402
 from analytics.csvout import to_csv_bytes  # noqa: E402
@@ -51,82 +51,6 @@ from store.db import Store  # noqa: E402
 
 WORK = ROOT / "data" / "bench"
 PY = sys.executable
-OURS = "ours: python -m ingest sarif (normalise, identity, store, lifecycle)"
-
-
-def _tree_rss_kb(*roots: int) -> int:
-    """Resident memory of processes and all their descendants (KB), from /proc."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            pid = int(stat.parent.name)
-            parents[pid] = int(fields[1])
-            rss[pid] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
-        except (OSError, ValueError, IndexError):
-            continue
-    tree, grew = set(roots), True
-    while grew:
-        more = {pid for pid, parent in parents.items() if parent in tree} - tree
-        tree |= more
-        grew = bool(more)
-    return sum(rss.get(pid, 0) for pid in tree)
-
-
-def run(cmd: list[str]) -> tuple[float, float, str, dict[str, float]]:
-    """(seconds, peak RSS in MB of the child's whole process tree — worker processes included —,
-    stdout, CPU seconds {"user", "system"} of the child and its descendants) of a child process."""
-    seconds, peak, stdouts, cpu = run_all([cmd])
-    return seconds, peak, stdouts[0], cpu
-
-
-def run_all(
-    cmds: list[list[str]], env: dict[str, str] | None = None
-) -> tuple[float, float, list[str], dict[str, float]]:
-    """``run`` for child processes started together: the wall time until the last one ends, the
-    peak of their summed process trees' RSS, their outputs, their summed CPU seconds."""
-    import tempfile
-    import threading
-
-    with contextlib.ExitStack() as stack:
-        outs = [
-            (stack.enter_context(tempfile.TemporaryFile()), stack.enter_context(tempfile.TemporaryFile())) for _ in cmds
-        ]
-        start = time.perf_counter()
-        procs = [
-            subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, env=env)  # noqa: S603 (our own commands)
-            for cmd, (out, err) in zip(cmds, outs, strict=True)
-        ]
-        peak = [0]
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.wait(0.1):
-                peak[0] = max(peak[0], _tree_rss_kb(*(p.pid for p in procs)))
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        cpu = {"user": 0.0, "system": 0.0}
-        maxrss = 0
-        for proc in procs:
-            _, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            cpu["user"] += usage.ru_utime
-            cpu["system"] += usage.ru_stime
-            maxrss = max(maxrss, usage.ru_maxrss)
-        seconds = time.perf_counter() - start
-        done.set()
-        sampler.join()
-        stdouts = []
-        for proc, cmd, (out, err) in zip(procs, cmds, outs, strict=True):
-            out.seek(0)
-            err.seek(0)
-            stdout, stderr = out.read().decode(), err.read().decode()
-            if proc.returncode not in (0, 3):
-                raise SystemExit(f"{' '.join(cmd[:4])}… failed ({proc.returncode}): {stderr[-2000:]}")
-            stdouts.append(stdout)
-    return seconds, max(peak[0], maxrss) / 1024, stdouts, cpu
 
 
 def timed(fn: Callable[[], Any], repeat: int = 2) -> float:
@@ -511,106 +435,6 @@ def postgres(
         for name in ("bench_1w", "bench_4w"):
             bench_pg.drop_database(server, name)
     return res
-
-
-def _f(x: Any, fmt: str = "{:,.2f}") -> str:
-    return "—" if x is None or (isinstance(x, float) and x != x) else fmt.format(x)
-
-
-def _ms(v: float | None) -> str:
-    return _f(v * 1000 if v is not None else None, "{:,.0f}")
-
-
-def render(res: dict[str, Any]) -> str:
-    m = res["machine"]
-    pg = res.get("postgresql") or {}
-    on_pg = "latency_1m" in pg
-    lines = [
-        f"Benchmark — {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, Python {m['python']}, "
-        f"DuckDB {m['duckdb']}",
-        f"Input: demo history at scale {res['scale']:g}: {res['files']['count']:,} SARIF files, "
-        f"{res['files']['megabytes']:,} MB, {res['results']:,} results → {res['store_1m_occurrences']:,} occurrences",
-        "",
-        "| ingest (same files) | seconds | results/s | MB/s | × floor | peak RSS MB (all processes) | CPU s |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for name, r in res["ingest"].items():
-        lines.append(
-            f"| {name} | {_f(r.get('seconds'))} | {_f(r.get('results_per_s'), '{:,.0f}')} "
-            f"| {_f(r.get('mb_per_s'), '{:,.1f}')} | {_f(r.get('x_floor'), '{:.1f}')} "
-            f"| {_f(r.get('peak_rss_mb'), '{:,.0f}')} | {_f(r.get('cpu_seconds'), '{:,.1f}')} |"
-        )
-    if res.get("floor_runs_s"):
-        runs = ", ".join(f"{x:.2f}" for x in res["floor_runs_s"])
-        lines += ["", f"Floor runs: {runs} s (the best is the denominator); ours and the peers ran once."]
-    if res.get("load_average_at_start"):
-        loads = ", ".join(f"{x:.1f}" for x in res["load_average_at_start"])
-        lines += [f"Load average when the run began (1, 5, 15 min): {loads} on {m['cores']} cores."]
-    if pg.get("skipped"):
-        lines += ["", f"PostgreSQL: not measured ({pg['skipped']})."]
-    elif pg.get("ingest"):
-        lines += ["", *_render_pg_ingest(res)]
-    lines += ["", "| incremental: one new scan, loaded + its stream recomputed | seconds |", "|---|---:|"]
-    for label, r in res["incremental"].items():
-        occ = res["store_1m_occurrences"] if label == "1M" else res.get("store_10m_occurrences")
-        lines.append(f"| into {occ:,} occurrences ({label}) | {_f(r['seconds'], '{:.3f}')} |")
-        if label == "1M" and "incremental" in pg:
-            lines.append(
-                f"| into {occ:,} occurrences ({label}), PostgreSQL | {_f(pg['incremental']['seconds'], '{:.3f}')} |"
-            )
-    head = "| query latency (ms) | 1M | 1M PostgreSQL | 10M |" if on_pg else "| query latency (ms) | 1M | 10M |"
-    lines += ["", head, "|---|---:|---:|---:|" if on_pg else "|---|---:|---:|"]
-    for name, v in res["latency_1m"].items():
-        cells = [
-            _ms(v),
-            *([_ms(pg["latency_1m"].get(name))] if on_pg else []),
-            _ms(res.get("latency_10m", {}).get(name)),
-        ]
-        lines.append(f"| {name} | {' | '.join(cells)} |")
-    on_pg_pages = "pages_1m" in pg
-    lines += ["", "| dashboard page render (AppTest, 1M store) | seconds |" + (" PostgreSQL |" if on_pg_pages else "")]
-    lines.append("|---|---:|" + ("---:|" if on_pg_pages else ""))
-    for name, v in res["pages_1m"].items():
-        lines.append(f"| {name} | {_f(v)} |" + (f" {_f(pg['pages_1m'].get(name))} |" if on_pg_pages else ""))
-    lines.append(f"\ntotal benchmark time: {res['total_seconds'] / 60:.1f} min")
-    return "\n".join(lines)
-
-
-def _render_pg_ingest(res: dict[str, Any]) -> list[str]:
-    pg = res["postgresql"]
-    st = pg.get("settings", {})
-    version = str(st.get("server_version", "?")).split()[0]
-    around = pg.get("duckdb_around") or [res["ingest"][OURS]]
-    duck = sum(r["seconds"] for r in around) / len(around)
-    lines = [
-        f"PostgreSQL {version}, {pg['server']}: shared_buffers {st.get('shared_buffers')}, "
-        f"work_mem {st.get('work_mem')}, fsync {st.get('fsync')}, synchronous_commit {st.get('synchronous_commit')}. "
-        f"Its stores hold {'the same' if pg.get('same_as_duckdb') else 'DIFFERENT'} row counts as DuckDB's "
-        f"({', '.join(f'{k} {v:,}' for k, v in pg.get('counts', {}).get('duckdb', {}).items())}).",
-        "",
-        "| ingest into an empty store (same files, one after the other) | seconds | results/s | × DuckDB time "
-        "| peak RSS MB (ingest processes) | ingest CPU s | server CPU s |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    rows = [(f"DuckDB, 1 writer{', before' if len(around) > 1 else ''}", around[0])]
-    rows += [(f"PostgreSQL, {_writers(r)}", r) for r in pg["ingest"].values()]
-    rows += [("DuckDB, 1 writer, after", r) for r in around[1:]]
-    for what, r in rows:
-        lines.append(
-            f"| {what} | {_f(r['seconds'])} | {_f(r['results_per_s'], '{:,.0f}')} "
-            f"| {_f(r['seconds'] / duck, '{:.2f}')} | {_f(r['peak_rss_mb'], '{:,.0f}')} "
-            f"| {_f(r['cpu_seconds'], '{:,.1f}')} | {_f(r.get('server_cpu_seconds'), '{:,.1f}')} |"
-        )
-    if len(around) > 1:
-        lines += ["", f"× DuckDB time: against the mean of the DuckDB runs just before and after ({duck:.2f} s)."]
-    return lines
-
-
-def _writers(r: dict[str, Any]) -> str:
-    if r["writers"] == 1:
-        return "1 writer"
-    solo = ", each reading in-process (FINDINGS_PARSE_WORKERS=0)" if r.get("parse_workers") == 0 else ""
-    return f"{r['writers']} writers at once, a quarter of the projects each{solo}"
 
 
 if __name__ == "__main__":
