@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import StringConstraints
 
 from analytics.cli import filters_from_args, parse_when
@@ -83,16 +83,17 @@ def scan_time(text: str | None, name: str) -> datetime | None:
 
 
 def filters(
-    project: list[str] | None,
-    branch: list[str] | None,
-    tool: list[str] | None,
-    severity: list[str] | None,
-    cwe: list[str] | None,
-    rule: list[str] | None,
-    since: str | None,
-    until: str | None,
+    project: FilterList = None,
+    branch: FilterList = None,
+    tool: FilterList = None,
+    severity: FilterList = None,
+    cwe: FilterList = None,
+    rule: FilterList = None,
+    since: When = None,
+    until: When = None,
 ) -> Filters:
-    """The filters exactly as ``python -m analytics`` builds them from the same values."""
+    """The filters exactly as ``python -m analytics`` builds them from the same values (the query
+    parameters of every read endpoint, through ``QueryFilters``)."""
     args = argparse.Namespace(
         project=project,
         branch=branch,
@@ -106,6 +107,9 @@ def filters(
     result = filters_from_args(args)
     check_window(result)
     return result
+
+
+QueryFilters = Annotated[Filters, Depends(filters)]
 
 
 def _when(name: str, text: str | None, end: bool) -> datetime | None:

@@ -29,7 +29,7 @@ from service.auth import Token
 from service.context import Context
 from service.deps import Ctx, ReadToken
 from service.models import Health, Summary, problem
-from service.params import MAX_TEXT, FilterList, When, filters
+from service.params import MAX_TEXT, QueryFilters
 from store.migrations import schema_version
 
 log = logging.getLogger("service")
@@ -43,22 +43,6 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
     403: problem("the token lacks the read scope or a project named"),
     503: problem("the store is busy or unavailable: retry after Retry-After seconds"),
 }
-
-
-def _filters(
-    ctx: Context,
-    token: Token,
-    project: FilterList = None,
-    branch: FilterList = None,
-    tool: FilterList = None,
-    severity: FilterList = None,
-    cwe: FilterList = None,
-    rule: FilterList = None,
-    since: When = None,
-    until: When = None,
-) -> Filters:
-    chosen = filters(project, branch, tool, severity, cwe, rule, since, until)
-    return _narrowed(ctx, token, chosen)
 
 
 def _narrowed(ctx: Context, token: Token, chosen: Filters) -> Filters:
@@ -75,22 +59,10 @@ def _narrowed(ctx: Context, token: Token, chosen: Filters) -> Filters:
 
 
 @router.get("/summary", response_model=Summary, tags=["reads"], responses=_REFUSALS, summary="The summary object")
-def get_summary(
-    ctx: Ctx,
-    token: ReadToken,
-    project: FilterList = None,
-    branch: FilterList = None,
-    tool: FilterList = None,
-    severity: FilterList = None,
-    cwe: FilterList = None,
-    rule: FilterList = None,
-    since: When = None,
-    until: When = None,
-) -> JSONResponse:
+def get_summary(ctx: Ctx, token: ReadToken, given: QueryFilters) -> JSONResponse:
     """What ``python -m analytics summary --json`` prints, for the same filters."""
     with ctx.store.session():  # one read connection for the request's many queries
-        chosen = _filters(ctx, token, project, branch, tool, severity, cwe, rule, since, until)
-        return JSONResponse(summary_with_extras(ctx.store, chosen, ctx.settings))
+        return JSONResponse(summary_with_extras(ctx.store, _narrowed(ctx, token, given), ctx.settings))
 
 
 By = Annotated[
@@ -111,21 +83,13 @@ def get_export(
     kind: ExportKind,
     ctx: Ctx,
     token: ReadToken,
-    project: FilterList = None,
-    branch: FilterList = None,
-    tool: FilterList = None,
-    severity: FilterList = None,
-    cwe: FilterList = None,
-    rule: FilterList = None,
-    since: When = None,
-    until: When = None,
+    given: QueryFilters,
     by: By = None,
     period: Period = None,
 ) -> StreamingResponse:
     """The file ``python -m analytics export KIND -o FILE`` writes, byte for byte, for the same filters."""
     with ctx.store.session():
-        chosen = _filters(ctx, token, project, branch, tool, severity, cwe, rule, since, until)
-        request = Request(chosen, split_list([by]) if by else (), period, ctx.settings)
+        request = Request(_narrowed(ctx, token, given), split_list([by]) if by else (), period, ctx.settings)
         data = to_csv(export(ctx.store, kind.value, request)).encode("utf-8")
     headers = {"Content-Disposition": f'attachment; filename="{kind.value}.csv"'}
     return StreamingResponse(_chunks(data), media_type="text/csv; charset=utf-8", headers=headers)

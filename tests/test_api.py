@@ -228,6 +228,18 @@ def test_no_page_of_the_service_loads_anything_from_elsewhere(db: Path | str) ->
     assert "cdn." not in document.text and "https://" not in document.text.replace("https://json-schema", "")
 
 
+def test_every_read_endpoint_documents_the_command_lines_filters(db: Path | str) -> None:
+    """The filters are declared once (one dependency) and every read endpoint shows all of them."""
+    client, tokens, _ = api(db)
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    wanted = {"project", "branch", "tool", "severity", "cwe", "rule", "since", "until"}
+    for path in ("/api/v1/summary", "/api/v1/exports/{kind}.csv"):
+        names = {p["name"] for p in paths[path]["get"]["parameters"] if p["in"] == "query"}
+        assert wanted <= names, (path, wanted - names)
+    answer = client.get("/api/v1/summary", params={"since": "2026-02-30"}, headers=bearer(tokens.read))
+    assert answer.status_code == 400, answer.text
+
+
 def test_the_service_writes_into_a_private_spool_it_empties(db: Path | str) -> None:
     client, tokens, _ = api(db)
     spool = client.app.state.ctx.spool.root  # type: ignore[attr-defined]
