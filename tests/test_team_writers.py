@@ -194,9 +194,6 @@ def check_reports(runs: Sequence[Run], reference: Run, hands: Sequence[Sequence[
     assert {p: n for p, n in loaded_by.items() if n != 1} == {}  # nothing lost, nothing loaded twice
 
 
-SPAN = "SELECT min(loaded_at), max(loaded_at) FROM files WHERE path IN (SELECT unnest(CAST(? AS VARCHAR[])))"
-
-
 def check_reader(reader: Reader, columns: list[str]) -> None:
     assert len(reader.runs) >= 4, reader.runs
     for command, code, output, err in reader.runs:
