@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -41,6 +42,9 @@ MAX_POLL_S = 0.03
 _DUCKDB_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
 
 
+_SERVER_WITHOUT_SCHEME = re.compile(r"[^/@\s]+@[^/@\s]+:\d+(?:/|$)")
+
+
 def resolve_url(db: str | os.PathLike[str] | None = None) -> sa.URL:
     """``--db`` value, else ``$FINDINGS_DB``, else ``data/findings.duckdb``, as a SQLAlchemy URL."""
     raw = os.fspath(db) if db is not None else os.environ.get(ENV_DB) or os.fspath(DEFAULT_DB)
@@ -61,6 +65,13 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> sa.URL:
                 "or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
             )
         return url
+    if _SERVER_WITHOUT_SCHEME.match(raw) and not Path(raw).expanduser().exists():
+        # "user:password@host:5432/db" is a server address whose scheme was left out, not a file
+        # to create (the password is not repeated).
+        raise StoreError(
+            "the database looks like a server address without its scheme: write "
+            "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB (or ./NAME for a DuckDB file named so)"
+        )
     path = Path(raw).expanduser().resolve()
     return sa.URL.create("duckdb", database=str(path))
 

@@ -171,6 +171,30 @@ def refused_everywhere(db: str, why: str, secrets_: tuple[str, ...], tmp: Path) 
     assert sorted(p.name for p in (tmp / "inbox").iterdir()) == ["ruff-1.sarif"]  # left for a rerun
 
 
+@pytest.mark.parametrize("given", ["postgres:s3cret-pw@127.0.0.1:5432/findings", "ci@db.example:5432"])
+@pytest.mark.parametrize("command", [["-m", "analytics", "summary"], ["-m", "ingest", "sarif", str(SAMPLES)]])
+def test_a_server_address_without_its_scheme_is_refused_not_made_a_file(
+    given: str, command: list[str], tmp_path: Path
+) -> None:
+    """``user:password@host:port/db`` with the scheme left out would be a relative path: a new,
+    empty DuckDB file in odd folders, and the numbers of an empty store. It is a usage error."""
+    proc = subprocess.run(
+        [sys.executable, *command, "--db", given],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == ExitCode.USAGE, proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "error: the database looks like a server address without its scheme: write "
+        "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB (or ./NAME for a DuckDB file named so)"
+    ]
+    assert "s3cret" not in proc.stdout + proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 @on_postgres
 def test_a_closed_port_exits_5_with_one_line(db: str, tmp_path: Path) -> None:
     url = make_url(db).set(port=closed_port())
