@@ -18,9 +18,8 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
@@ -28,6 +27,9 @@ from sqlalchemy.pool import NullPool
 from core.errors import StoreBusy, StoreError, StoreUnavailable
 from store import sql
 from store.migrations import apply_migrations, schema_version
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_DB = Path("data") / "findings.duckdb"
 ENV_DB = "FINDINGS_DB"
