@@ -49,7 +49,6 @@ from ingest import push  # noqa: E402
 from ingest.cli import main as ingest_main  # noqa: E402
 from ingest.models import ScanMeta  # noqa: E402
 from ingest.pipeline import ALREADY, LOADED  # noqa: E402
-from ingest.prepare import prepare  # noqa: E402
 from store.db import Store  # noqa: E402
 from tests.api_support import Service, counts, make_tokens, snapshot  # noqa: E402
 
@@ -176,28 +175,15 @@ def new_store(engine: str, folder: Path) -> tuple[str, Callable[[], None]]:
 
 @dataclass
 class Reference:
-    """The sequential CLI load's tables, and the rules whose metadata depends on load order."""
+    """The sequential CLI load's tables."""
 
     tables: dict[str, list[tuple[Any, ...]]]
-    order_dependent: set[tuple[Any, ...]]
-
-
-def order_dependent_rules(items: list[Upload]) -> set[tuple[str, str]]:
-    """The rules that the files give different metadata for (a scanner's versions rewording a
-    rule's help). ``rules`` keeps the last loaded file's metadata, so for these the store depends
-    on the order of any load — two CLI loads in different orders differ too."""
-    seen: dict[tuple[str, str], set[Any]] = {}
-    for u in items:
-        packed = prepare(u.path, u.meta).packed
-        for rule in packed.rules if packed is not None else ():
-            seen.setdefault((rule.tool, rule.rule_id), set()).add(rule)
-    return {key for key, variants in seen.items() if len(variants) > 1}
 
 
 def reference_load(work: Path, items: list[Upload]) -> Reference:
-    """``ingest manifest`` of the same files with the same metadata, one after the other. The rules
-    whose metadata depends on load order are compared by key only; everything else must be
-    identical."""
+    """``ingest manifest`` of the same files with the same metadata, one after the other: every
+    table must be identical after the uploads (rules keep the newest file's metadata, so their
+    rows do not depend on the order either)."""
     write_manifest(items, work / "manifest.csv")
     argv = ["manifest", str(work / "manifest.csv"), "--db", str(work / "sequential.duckdb")]
     started = time.perf_counter()
@@ -205,22 +191,13 @@ def reference_load(work: Path, items: list[Upload]) -> Reference:
     took = time.perf_counter() - started
     print(f"  sequential CLI load of the same {len(items)} files: exit {code}, {took:.1f} s", flush=True)
     tables = snapshot(Store(work / "sequential.duckdb"))
-    dependent = order_dependent_rules(items)
-    print(f"  {len(dependent)} of {len(tables['rules'])} rules get different metadata from different files")
-    return Reference(tables, dependent)
+    return Reference(tables)
 
 
 def equal_to_cli(db: str, reference: Reference) -> list[str]:
-    """The tables (and rules) in which the store differs from the sequential CLI load."""
+    """The tables in which the store differs from the sequential CLI load."""
     mine = snapshot(Store(db))
-    unequal = [t for t, rows in reference.tables.items() if t != "rules" and mine.get(t) != rows]
-    theirs = {r[:2]: r for r in reference.tables["rules"]}
-    ours = {r[:2]: r for r in mine.get("rules", [])}
-    if set(ours) != set(theirs) or any(
-        ours[k] != row for k, row in theirs.items() if k not in reference.order_dependent
-    ):
-        unequal.append("rules")
-    return unequal
+    return [t for t, rows in reference.tables.items() if mine.get(t) != rows]
 
 
 def percentile(values: list[float], q: float) -> float:

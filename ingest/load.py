@@ -24,6 +24,7 @@ from ingest.pack import (
     SCAN_SCHEMA,
     STREAM_SCHEMA,
     Packed,
+    Provenance,
     occurrence_tables,
     rows_table,
     rules_table,
@@ -38,14 +39,19 @@ SELECT file_key, sha256, path, size_bytes, sarif_version, given_project, given_b
        given_scanned_at, given_category, scans, occurrences, warnings, CAST(? AS TIMESTAMP) FROM new_files
 """
 INSERT_STREAMS = "INSERT INTO streams SELECT * FROM new_streams ON CONFLICT DO NOTHING"
+# The newer file's metadata wins (its scan time, then its key): the same rows in any load order.
 UPSERT_RULES = """
-INSERT INTO rules
+INSERT INTO rules (tool, rule_id, name, short_description, full_description, help_uri, help_text, tags, cwes,
+                   default_level, security_severity, properties, seen_at, seen_in)
 SELECT tool, rule_id, name, short_description, full_description, help_uri, help_text, tags, cwes,
-       default_level, security_severity, properties FROM new_rules ORDER BY tool, rule_id
+       default_level, security_severity, properties, seen_at, seen_in FROM new_rules ORDER BY tool, rule_id
 ON CONFLICT (tool, rule_id) DO UPDATE SET name = excluded.name, short_description = excluded.short_description,
     full_description = excluded.full_description, help_uri = excluded.help_uri, help_text = excluded.help_text,
     tags = excluded.tags, cwes = excluded.cwes, default_level = excluded.default_level,
-    security_severity = excluded.security_severity, properties = excluded.properties
+    security_severity = excluded.security_severity, properties = excluded.properties,
+    seen_at = excluded.seen_at, seen_in = excluded.seen_in
+WHERE rules.seen_at IS NULL OR excluded.seen_at > rules.seen_at
+   OR (excluded.seen_at = rules.seen_at AND excluded.seen_in > rules.seen_in)
 """
 INSERT_REJECTION = "INSERT INTO rejections VALUES (?, ?, ?, ?)"
 
@@ -66,9 +72,9 @@ class Known:
     the caller ``commit()``s them (a rolled-back transaction must not leave them here)."""
 
     streams: set[str] = field(default_factory=set)
-    rules: dict[tuple[str, str], Rule] = field(default_factory=dict)
+    rules: dict[tuple[str, str], Provenance] = field(default_factory=dict)
     pending_streams: set[str] = field(default_factory=set)
-    pending_rules: dict[tuple[str, str], Rule] = field(default_factory=dict)
+    pending_rules: dict[tuple[str, str], Provenance] = field(default_factory=dict)
 
     def commit(self) -> None:
         self.streams |= self.pending_streams
@@ -85,15 +91,25 @@ def _append(conn: Connection, name: str, table: pa.Table, text: str, params: lis
 
 
 def write_rules(conn: Connection, packs: Sequence[Packed], known: Known) -> None:
-    """Upsert the rules of the files not stored yet that this writer has not stored as they are
-    (in the caller's transaction, which should hold nothing else: see the module's doc)."""
+    """Upsert the rules of the files not stored yet, each with the newest of those files' metadata,
+    unless this writer already stored the rule from a file at least as new (in the caller's
+    transaction, which should hold nothing else: see the module's doc). The statement itself keeps
+    a newer file's metadata that another writer stored."""
     keys = [p.file_key for p in packs]
     stored = {row[0] for row in sql.rows(conn, ALREADY_LOADED, [keys])} if keys else set()
-    rules = {(r.tool, r.rule_id): r for p in packs if p.file_key not in stored for r in p.rules}
-    changed = [r for k, r in rules.items() if known.rules.get(k) != r]
+    newest: dict[tuple[str, str], tuple[Rule, Provenance]] = {}
+    for p in packs:
+        if p.file_key in stored:
+            continue
+        seen = p.provenance
+        for r in p.rules:
+            key = (r.tool, r.rule_id)
+            if key not in newest or seen > newest[key][1]:
+                newest[key] = (r, seen)
+    changed = [(r, seen) for key, (r, seen) in newest.items() if key not in known.rules or seen > known.rules[key]]
     if changed:
         _append(conn, "new_rules", rules_table(changed), UPSERT_RULES)
-        known.pending_rules.update(((r.tool, r.rule_id), r) for r in changed)
+        known.pending_rules.update(((r.tool, r.rule_id), seen) for r, seen in changed)
 
 
 def write_packed(conn: Connection, packs: Sequence[Packed], known: Known | None = None) -> list[LoadOutcome]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -97,6 +98,7 @@ SCAN_SCHEMA = pa.schema(
         ("skipped", pa.int32()),
     ]
 )
+SCANNED_AT = SCAN_SCHEMA.names.index("scanned_at")
 
 RULE_SCHEMA = pa.schema(
     [
@@ -112,10 +114,14 @@ RULE_SCHEMA = pa.schema(
         ("default_level", pa.string()),
         ("security_severity", pa.float64()),
         ("properties", pa.string()),
+        ("seen_at", pa.timestamp("us")),
+        ("seen_in", pa.string()),
     ]
 )
 
 Row = tuple[Any, ...]
+# (scan time, file key): the newer file's rule metadata wins (``Packed.provenance``).
+Provenance = tuple[datetime, str]
 
 
 def _id(*parts: str) -> str:
@@ -150,6 +156,12 @@ class Packed:
     offset: int
     rows: int
     warnings: tuple[str, ...]
+
+    @property
+    def provenance(self) -> Provenance:
+        """What orders this file's rule metadata against another file's: its latest scan time, then
+        its key (so that two files of the same time still give one answer in any load order)."""
+        return (max((row[SCANNED_AT] for row in self.scans), default=datetime.min), self.file_key)
 
     @property
     def occurrences(self) -> pa.Table:
@@ -249,10 +261,11 @@ def rows_table(rows: list[Row], schema: pa.Schema) -> pa.Table:
     return pa.table({name: list(col) for name, col in zip(schema.names, columns, strict=True)}, schema=schema)
 
 
-def rules_table(values: list[Rule]) -> pa.Table:
+def rules_table(values: list[tuple[Rule, Provenance]]) -> pa.Table:
+    """Rules with the (scan time, file key) of the file each one's metadata comes from."""
     rows = [
         (r.tool, r.rule_id, r.name, r.short_description, r.full_description, r.help_uri, r.help_text, list(r.tags),
-         list(r.cwes), r.default_level, r.security_severity, r.properties_json)
-        for r in values
+         list(r.cwes), r.default_level, r.security_severity, r.properties_json, seen_at, seen_in)
+        for r, (seen_at, seen_in) in values
     ]  # fmt: skip
     return rows_table(rows, RULE_SCHEMA)

@@ -242,12 +242,19 @@ SCAN_CONTENTS: list[list[dict[str, Any]]] = [
 
 
 def _episodes_of(db: Path | str) -> list[tuple[Any, ...]]:
+    """The episodes, then the rules with the metadata the store kept (each scan words R1 its own
+    way, as a scanner's releases reword their rules: the newest scan's wording must be kept)."""
     with Store(db).read() as conn:
         return query_rows(
             conn,
             "SELECT finding_id, seq, opened_at, closed_at, status, opened_scan_id, closed_scan_id "
             "FROM episodes ORDER BY ALL",
-        )
+        ) + query_rows(conn, "SELECT tool, rule_id, short_description, seen_at, seen_in FROM rules ORDER BY ALL")
+
+
+def worded(i: int) -> dict[str, Any]:
+    """Scan i's metadata for rule R1."""
+    return {"id": "R1", "shortDescription": {"text": f"R1 as worded in scan {i}"}}
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +263,9 @@ def scan_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     paths = []
     for i, results in enumerate(SCAN_CONTENTS):
         p = folder / f"s{i}.sarif"
-        p.write_text(json.dumps(sarif_log(results)))
+        log = sarif_log(results)
+        log["runs"][0]["tool"]["driver"]["rules"] = [worded(i)]
+        p.write_text(json.dumps(log))
         paths.append(p)
     return paths
 
@@ -268,10 +277,14 @@ def reference_episodes(
     db = new_database(engine, tmp_path_factory.mktemp("ref"), request)
     for i, p in enumerate(scan_files):
         assert ingest_main(["sarif", str(p), "--db", str(db), "--project", "p", "--scanned-at", T[i]]) == 0
-    eps = _episodes_of(db)
+    state = _episodes_of(db)
+    # Scan 5 describes R1 too but has no R1 result: a rule is stored from the files citing it, so
+    # the newest wording is scan 4's.
+    assert [r[:3] for r in state if len(r) == 5 and r[1] == "R1"] == [("demo-tool", "R1", "R1 as worded in scan 4")]
+    eps = [e for e in state if len(e) == 7]
     assert len(eps) >= 4  # the fixture really exercises open, fixed, suppressed and reopened
     assert {e[4] for e in eps} == {"open", "fixed", "suppressed"}
-    return eps
+    return state
 
 
 # Each example loads its scans into a database of its own. On PostgreSQL that is a new database

@@ -390,13 +390,16 @@ def test_a_duckdb_store_from_before_team_mode_is_upgraded_and_reads_the_same(tmp
 
 
 @on_postgres
-def test_a_postgres_database_at_version_3_is_upgraded_on_open(
-    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    everything = migrations_module.migrations()
-    monkeypatch.setattr(migrations_module, "migrations", lambda: everything[:3])  # the code before team mode
+def test_a_postgres_database_at_version_3_is_upgraded_on_open(db: str, tmp_path: Path) -> None:
     seed(db, tmp_path)
-    monkeypatch.undo()
+    # Today's ingest writes columns that version 3 lacks, so the store is loaded at the latest
+    # version and taken back to version 3: what each later migration added is removed.
+    with admin(make_url(db).database) as conn:
+        for name in INDEXES_OF_004:
+            conn.execute(f"DROP INDEX {name}")
+        conn.execute("DROP TABLE api_tokens")  # 005
+        conn.execute("ALTER TABLE rules DROP COLUMN seen_at, DROP COLUMN seen_in")  # 006
+        conn.execute("DELETE FROM schema_migrations WHERE version > 3")
     assert as_admin(db, "SELECT max(version) FROM schema_migrations") == [(3,)]
     assert not INDEXES_OF_004 & indexes(db)
     summary, export = summary_and_export(db)  # a reader opens it first
