@@ -301,10 +301,13 @@ def coverage(store: Store, filters: Filters, settings: Settings, sprint: Sprint)
 
 
 # ---------------------------------------------------------------------------------- the review
-def review(store: Store, filters: Filters, settings: Settings, sprint: str | None = None) -> Review:
+def review(
+    store: Store, filters: Filters, settings: Settings, sprint: str | None = None, report: pd.DataFrame | None = None
+) -> Review:
     """The review of the sprint labelled ``sprint`` ("sprint 12"; default: the window's latest);
-    a QueryError when the window holds no such sprint."""
-    report = sprints.sprint_report(store, filters, settings)
+    a QueryError when the window holds no such sprint. ``report``: ``sprints.sprint_report`` of
+    the same arguments, when the caller has it already."""
+    report = sprints.sprint_report(store, filters, settings) if report is None else report
     i = pick_sprint(report, sprint)
     chosen = _sprint(report.iloc[i])
     return Review(
