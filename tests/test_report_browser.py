@@ -103,6 +103,7 @@ def open_pack(
         seen["svgs"] = page.locator("figure svg").count()
         seen["cells"] = page.locator("td").all_inner_texts()
         seen["h1"] = page.locator("h1").inner_text()
+        seen["pdf"] = len(page.pdf(format="A4", print_background=True))  # "print to PDF" works
         if shot is not None:
             shot.parent.mkdir(parents=True, exist_ok=True)
             if height:
@@ -142,6 +143,7 @@ def test_demo_pack_opens_offline(browser: Any, demo: dict[str, Any], tmp_path: P
     seen = open_pack(browser, html, tmp_path / "site", ROOT / "tests" / "screenshots" / "review-pack.png")
     nothing_left(seen)
     assert seen["svgs"] == 2 and seen["scripts"] == 0 and seen["h1"].startswith("Sprint review — sprint")
+    assert seen["pdf"] > 50_000
 
 
 @pytest.mark.skipif(
