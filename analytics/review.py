@@ -256,8 +256,10 @@ def action_list(store: Store, filters: Filters, settings: Settings, report: pd.D
 
 # ------------------------------------------------------------------------------------ coverage
 def _scan_where(filters: Filters) -> tuple[str, dict[str, Any]]:
-    """Scans of the selected projects, branches and tools (the finding filters that scans have)."""
-    return Filters(projects=filters.projects, branches=filters.branches, tools=filters.tools).finding_where("s")
+    """Scans of the selected projects, branches and tools: the filters without those a scan does
+    not have (severity, CWE, rule) or that each part applies itself (the window)."""
+    scans = replace(filters, severities=(), cwes=(), rules=(), since=None, until=None)
+    return scans.finding_where("s")
 
 
 def stale(store: Store, filters: Filters, at: datetime, days: int) -> pd.DataFrame:

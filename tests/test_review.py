@@ -189,12 +189,20 @@ def test_sprint_2_has_no_previous_and_nothing_guessed(store: Store) -> None:
 
 def test_filters_narrow_every_part(store: Store) -> None:
     """--project shop: the same action list (every critical and high finding is in shop), no stale
-    project, shop's old tool still stale, nothing guessed (guessdir is another project). --severity
+    project, shop's old tool still stale, nothing guessed (guessdir is another project). --tool old:
+    below. --severity
     medium: no critical or high is selected, so both urgent sections are 0, and fixed is M1 alone."""
     shop = rv.review(store, replace(WINDOW, projects=("shop",)), Settings(), "sprint 3")
     assert (shop.actions.new.count.now, shop.actions.past_sla.count.now, shop.actions.fixed.count.now) == (2, 4, 5)
     assert [(r.kind, r.project, r.tool) for r in shop.coverage.stale.itertuples()] == [("tool", "shop", "old")]
     assert shop.coverage.guessed.empty
+    # --tool old: its only finding is low (nothing urgent, nothing fixed); among the scans of that
+    # tool, project shop's latest is 01-20 10:00 → the project itself is stale, 26.583 days
+    old = rv.review(store, replace(WINDOW, tools=("old",)), Settings(), "sprint 3")
+    assert (old.actions.new.count.now, old.actions.past_sla.count.now, old.actions.fixed.count.now) == (0, 0, 0)
+    assert [(r.kind, r.project, round(r.days_since, 3)) for r in old.coverage.stale.itertuples()] == [
+        ("project", "shop", 26.583)
+    ]
     medium = rv.review(store, replace(WINDOW, severities=("medium",)), Settings(), "sprint 3")
     assert (medium.actions.new.count.now, medium.actions.past_sla.count.now) == (0, 0)
     assert names(medium.actions.fixed.rows) == ["M1"]
