@@ -213,3 +213,26 @@ def test_a_sprint_outside_the_window_is_an_error(store: Store) -> None:
         rv.review(store, WINDOW, Settings(), "sprint 9")
     latest = rv.review(store, WINDOW, Settings())
     assert latest.sprint.label == "sprint 3"
+
+
+def test_every_list_is_as_long_as_its_count_on_the_demo(demo: dict[str, Any]) -> None:
+    """On the demo history (many projects, scanners, reopenings), for its last six sprints: each
+    list has as many rows as its count says, the counts are the sprint report's, and the past-SLA
+    list is in its order (severity, then the most overdue)."""
+    from core.severity import rank
+
+    store = Store(demo["db"])
+    with store.session():
+        report = sprints.sprint_report(store, Filters(), Settings())
+        for label in report["sprint"].tail(6):
+            r = rv.review(store, Filters(), Settings(), label, report)
+            a = r.actions
+            assert [len(s.rows) for s in (a.new, a.past_sla, a.fixed)] == [
+                a.new.count.now, a.past_sla.count.now, a.fixed.count.now,
+            ], label  # fmt: skip
+            assert a.fixed.count.now == r.headline["fixed"]
+            assert a.past_sla.count.now <= r.headline["overdue_open"]  # critical/high among all overdue
+            order = [
+                (rank(s), -d) for s, d in zip(a.past_sla.rows["severity"], a.past_sla.rows["days_overdue"], strict=True)
+            ]
+            assert order == sorted(order), label
