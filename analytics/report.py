@@ -12,6 +12,7 @@ to import; the first render starts vl-convert's engine, about half a second more
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -22,6 +23,7 @@ import pandas as pd
 from analytics.definitions import now
 from analytics.filters import Filters
 from analytics.review import Change, Review, Section
+from core.severity import ORDER
 
 MAX_ROWS = 50  # rows of a list in the pack; the rest is counted
 HISTORY = 8  # sprints in the charts
@@ -144,9 +146,7 @@ def records(df: pd.DataFrame, columns: Sequence[Column], limit: int = MAX_ROWS) 
 
 
 def by_severity(rows: pd.DataFrame) -> str:
-    """ "2 high, 1 medium" (severity order) — the fixed section's breakdown."""
-    from core.severity import ORDER
-
+    """The fixed section's breakdown, in severity order: "2 high, 1 medium"."""
     if rows.empty:
         return ""
     counts = rows["severity"].value_counts()
@@ -157,8 +157,8 @@ def sprint_line(r: Review) -> str:
     span = r.sprint.end - r.sprint.start
     cut = span < pd.Timedelta(days=r.settings.sprint_days)
     last = r.sprint.end - pd.Timedelta(seconds=1)
-    so_far = f" (so far: {span / pd.Timedelta(days=1):.0f} of {r.settings.sprint_days} days)" if cut else ""
-    return f"{r.sprint.start:%Y-%m-%d} – {last:%Y-%m-%d}{so_far}"
+    part = f" ({math.ceil(span / pd.Timedelta(days=1))} of its {r.settings.sprint_days} days in this window)"
+    return f"{r.sprint.start:%Y-%m-%d} – {last:%Y-%m-%d}{part if cut else ''}"
 
 
 def headline(r: Review) -> list[tuple[str, str, str]]:
