@@ -43,9 +43,11 @@ app: setup-runtime
 serve: setup-runtime
 	FINDINGS_DB=$(DB) $(BIN)/python -m service --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8000)
 
-# Refresh the README's screenshot (docs/overview.png) from the real-browser test.
+# Refresh the README's screenshot (docs/overview.png) and the review pack's (docs/review-pack.png)
+# from the real-browser tests.
 screenshot: setup
 	UPDATE_README_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/test_browser.py -k readme_screenshot
+	UPDATE_README_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/test_report_browser.py -k docs_screenshot
 
 test: setup
 	$(BIN)/python -m pytest -q

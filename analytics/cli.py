@@ -1,7 +1,8 @@
-"""``python -m analytics``: summaries and CSV exports of the findings store.
+"""``python -m analytics``: summaries, CSV exports and the sprint review pack of the findings store.
 
     python -m analytics summary [filters] [--json]
     python -m analytics export KIND [filters] [--by COLUMNS] [--period P] -o FILE.csv
+    python -m analytics report sprint [--sprint N] [filters] -o review.html|review.md
 
 Filters: --project, --branch, --tool, --severity, --cwe, --rule (repeatable or comma-separated),
 --since, --until (ISO 8601 date or time, UTC; the window is [since, until); a bare date as --until
@@ -26,7 +27,7 @@ from analytics.filters import GROUP_COLUMNS, Filters, split_list
 from analytics.summary import render_text, summary_with_extras
 from core.errors import ExitCode, FindingsError, QueryError
 from core.periods import PERIODS
-from core.settings import load_settings
+from core.settings import Settings, load_settings
 from core.times import EARLIEST, LATEST, TIME_RANGE
 from store.db import Store
 
@@ -99,6 +100,19 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--period", choices=PERIODS)
     e.add_argument("-o", "--output", required=True, help="CSV file to write, or - for standard output")
     e.set_defaults(subparser=e)
+    r = sub.add_parser(
+        "report",
+        help="write the sprint review pack: one self-contained HTML page, or Markdown for a wiki",
+        description="The sprint review pack (docs/review.md): the sprint's headline, what needs action "
+        "(new critical/high, critical/high past SLA, fixed; each against the previous sprint), the "
+        "coverage warnings and the trend charts. HTML unless the output ends in .md or --format md.",
+    )
+    r.add_argument("kind", choices=["sprint"])
+    r.add_argument("--sprint", type=int, metavar="N", help="the sprint to review (default: the window's latest)")
+    _add_filters(r)
+    r.add_argument("--format", choices=["html", "md"], help="html or md (default: from the output's suffix)")
+    r.add_argument("-o", "--output", required=True, help="file to write, or - for standard output")
+    r.set_defaults(subparser=r)
     return parser
 
 
@@ -147,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = summary_with_extras(store, filters, settings)
             print(json.dumps(result, indent=2) if args.json else render_text(result))
             return ExitCode.OK
+        if args.command == "report":
+            return _report(store, filters, settings, args)
         request = Request(filters, split_list([args.by]) if args.by else (), args.period, settings)
         frame = export(store, args.kind, request)
         text = to_csv(frame)
@@ -158,4 +174,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         Path(args.output).write_text(text, encoding="utf-8", newline="")
         print(f"wrote {args.output}: {len(frame)} row(s)", file=sys.stderr)  # newlines in cells don't count
+    return ExitCode.OK
+
+
+def _report(store: Store, filters: Filters, settings: Settings, args: argparse.Namespace) -> int:
+    """``report sprint``: the review pack to a file or standard output."""
+    from analytics.report import render_html, render_markdown
+    from analytics.review import review
+
+    with store.session():
+        pack = review(store, filters, settings, f"sprint {args.sprint}" if args.sprint is not None else None)
+    markdown = (args.format or ("md" if args.output.lower().endswith(".md") else "html")) == "md"
+    text = render_markdown(pack) if markdown else render_html(pack)
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}: {pack.sprint.label}", file=sys.stderr)
     return ExitCode.OK

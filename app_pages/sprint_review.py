@@ -1,4 +1,5 @@
-"""Sprint review: one sprint on one screen, and its report as CSV."""
+"""Sprint review: one sprint on one screen — what needs action, how far the scans can be trusted,
+the sprint's numbers — its review pack as HTML and the sprint report as CSV."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analytics import sprints, tables
+from analytics import review, sprints, tables
+from analytics.report import render_html
 from app_pages.charts import chart
 from app_pages.filters import View
 from app_pages.tables import download, table
@@ -38,6 +40,70 @@ st.caption(
     f"({length}; calendar from config `[sprints]`)"
 )
 
+with view.store.session():
+    pack = review.review(view.store, view.filters, view.settings, chosen, report)
+previous = pack.previous.label if pack.previous else None
+
+st.subheader("Needs action")
+cols = st.columns(4)
+for col, section, label in zip(
+    cols,
+    pack.actions.sections(),
+    ("New critical/high", "Critical/high past SLA", "Acceptances expiring", "Fixed"),
+    strict=True,
+):
+    change = section.count.delta
+    col.metric(
+        label,
+        section.count.now if section.recorded else "—",
+        delta=None if change is None or not section.recorded else (f"{change:+d}" if change else "±0"),
+        delta_color="off" if not change else ("normal" if section.key == "fixed" else "inverse"),
+        delta_arrow="auto" if change else "off",
+        delta_description=section.empty_text if not section.recorded else (f"vs {previous}" if previous else None),
+        help=section.title if section.recorded else f"{section.title}: {section.empty_text}",
+    )
+for section in pack.actions.sections():
+    if not section.recorded:
+        continue
+    with st.expander(f"{section.title}: {section.count.now:,}"):
+        if section.rows.empty:
+            empty(section.empty_text)
+        else:
+            table(section.rows.drop(columns=["finding_id"], errors="ignore"), f"review_{section.key}")
+
+st.subheader("Coverage")
+cov = pack.coverage
+cols = st.columns(3)
+cols[0].metric(
+    f"Not scanned for {cov.stale_days}+ days",
+    len(cov.stale),
+    help="Projects, or tools of a project, whose latest scan is this old at the sprint's end (config [review])",
+)
+cols[1].metric("Streams with guessed metadata", len(cov.guessed), help="Scan time or project was a fallback")
+cols[2].metric(
+    "Identity churn",
+    len(cov.churn),
+    help="Scans where several findings of one rule in one file were fixed and as many new at once: "
+    "a data-quality warning, not remediation",
+)
+for frame, key, title in (
+    (cov.stale, "review_stale", "Not scanned"),
+    (cov.guessed, "review_guessed", "Guessed metadata"),
+    (cov.churn, "review_churn", "Identity churn"),
+):
+    if not frame.empty:
+        st.caption(title)
+        table(frame, key)
+st.download_button(  # the pack is drawn only when clicked (deferred), not on every render
+    "Download the review pack (HTML)",
+    lambda: render_html(pack).encode("utf-8"),
+    file_name=f"review-{chosen.replace(' ', '-')}.html",
+    mime="text/html",
+    key="dl_review_pack",
+    on_click="ignore",
+)  # = python -m analytics report sprint
+
+st.subheader("The sprint")
 cols = st.columns(4)
 first = int(row["first_scan"])
 cols[0].metric(
@@ -48,8 +114,8 @@ cols[0].metric(
     if first
     else "Findings that appeared in this sprint (reopened ones are counted apart)",
 )
-cols[1].metric("Fixed", int(row["fixed"]))
-cols[2].metric("Reopened", int(row["reopened"]))
+cols[1].metric("Reopened", int(row["reopened"]))
+cols[2].metric("Suppressed", int(row["suppressed"]))
 cols[3].metric("Still open at the end", int(row["still_open"]))
 cols = st.columns(4)
 cols[0].metric(

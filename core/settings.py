@@ -21,6 +21,9 @@ length_days = 14
 
 [paths]
 strip_prefixes = ["/opt/build/checkout/"]   # extra checkout prefixes to strip from paths
+
+[review]
+stale_days = 14           # the sprint review's coverage panel: a project or tool not scanned for this long
 ```
 """
 
@@ -48,6 +51,7 @@ DEFAULT_SLA_DAYS: dict[Severity, int | None] = {
 }
 DEFAULT_SPRINT_START = date(2026, 1, 5)  # a Monday
 DEFAULT_SPRINT_DAYS = 14
+DEFAULT_STALE_DAYS = 14  # the sprint review's coverage panel
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Settings:
         default_factory=lambda: MappingProxyType({})
     )
     strip_prefixes: tuple[str, ...] = ()
+    stale_days: int = DEFAULT_STALE_DAYS  # [review]: not scanned for this many days = stale
     users_file: str | None = None  # dashboard sign-in (app_pages/auth.py); None = no sign-in
     source: str | None = None
 
@@ -100,12 +105,16 @@ def parse_settings(data: dict[str, Any], source: str | None = None) -> Settings:
     prefixes = (data.get("paths") or {}).get("strip_prefixes", [])
     if not isinstance(prefixes, list) or not all(isinstance(p, str) for p in prefixes):
         raise ConfigError(f"{where} [paths] strip_prefixes: must be a list of strings")
+    stale_days = (data.get("review") or {}).get("stale_days", DEFAULT_STALE_DAYS)
+    if isinstance(stale_days, bool) or not isinstance(stale_days, int) or not 1 <= stale_days <= 3660:
+        raise ConfigError(f"{where} [review] stale_days: must be 1–3660, not {stale_days!r}")
     return Settings(
         sla_days=MappingProxyType(sla),
         sprint_start=start if not hasattr(start, "date") or type(start) is date else start.date(),
         sprint_days=length,
         severity_overrides=MappingProxyType(overrides),
         strip_prefixes=tuple(prefixes),
+        stale_days=stale_days,
         users_file=_users_file(data.get("auth") or {}, source),
         source=source,
     )

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
-from analytics import catalog, dora, overview, remediation, sprints, tables
+from analytics import catalog, dora, overview, remediation, review, sprints, tables
 from analytics.filters import Filters
 from app_pages.loading import SAMPLES
 from app_pages.text import WORD_JOINER
@@ -129,6 +129,15 @@ def test_sprint_review(seeded: Path) -> None:
     row = report[report["sprint"] == chosen].iloc[0]
     assert metric(at, "New") == str(int(row["new"]))
     assert metric(at, "Fixed") == str(int(row["fixed"]))
+    # the action list on top: the review's counts for the same filters and sprint, the pack's button
+    pack = review.review(Store(seeded), Filters(until=FILTER_UNTIL), Settings(), chosen)
+    assert metric(at, "New critical/high") == str(pack.actions.new.count.now)
+    assert metric(at, "Critical/high past SLA") == str(pack.actions.past_sla.count.now)
+    assert metric(at, "Acceptances expiring") == "—"
+    assert metric(at, "Identity churn") == str(len(pack.coverage.churn))
+    assert at.get("download_button") and any(
+        b.proto.label.startswith("Download the review pack") for b in at.get("download_button")
+    )
     # the window (until 2026-08-31, that whole day) ends on the first day of the latest sprint
     assert at.caption[0].value.startswith("2026-08-31 – 2026-08-31 (1 of its 14 days in this window;")
     busiest = report.sort_values("new").iloc[-1]["sprint"]

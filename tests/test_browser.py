@@ -44,7 +44,7 @@ PAGES = [  # (url path, title, what must be there)
     ("remediation", "Remediation", '[data-testid="stVegaLiteChart"]'),
     ("velocity", "Velocity", '[data-testid="stVegaLiteChart"]'),
     ("findings", "Findings", '[data-testid="stDataFrame"]'),
-    ("sprint-review", "Sprint review", '[data-testid="stDataFrame"]'),
+    ("sprint-review", "Sprint review", '[data-testid="stDataFrame"] >> visible=true'),  # the lists are folded
     ("scans", "Scans", '[data-testid="stDataFrame"]'),
 ]
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> **not bold**'

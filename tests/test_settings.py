@@ -29,12 +29,14 @@ def test_parse_all_sections() -> None:
             "sprints": {"start": "2026-02-02", "length_days": 7},
             "severity": {"ruff": "low", "bandit/B602": "CRITICAL"},
             "paths": {"strip_prefixes": ["/opt/build/"]},
+            "review": {"stale_days": 30},
         }
     )
     assert s.sla_days[Severity.CRITICAL] == 3 and s.sla_days[Severity.INFO] == 365 and s.sla_days[Severity.LOW] is None
     assert (s.sprint_start, s.sprint_days) == (date(2026, 2, 2), 7)
     assert s.severity_overrides == {("ruff", "*"): Severity.LOW, ("bandit", "B602"): Severity.CRITICAL}
     assert s.strip_prefixes == ("/opt/build/",)
+    assert s.stale_days == 30 and Settings().stale_days == 14
 
 
 @pytest.mark.parametrize(
@@ -46,6 +48,8 @@ def test_parse_all_sections() -> None:
         ({"sprints": {"length_days": 0}}, "length_days: must be 1–366"),
         ({"severity": {"ruff": "scary"}}, "'scary' is not a severity"),
         ({"paths": {"strip_prefixes": "/x"}}, "must be a list of strings"),
+        ({"review": {"stale_days": 0}}, r"\[review\] stale_days: must be 1–3660"),
+        ({"review": {"stale_days": "2w"}}, r"\[review\] stale_days: must be 1–3660"),
     ],
 )
 def test_bad_values_name_the_setting(data: dict[str, object], message: str) -> None:
