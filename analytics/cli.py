@@ -27,6 +27,7 @@ from analytics.summary import render_text, summary_with_extras
 from core.errors import ExitCode, FindingsError, QueryError
 from core.periods import PERIODS
 from core.settings import load_settings
+from core.teams import UNOWNED
 from core.times import EARLIEST, LATEST, TIME_RANGE
 from store.db import Store
 
@@ -37,6 +38,7 @@ FILTERS = (  # flag, what the help says it selects
     ("severity", "severities (critical, high, medium, low, info)"),
     ("cwe", "CWEs (CWE-79 or 79)"),
     ("rule", "rule ids"),
+    ("team", "owning teams ([teams] in the config; 'unowned': findings no rule matches)"),
 )
 
 
@@ -114,6 +116,7 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
         severities=tuple(s.lower() for s in split_list(args.severity)),
         cwes=tuple(_cwe(c) for c in split_list(args.cwe)),
         rules=split_list(args.rule),
+        teams=split_list(args.team),
         since=args.since,
         until=args.until,
     )
@@ -143,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         store.require_existing()
         for warning in unmatched(store, filters):
             print(f"warning: {warning}", file=sys.stderr)
+        for team in sorted(set(filters.teams) - {*settings.team_names, UNOWNED}):
+            print(f"warning: --team {team!r} is not a team of [teams] in the config", file=sys.stderr)
         if args.command == "summary":
             result = summary_with_extras(store, filters, settings)
             print(json.dumps(result, indent=2) if args.json else render_text(result))

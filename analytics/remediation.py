@@ -37,6 +37,7 @@ from analytics.definitions import (
 )
 from analytics.filters import Filters
 from analytics.frames import run_wide
+from analytics.teams import team_sql
 from core.settings import Settings
 from store.db import Store
 
@@ -307,7 +308,7 @@ OVERDUE_SQL = f"""
 WITH {{cte}}
 SELECT ep.finding_id, ep.project, ep.branch, ep.tool, ep.severity, ep.rule_id, ep.cwe, ep.path, ep.start_line,
        ep.message, ep.first_seen_at, ep.opened_at, ep.due_at,
-       {days("ep.due_at", "$until")} AS days_overdue
+       {days("ep.due_at", "$until")} AS days_overdue, {team_sql("ep")} AS team, ep.sla_days, ep.sla_source
 FROM ep
 WHERE {overdue_at("ep", "$until")}
 ORDER BY {rank_sql("ep.severity")}, ep.due_at, ep.finding_id
