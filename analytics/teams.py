@@ -4,7 +4,8 @@ This is the one place both are said. ``team_sql(alias)`` is an SQL expression fo
 the finding (or episode) row ``alias`` (it needs its ``project`` and ``path``): the first rule,
 most specific first (``core.teams``), whose project and path patterns match, else ``unowned``.
 The rules come from the configuration as parameters (``team_params``), so that editing
-``[teams]`` changes every number at once, without loading anything again. Every metric that
+``[teams]`` changes every number at once, without loading anything again, and from the
+``codeowners`` table (``python -m ingest codeowners``), whose owners ``[team_owners]`` maps to teams. Every metric that
 groups or filters by team uses this expression: the team filter (``Filters.finding_where``), the
 ``team`` grouping column and the SLA choice below.
 
@@ -23,9 +24,19 @@ from core.settings import Settings
 from core.severity import Severity
 from core.teams import UNOWNED, Rule, project_regex
 
+# The rules: the config's (``src`` 0, in config order) and the CODEOWNERS imports' (``src`` 1, a
+# later line first, as GitHub reads the file), a line's owner mapped by [team_owners]. The first
+# rule in (kind, literals desc, src, ord) order that matches wins: path rules (kind 0) before
+# project rules (kind 1), then more literal characters, then the config before imports.
 TEAM_RULES = (
     "(SELECT unnest($team_rule_team::VARCHAR[]) AS team, unnest($team_rule_project::VARCHAR[]) AS project_re,"
-    " unnest($team_rule_path::VARCHAR[]) AS path_re, unnest($team_rule_rank::INTEGER[]) AS rule_rank)"
+    " unnest($team_rule_path::VARCHAR[]) AS path_re, unnest($team_rule_kind::INTEGER[]) AS kind,"
+    " unnest($team_rule_literals::INTEGER[]) AS literals, 0 AS src, unnest($team_rule_order::INTEGER[]) AS ord"
+    " UNION ALL"
+    f" SELECT coalesce(m.team, nullif(ltrim(c.owner, '@'), ''), '{UNOWNED}'), c.project_re, c.path_re, 0,"
+    " c.literals, 1, -c.line_no FROM codeowners c"
+    " LEFT JOIN (SELECT unnest($team_owner::VARCHAR[]) AS owner, unnest($team_owner_team::VARCHAR[]) AS team) m"
+    " ON m.owner = c.owner)"
 )
 
 
@@ -33,20 +44,24 @@ def team_sql(alias: str) -> str:
     """The team of row ``alias`` (SQL; parameters: ``team_params``)."""
     return (
         f"coalesce((SELECT tr.team FROM {TEAM_RULES} tr WHERE regexp_matches({alias}.project, tr.project_re)"
-        f" AND (tr.path_re = '' OR regexp_matches({alias}.path, tr.path_re)) ORDER BY tr.rule_rank LIMIT 1),"
-        f" '{UNOWNED}')"
+        f" AND (tr.path_re = '' OR regexp_matches({alias}.path, tr.path_re))"
+        f" ORDER BY tr.kind, tr.literals DESC, tr.src, tr.ord LIMIT 1), '{UNOWNED}')"
     )
 
 
 def team_params(settings: Settings) -> dict[str, Any]:
-    """The configured ownership rules, most specific first, as the parameters of ``team_sql``."""
+    """The configured ownership rules and owner → team map, as the parameters of ``team_sql``."""
     rules: tuple[Rule, ...] = settings.team_rules
     regexes = [r.regexes() for r in rules]
     return {
         "team_rule_team": [r.team for r in rules],
         "team_rule_project": [p for p, _ in regexes],
         "team_rule_path": [x for _, x in regexes],
-        "team_rule_rank": list(range(len(rules))),
+        "team_rule_kind": [r.specificity()[0] for r in rules],
+        "team_rule_literals": [-r.specificity()[1] for r in rules],
+        "team_rule_order": [r.order for r in rules],
+        "team_owner": list(settings.team_owners),
+        "team_owner_team": list(settings.team_owners.values()),
     }
 
 

@@ -30,6 +30,9 @@ critical = 3
 
 [sla.projects."acme/legacy-*"]   # a project pattern's own SLA days (after the team's)
 high = 60
+
+[team_owners]             # CODEOWNERS owners (python -m ingest codeowners) → teams
+"@acme/payments-devs" = "payments"
 ```
 """
 
@@ -79,11 +82,13 @@ class Settings:
         default_factory=lambda: MappingProxyType({})
     )
     sla_projects: tuple[tuple[str, MappingProxyType[Severity, int | None]], ...] = ()
+    team_owners: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))  # CODEOWNERS
 
     @property
     def team_names(self) -> tuple[str, ...]:
-        """The configured teams in file order."""
-        return tuple(dict.fromkeys(r.team for r in sorted(self.team_rules, key=lambda r: r.order)))
+        """The configured teams in file order (those of [team_owners] after them)."""
+        named = [r.team for r in sorted(self.team_rules, key=lambda r: r.order)]
+        return tuple(dict.fromkeys([*named, *self.team_owners.values()]))
 
 
 def _severity(value: Any, where: str) -> Severity:
@@ -120,6 +125,13 @@ def _teams(data: dict[str, Any], where: str) -> tuple[Rule, ...]:
         if not str(team).strip() or team == "unowned":
             raise ConfigError(f"{where} [teams] {team!r}: not a usable team name")
     return parse_rules(teams)
+
+
+def _team_owners(data: dict[str, Any], where: str) -> dict[str, str]:
+    owners = data.get("team_owners") or {}
+    if not isinstance(owners, dict) or not all(isinstance(v, str) and v.strip() for v in owners.values()):
+        raise ConfigError(f'{where} [team_owners]: must be a table of "@owner" = "team"')
+    return {str(k): v.strip() for k, v in owners.items()}
 
 
 def parse_settings(data: dict[str, Any], source: str | None = None) -> Settings:
@@ -167,6 +179,7 @@ def parse_settings(data: dict[str, Any], source: str | None = None) -> Settings:
         team_rules=_teams(data, where),
         sla_teams=MappingProxyType(sla_teams),
         sla_projects=sla_projects,
+        team_owners=MappingProxyType(_team_owners(data, where)),
     )
 
 

@@ -118,3 +118,49 @@ def resolve(rules: Iterable[Rule], project: str, path: str) -> str:
         if re.search(p_re, project) and (not x_re or re.search(x_re, path)):
             return rule.team
     return UNOWNED
+
+
+# ------------------------------------------------------------------------------------ CODEOWNERS
+def literal_regex(text: str) -> str:
+    """An anchored regex matching exactly ``text``."""
+    return "^" + "".join(_literal(ch) for ch in text) + "$"
+
+
+def codeowners_regex(pattern: str) -> str:
+    """A CODEOWNERS pattern (gitignore rules) as an anchored path regex: a pattern with no ``/``
+    but a trailing one matches at any depth (``*.js``, ``docs/``); a leading or inner ``/``
+    anchors it at the root; a pattern matches the path itself and everything under it."""
+    dir_only = pattern.endswith("/")
+    core = pattern.strip("/")
+    anchored = pattern.startswith("/") or "/" in core
+    glob = core if anchored else f"**/{core}"
+    regex = path_regex(glob)
+    return regex[:-1] + ("/.*$" if dir_only else "(/.*)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerLine:
+    line_no: int
+    pattern: str
+    owners: tuple[str, ...]
+
+    @property
+    def owner(self) -> str:
+        """The line's first owner ("" when the line names none: its paths are unowned)."""
+        return self.owners[0] if self.owners else ""
+
+
+def parse_codeowners(text: str) -> list[OwnerLine]:
+    """The rule lines of a CODEOWNERS file: ``pattern owner…``; blank lines and ``#`` comments
+    skipped (an escaped ``\\#`` starts a pattern)."""
+    out = []
+    for no, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split("#", 1)[0].split() if not line.startswith("\\#") else line.split()
+        if not parts:
+            continue
+        pattern = parts[0].replace("\\#", "#")
+        out.append(OwnerLine(no, pattern, tuple(parts[1:])))
+    return out

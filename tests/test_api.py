@@ -201,7 +201,7 @@ def test_healthz_needs_no_token_and_says_whether_the_store_answers(db: Path | st
     answer = client.get("/api/v1/healthz")
     assert answer.status_code == 200
     engine = "postgresql" if store.is_server else "duckdb"
-    assert answer.json() == {"status": "ok", "engine": engine, "schema_version": 5}
+    assert answer.json() == {"status": "ok", "engine": engine, "schema_version": 7}
 
 
 def test_healthz_of_an_unreachable_server_is_503() -> None:

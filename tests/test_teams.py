@@ -266,3 +266,60 @@ def test_cli_team_flag_and_by_team(teams_db: Path | str, tmp_path: Path, capsys:
 def test_every_kind_runs_with_a_team_filter(store: Any) -> None:
     for kind in KINDS:
         export(store, kind, Request(Filters(teams=("web",)), settings=settings(OVERRIDE)))
+
+
+# ------------------------------------------------------------------------------------ CODEOWNERS
+CODEOWNERS = """# owners of acme/shop
+*                 @acme/web-devs
+/src/checkout/    @acme/payments-devs   # the checkout
+src/ui/login.py   @alice
+"""
+
+
+def test_codeowners_import_maps_owners_to_teams(
+    teams_db: Path | str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """acme/shop's CODEOWNERS, owners mapped by [team_owners] (an empty import puts the module's
+    store back as the other tests expect it).
+    Specificity (literal characters of project + pattern, acme/shop = 9):
+        S1 src/checkout/cart.py: "*" (9), "/src/checkout/" (9 + 12 = 21)      → payments-devs → payments
+        S2 src/ui/page.py:       "*" (9), config "acme/shop:src/ui/*.py" (18)  → sec (the config's rule)
+        S3 src/ui/login.py:      "*", config rule (18), "src/ui/login.py" (24) → alice (unmapped: '@' dropped)
+    acme/pay-api has no CODEOWNERS: its config rule still holds; acme/other stays unowned."""
+    file = tmp_path / "CODEOWNERS"
+    argv = ["codeowners", str(file), "--project", "acme/shop", "--db", str(teams_db)]
+    try:
+        _codeowners(file, argv, teams_db, capsys)
+    finally:
+        file.write_text("# nobody\n")
+        assert ingest_main(argv) == 0
+
+
+def _codeowners(file: Path, argv: list[str], teams_db: Path | str, capsys: pytest.CaptureFixture[str]) -> None:
+    file.write_text(CODEOWNERS)
+    assert ingest_main(argv) == 0
+    assert "3 ownership rule(s)" in capsys.readouterr().out
+    assert ingest_main(argv) == 0  # the same file again: the same 3 rules, not 6
+    config = parse_settings(
+        tomllib.loads(
+            '[teams]\n"payments" = ["acme/pay-*"]\n"sec" = ["acme/shop:src/ui/*.py"]\n'
+            '[team_owners]\n"@acme/payments-devs" = "payments"\n"@acme/web-devs" = "web"\n'
+        )
+    )
+    from store.db import Store
+
+    found = export(Store(teams_db), "findings", Request(Filters(), settings=config))
+    assert dict(zip(found["path"], found["team"], strict=True)) == {
+        "src/a.py": "payments",
+        "src/b.py": "payments",
+        "src/c.py": "payments",
+        "src/checkout/cart.py": "payments",
+        "src/ui/page.py": "sec",
+        "src/ui/login.py": "alice",
+        "src/x.py": "unowned",
+    }
+    file.write_text("* @acme/web-devs\n")
+    assert ingest_main(argv) == 0  # a new import replaces the project's rules
+    found = export(Store(teams_db), "findings", Request(Filters(teams=("web",)), settings=config))
+    # "*" (9) now owns only cart.py: page.py and login.py match the config's sec rule (18) too
+    assert sorted(found["path"]) == ["src/checkout/cart.py"]
