@@ -178,8 +178,10 @@ def test_sla_by_team_and_the_override(store: Any) -> None:
         "unowned": [1, 1, 1.0, 0],
         "web": [1, 1, 1.0, 1],
     }
+    assert _by_team(df, ["sla_source"]) == {"payments": ["team:payments"], "unowned": ["global"], "web": ["global"]}
     total = rem.sla(store, WINDOW, settings=settings(OVERRIDE)).iloc[0]
     assert [total["closed_within_sla"], total["closed_with_sla"], total["overdue_open"]] == [4, 4, 2]
+    assert total["sla_source"] == "global;team:payments"  # the export says which SLA tables it used
 
 
 def test_every_grouped_export_groups_by_team(store: Any) -> None:
