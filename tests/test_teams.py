@@ -325,3 +325,29 @@ def _codeowners(file: Path, argv: list[str], teams_db: Path | str, capsys: pytes
     found = export(Store(teams_db), "findings", Request(Filters(teams=("web",)), settings=config))
     # "*" (9) now owns only cart.py: page.py and login.py match the config's sec rule (18) too
     assert sorted(found["path"]) == ["src/checkout/cart.py"]
+
+
+def test_the_api_takes_team_and_by_team(store: Any) -> None:
+    """The query parameter ``team`` and ``by=team`` give what the command line gives (same numbers
+    as ``test_sla_by_team_and_the_override`` and ``test_summary_headline_for_one_team``)."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.context import Context
+    from tests.api_support import bearer, make_tokens
+
+    tokens = make_tokens(store)
+    client = TestClient(create_app(Context(store, settings=settings(OVERRIDE))), raise_server_exceptions=False)
+    window = {"since": "2026-01-01", "until": "2026-01-31"}
+    answer = client.get("/api/v1/exports/sla.csv", params=window | {"by": "team"}, headers=bearer(tokens.read))
+    assert answer.status_code == 200, answer.text
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert {r["team"]: (r["closed_within_sla"], r["overdue_open"]) for r in rows} == {
+        "payments": ("2", "1"),
+        "unowned": ("1", "0"),
+        "web": ("1", "1"),
+    }
+    answer = client.get("/api/v1/summary", params=window | {"team": "payments"}, headers=bearer(tokens.read))
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["findings"], body["episodes"]["open"], body["mttr_mean_days"]) == (4, 2, 7.5)
