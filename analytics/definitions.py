@@ -202,7 +202,8 @@ def window(store: Store, filters: Filters, settings: Settings) -> Window:
     if filters.since is not None:
         return Window(filters.since, until)
     memo = store.session_memo()
-    key = ("first_opened", replace(filters, since=None, until=None), settings.team_rules)
+    teams = (settings.team_rules, tuple(settings.team_owners.items()))  # a team filter's rules
+    key = ("first_opened", replace(filters, since=None, until=None), teams)
     if memo is not None and key in memo:
         first = memo[key]
     else:

@@ -24,6 +24,7 @@ PostgreSQL's regular expressions read alike, so that the database resolves teams
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -110,9 +111,8 @@ def parse_rules(teams: Mapping[str, Iterable[str]]) -> tuple[Rule, ...]:
 
 
 def resolve(rules: Iterable[Rule], project: str, path: str) -> str:
-    """The team of one finding, in Python (the SQL twin lives in ``analytics.teams``)."""
-    import re
-
+    """The team of one finding by the config's rules, in Python (the SQL twin, which also reads
+    the CODEOWNERS imports, is ``analytics.teams.team_sql``)."""
     for rule in sorted(rules, key=Rule.specificity):
         p_re, x_re = rule.regexes()
         if re.search(p_re, project) and (not x_re or re.search(x_re, path)):
