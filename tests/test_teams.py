@@ -47,6 +47,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from analytics import remediation as rem
 from analytics import survival
@@ -351,3 +354,42 @@ def test_the_api_takes_team_and_by_team(store: Any) -> None:
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert (body["findings"], body["episodes"]["open"], body["mttr_mean_days"]) == (4, 2, 7.5)
+
+
+# ------------------------------------------------------------------- the SQL agrees with the rules
+_WORD = st.sampled_from(["acme", "pay", "shop", "src", "ui", "a.py", "b.js", "x-1", "checkout"])
+_GLOB = st.sampled_from(["*", "**", "?", "pay-*", "*.py", "sh?p"])
+_PROJECT = st.lists(_WORD, min_size=1, max_size=2).map("/".join)
+_PATH = st.lists(_WORD, min_size=1, max_size=4).map("/".join)
+_PATTERN = st.lists(st.one_of(_WORD, _GLOB), min_size=1, max_size=3).map("/".join)
+_RULE = st.tuples(st.sampled_from(["t1", "t2", "t3"]), _PATTERN, st.one_of(st.none(), _PATTERN))
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    rules=st.lists(_RULE, max_size=6),
+    findings=st.lists(st.tuples(_PROJECT, _PATH), min_size=1, max_size=8),
+)
+def test_the_sql_resolves_teams_as_the_rules_say(
+    store: Any, rules: list[tuple[str, str, str | None]], findings: list[tuple[str, str]]
+) -> None:
+    """On random rules and findings, ``analytics.teams.team_sql`` (in the database) gives the team
+    that ``core.teams.resolve`` (the rules read in Python) gives, on both engines."""
+    from analytics.definitions import run
+    from analytics.teams import team_params, team_sql
+
+    teams: dict[str, list[str]] = {}
+    for team, project, path in rules:
+        teams.setdefault(team, []).append(project if path is None else f"{project}:{path}")
+    config = Settings(team_rules=parse_rules(teams))
+    sql = (
+        f"SELECT f.i, {team_sql('f')} AS team FROM (SELECT unnest($i::INTEGER[]) AS i, "
+        "unnest($p::VARCHAR[]) AS project, unnest($x::VARCHAR[]) AS path) f ORDER BY f.i"
+    )
+    params = team_params(config) | {
+        "i": list(range(len(findings))),
+        "p": [p for p, _ in findings],
+        "x": [x for _, x in findings],
+    }
+    got = run(store, sql, params)["team"].tolist()
+    assert got == [resolve(config.team_rules, p, x) for p, x in findings]
