@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from analytics.catalog import unmatched
+from analytics.catalog import teams, unmatched
 from analytics.csvout import to_csv
 from analytics.definitions import check_window
 from analytics.exports import KINDS, Request, export
@@ -27,7 +27,6 @@ from analytics.summary import render_text, summary_with_extras
 from core.errors import ExitCode, FindingsError, QueryError
 from core.periods import PERIODS
 from core.settings import load_settings
-from core.teams import UNOWNED
 from core.times import EARLIEST, LATEST, TIME_RANGE
 from store.db import Store
 
@@ -146,8 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         store.require_existing()
         for warning in unmatched(store, filters):
             print(f"warning: {warning}", file=sys.stderr)
-        for team in sorted(set(filters.teams) - {*settings.team_names, UNOWNED}):
-            print(f"warning: --team {team!r} is not a team of [teams] in the config", file=sys.stderr)
+        for team in sorted(set(filters.teams) - set(teams(store, settings)) if filters.teams else ()):
+            print(f"warning: --team {team!r} is no team of [teams], [team_owners] or CODEOWNERS", file=sys.stderr)
         if args.command == "summary":
             result = summary_with_extras(store, filters, settings)
             print(json.dumps(result, indent=2) if args.json else render_text(result))

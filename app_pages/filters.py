@@ -20,7 +20,6 @@ from core.errors import QueryError
 from core.periods import align
 from core.settings import Settings, load_settings
 from core.severity import ORDER
-from core.teams import UNOWNED
 from core.times import EARLIEST, LATEST, TIME_RANGE
 from store.db import Store
 
@@ -101,7 +100,8 @@ def sidebar(store: Store) -> View:
     branches = multi("Branch", "branch", opts.branches)
     tools = multi("Tool", "tool", opts.tools)
     severities = multi("Severity", "severity", opts.severities or list(ORDER))
-    teams = multi("Team", "team", [*settings.team_names, UNOWNED]) if settings.team_names else []
+    team_choices = catalog.teams(store, settings)
+    teams = multi("Team", "team", team_choices) if len(team_choices) > 1 else []
     since_default = _qp_date("since")
     until_default = _qp_date("until")
     bounds = {"min_value": FIRST_DAY, "max_value": LAST_DAY, "format": "YYYY-MM-DD"}

@@ -7,7 +7,7 @@ from typing import Any, Literal
 import altair as alt
 import streamlit as st
 
-from analytics import overview, remediation
+from analytics import catalog, overview, remediation
 from app_pages.charts import SEVERITY_ORDER, chart, count_axis, period_axis, period_bands, severity_scale
 from app_pages.filters import View
 from app_pages.tables import download, table
@@ -27,7 +27,8 @@ with view.store.session():
     head = overview.headline(view.store, view.filters, view.period, view.settings, to_date=to_date)
     backlog = remediation.backlog(view.store, view.filters, ("severity",), view.period, view.settings)
     flow = remediation.flow(view.store, view.filters, (), view.period, view.settings)
-    teams = overview.team_table(view.store, view.filters, view.settings) if view.settings.team_names else None
+    owned = len(catalog.teams(view.store, view.settings)) > 1  # some rule gives a team
+    teams = overview.team_table(view.store, view.filters, view.settings) if owned else None
 
 cur, prev = head.current, head.previous
 if cur.whole:

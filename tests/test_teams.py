@@ -265,7 +265,7 @@ def test_cli_team_flag_and_by_team(teams_db: Path | str, tmp_path: Path, capsys:
     out = json.loads(capsys.readouterr().out)
     assert (out["findings"], out["episodes"]["open"], out["sla"]["overdue_open"]) == (4, 2, 1)
     assert analytics_main(["summary", *common, "--team", "nobody", "--json"]) == 0
-    assert "not a team" in capsys.readouterr().err
+    assert "'nobody' is no team" in capsys.readouterr().err
 
 
 def test_every_kind_runs_with_a_team_filter(store: Any) -> None:
@@ -311,8 +311,11 @@ def _codeowners(file: Path, argv: list[str], teams_db: Path | str, capsys: pytes
             '[team_owners]\n"@acme/payments-devs" = "payments"\n"@acme/web-devs" = "web"\n'
         )
     )
+    from analytics.catalog import teams
     from store.db import Store
 
+    # the sidebar's and --team's choices: the config's teams, then the unmapped owners, unowned last
+    assert teams(Store(teams_db), config) == ["payments", "sec", "web", "alice", "unowned"]
     found = export(Store(teams_db), "findings", Request(Filters(), settings=config))
     assert dict(zip(found["path"], found["team"], strict=True)) == {
         "src/a.py": "payments",
