@@ -42,6 +42,7 @@ import csv
 import io
 import json
 import tomllib
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,16 @@ def test_cli_team_flag_and_by_team(teams_db: Path | str, tmp_path: Path, capsys:
     assert (out["findings"], out["episodes"]["open"], out["sla"]["overdue_open"]) == (4, 2, 1)
     assert analytics_main(["summary", *common, "--team", "nobody", "--json"]) == 0
     assert "'nobody' is no team" in capsys.readouterr().err
+
+
+def test_sprint_report_names_the_sla_tables(store: Any) -> None:
+    """Sprints from 2026-01-05 (14 days). With the override, overdue at the end of the window
+    (02-01): P2 (payments, team:payments) and S3 (web, global); the last sprint (01-19 .. 02-01)
+    names both tables; --team web names only the global one."""
+    report = export(store, "sprint-report", Request(WINDOW, settings=settings(OVERRIDE)))
+    assert report["sla_source"].iloc[-1] == "global;team:payments"
+    web = export(store, "sprint-report", Request(replace(WINDOW, teams=("web",)), settings=settings(OVERRIDE)))
+    assert web["sla_source"].iloc[-1] == "global"
 
 
 def test_every_kind_runs_with_a_team_filter(store: Any) -> None:
