@@ -67,9 +67,9 @@ def team_params(settings: Settings) -> dict[str, Any]:
 
 SLA_RULES_CTE = """
 sla_rules AS (
-    SELECT unnest($sla_rank::INTEGER[]) AS sla_rank, unnest($sla_sev::VARCHAR[]) AS severity,
-           unnest($sla_team::VARCHAR[]) AS sla_team, unnest($sla_project::VARCHAR[]) AS sla_project_re,
-           unnest($sla_days::INTEGER[]) AS sla_days, unnest($sla_source::VARCHAR[]) AS sla_source
+    SELECT unnest($sla_rule_rank::INTEGER[]) AS sla_rank, unnest($sla_rule_sev::VARCHAR[]) AS severity,
+           unnest($sla_rule_team::VARCHAR[]) AS sla_team, unnest($sla_rule_project::VARCHAR[]) AS sla_project_re,
+           unnest($sla_rule_days::INTEGER[]) AS sla_days, unnest($sla_rule_source::VARCHAR[]) AS sla_source
 )"""
 
 
@@ -108,10 +108,10 @@ def sla_params(settings: Settings) -> dict[str, Any]:
         rows += [(sev.value, "", project_regex(pattern), days, f"project:{pattern}") for sev, days in table.items()]
     rows += [(sev.value, "", "", settings.sla_days.get(sev), "global") for sev in Severity]
     return {
-        "sla_rank": list(range(len(rows))),
-        "sla_sev": [r[0] for r in rows],
-        "sla_team": [r[1] for r in rows],
-        "sla_project": [r[2] for r in rows],
-        "sla_days": [r[3] for r in rows],
-        "sla_source": [r[4] for r in rows],
+        "sla_rule_rank": list(range(len(rows))),
+        "sla_rule_sev": [r[0] for r in rows],
+        "sla_rule_team": [r[1] for r in rows],
+        "sla_rule_project": [r[2] for r in rows],
+        "sla_rule_days": [r[3] for r in rows],
+        "sla_rule_source": [r[4] for r in rows],
     }
