@@ -10,7 +10,10 @@ from typing import Any
 import pandas as pd
 
 from analytics.filters import Filters
+from analytics.teams import TEAM_RULES, team_params
+from core.settings import Settings
 from core.severity import rank
+from core.teams import UNOWNED
 from store.db import Store, query_df
 
 OPTIONS_SQL = """
@@ -56,6 +59,18 @@ def options(store: Store) -> Options:
     by = {k: tuple(g["value"].tolist()) for k, g in df.groupby("kind")}
     sev = tuple(sorted(by.get("severity", ()), key=rank))
     return Options(by.get("project", ()), by.get("branch", ()), by.get("tool", ()), sev)
+
+
+TEAMS_SQL = f"SELECT DISTINCT tr.team FROM {TEAM_RULES} tr"
+
+
+def teams(store: Store, settings: Settings) -> list[str]:
+    """Every team a rule can give (the config's in file order, then the CODEOWNERS owners' sorted),
+    and ``unowned`` last; just ``unowned`` when there are no rules."""
+    with store.read() as conn:
+        found = set(query_df(conn, TEAMS_SQL, team_params(settings))["team"])
+    named = [t for t in settings.team_names if t in found]
+    return [*named, *sorted(found - {*named, UNOWNED}), UNOWNED]
 
 
 def unmatched(store: Store, filters: Filters) -> list[str]:

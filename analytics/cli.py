@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from analytics.catalog import unmatched
+from analytics.catalog import teams, unmatched
 from analytics.csvout import to_csv
 from analytics.definitions import check_window
 from analytics.exports import KINDS, Request, export
@@ -38,6 +38,7 @@ FILTERS = (  # flag, what the help says it selects
     ("severity", "severities (critical, high, medium, low, info)"),
     ("cwe", "CWEs (CWE-79 or 79)"),
     ("rule", "rule ids"),
+    ("team", "owning teams ([teams] in the config; 'unowned': findings no rule matches)"),
 )
 
 
@@ -128,6 +129,7 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
         severities=tuple(s.lower() for s in split_list(args.severity)),
         cwes=tuple(_cwe(c) for c in split_list(args.cwe)),
         rules=split_list(args.rule),
+        teams=split_list(args.team),
         since=args.since,
         until=args.until,
     )
@@ -157,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         store.require_existing()
         for warning in unmatched(store, filters):
             print(f"warning: {warning}", file=sys.stderr)
+        for team in sorted(set(filters.teams) - set(teams(store, settings)) if filters.teams else ()):
+            print(f"warning: --team {team!r} is no team of [teams], [team_owners] or CODEOWNERS", file=sys.stderr)
         if args.command == "summary":
             result = summary_with_extras(store, filters, settings)
             print(json.dumps(result, indent=2) if args.json else render_text(result))

@@ -34,10 +34,11 @@ from typing import Any
 import pandas as pd
 
 from analytics.filters import Filters, group_exprs
+from analytics.teams import SLA_RULES_CTE, has_sla_overrides, sla_join, sla_params, sla_pick, team_params
 from core.errors import QueryError
 from core.periods import PERIODS, periods
 from core.settings import Settings
-from core.severity import ORDER, Severity
+from core.severity import ORDER
 from core.times import EARLIEST, LATEST, TIME_RANGE
 from store.db import Store, query_df
 
@@ -109,28 +110,43 @@ def days(start: str, end: str) -> str:
 
 # --------------------------------------------------------------------------------- the episodes
 # Episodes with the attributes of their finding, restricted by the finding filters, with their
-# time to remediate (``days``) and SLA due date (``due_at``).
-EPISODES_CTE = """
+# time to remediate (``days``), SLA due date (``due_at``) and the SLA that set it (``sla_days``,
+# ``sla_source``: ``analytics.teams``).
+EPISODES_CTE = """{sla_rules},
 ep AS (
     SELECT e.finding_id, e.stream_id, e.seq, e.opened_at, e.closed_at, e.status, e.first_seen_at,
            e.opened_scan_id, e.closed_scan_id,
            f.project, f.branch, f.tool, f.category, f.severity, f.cwe, f.rule_id, f.path, f.start_line, f.message,
            {days} AS days,
-           e.first_seen_at + to_days(sla.sla_days) AS due_at
+           e.first_seen_at + to_days(sla.sla_days) AS due_at, sla.sla_days, sla.sla_source
     FROM episodes e
-    JOIN findings f USING (finding_id)
-    LEFT JOIN (SELECT unnest($sla_sev) AS severity, unnest($sla_days) AS sla_days) sla USING (severity)
+    JOIN {findings} f USING (finding_id)
+    {sla_join}
     WHERE {where}
 )
 """
 
 
+def findings_with_sla(settings: Settings) -> str:
+    """``findings``, or with per-team or per-project SLA tables the findings with the rank of the SLA
+    row that applies to each (``sla_rank``; ``analytics.teams.sla_join`` joins it)."""
+    if not has_sla_overrides(settings):
+        return "findings"
+    return f"(SELECT fs.*, {sla_pick('fs', settings)} AS sla_rank FROM findings fs)"
+
+
 def episodes_cte(filters: Filters, settings: Settings) -> tuple[str, dict[str, Any]]:
     """``(the ep CTE, its parameters)`` for the finding filters (the window is each metric's)."""
     where, params = filters.finding_where("f")
-    sev = [s.value for s in Severity if settings.sla_days.get(s)]
-    params = {**params, "sla_sev": sev, "sla_days": [settings.sla_days[Severity(s)] for s in sev]}
-    return EPISODES_CTE.format(where=where, days=days("e.opened_at", "e.closed_at")), params
+    params = params | team_params(settings) | sla_params(settings)
+    sql = EPISODES_CTE.format(
+        sla_rules=SLA_RULES_CTE.strip(),
+        where=where,
+        days=days("e.opened_at", "e.closed_at"),
+        findings=findings_with_sla(settings),
+        sla_join=sla_join("f", settings),
+    )
+    return sql, params
 
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
@@ -186,7 +202,8 @@ def window(store: Store, filters: Filters, settings: Settings) -> Window:
     if filters.since is not None:
         return Window(filters.since, until)
     memo = store.session_memo()
-    key = ("first_opened", replace(filters, since=None, until=None), tuple(settings.sla_days.items()))
+    teams = (settings.team_rules, tuple(settings.team_owners.items()))  # a team filter's rules
+    key = ("first_opened", replace(filters, since=None, until=None), teams)
     if memo is not None and key in memo:
         first = memo[key]
     else:

@@ -63,6 +63,7 @@ from analytics.dora_classes import (
     recovery_class,
 )
 from analytics.filters import Filters
+from analytics.teams import team_params
 from core.periods import period_label
 from core.settings import Settings
 from store.db import Store
@@ -281,7 +282,7 @@ class Query:
         }
         check_window(filters)
         self.finding_where, fw = filters.finding_where("f")
-        self.params.update(fw)
+        self.params.update(fw | team_params(settings))
 
     def period_of(self, column: str) -> str:
         if self.period is None:

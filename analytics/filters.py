@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from analytics.teams import team_sql
 from core.errors import QueryError
 
 # Columns a user may group by, mapped to SQL on a relation with the finding's columns ({a}: its alias).
@@ -22,6 +23,7 @@ GROUP_COLUMNS: dict[str, str] = {
     "severity": "{a}.severity",
     "cwe": "coalesce({a}.cwe, '')",
     "rule": "{a}.rule_id",
+    "team": team_sql("{a}"),  # the owning team (analytics.teams; needs the team_params)
 }
 
 
@@ -37,6 +39,7 @@ class Filters:
     rules: tuple[str, ...] = ()
     since: datetime | None = None
     until: datetime | None = None
+    teams: tuple[str, ...] = ()  # owning teams ("unowned" too); resolved by analytics.teams
 
     def window_end(self) -> datetime:
         """The window's end, or now."""
@@ -57,6 +60,9 @@ class Filters:
             if values:
                 clauses.append(f"{alias}.{column} IN (SELECT unnest(${column}_in))")
                 params[f"{column}_in"] = list(values)
+        if self.teams:
+            clauses.append(f"{team_sql(alias)} IN (SELECT unnest($team_in))")
+            params["team_in"] = list(self.teams)
         return (" AND ".join(clauses) or "TRUE"), params
 
 

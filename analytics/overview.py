@@ -15,7 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from analytics import dora, survival
+import pandas as pd
+
+from analytics import dora, remediation, survival
 from analytics.definitions import (
     CALENDAR_CTE,
     FIRST_SCAN_CTE,
@@ -273,3 +275,33 @@ def headline(
         lead_time_median_days=d("lead"),
         lead_time_commits=d("lead_n"),
     )
+
+
+# ------------------------------------------------------------------------------------ per team
+TEAM_COLUMNS = [
+    "team", "open", "overdue", "mttr_mean_days", "mttr_n", "sla_compliance", "sla_n", "km_median_days", "km_n",
+]  # fmt: skip
+
+
+def team_table(store: Store, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
+    """One row per owning team (``unowned`` included) over the window: open and overdue at its end;
+    MTTR of the episodes fixed in it and their number; SLA compliance of those with an SLA and
+    their number; the Kaplan–Meier half-life of the episodes opened in it and their number. The
+    same functions as the ``mttr``, ``sla`` and ``survival`` exports grouped by team."""
+    settings = settings or Settings()
+    by = ("team",)
+    mttr = remediation.mttr(store, filters, by, None, settings)
+    sla = remediation.sla(store, filters, by, None, settings)
+    curve = survival.survival(store, filters, by, None, settings)
+    km_n = curve.groupby("team")["at_risk"].max().rename("km_n").reset_index() if len(curve) else None
+    out = mttr.merge(sla, on="team", how="outer")
+    out = out.merge(km_n, on="team", how="left") if km_n is not None else out.assign(km_n=0)
+    out = out.rename(
+        columns={
+            "overdue_open": "overdue", "mean_days": "mttr_mean_days", "closed": "mttr_n",
+            "compliance": "sla_compliance", "closed_with_sla": "sla_n",
+        }
+    )  # fmt: skip
+    for col in ("open", "overdue", "mttr_n", "sla_n", "km_n"):
+        out[col] = out[col].fillna(0).astype("int64")
+    return out.reindex(columns=TEAM_COLUMNS).sort_values("team", kind="stable").reset_index(drop=True)

@@ -17,6 +17,8 @@ import pandas as pd
 
 from analytics.definitions import run
 from analytics.filters import Filters
+from analytics.teams import team_params
+from core.settings import Settings
 from store.db import Store
 
 MIN_CHURN = 2  # fixed episodes of one rule in one file at one scan before a pair pattern is churn
@@ -48,7 +50,7 @@ ORDER BY x.scanned_at, st.project, st.branch, st.tool, st.category, x.rule_id, x
 """
 
 
-def identity_churn(store: Store, filters: Filters) -> pd.DataFrame:
+def identity_churn(store: Store, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
     """One row per scan, rule and file where identity churned: at least two episodes of that rule
     in that file (path) were closed as fixed at the scan and as many or more were opened at it.
 
@@ -63,5 +65,6 @@ def identity_churn(store: Store, filters: Filters) -> pd.DataFrame:
     not count.
     """
     where, params = filters.finding_where("f")
+    params |= team_params(settings or Settings())
     bound: dict[str, Any] = {**params, "min_churn": MIN_CHURN, "since": filters.since, "until": filters.window_end()}
     return run(store, CHURN_SQL.format(where=where), bound)

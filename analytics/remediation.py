@@ -37,6 +37,7 @@ from analytics.definitions import (
 )
 from analytics.filters import Filters
 from analytics.frames import run_wide
+from analytics.teams import team_sql
 from core.settings import Settings
 from store.db import Store
 
@@ -263,12 +264,15 @@ WITH {{cte}}, {CALENDAR_CTE},
 closed AS (
     SELECT cal.period_start, cal.period, {{select}}
            count(*) FILTER (WHERE ep.due_at IS NOT NULL) AS closed_with_sla,
-           count(*) FILTER (WHERE {within_sla("ep")}) AS closed_within_sla
+           count(*) FILTER (WHERE {within_sla("ep")}) AS closed_within_sla,
+           string_agg(DISTINCT ep.sla_source, ';' ORDER BY ep.sla_source) FILTER (WHERE ep.due_at IS NOT NULL)
+               AS closed_sources
     FROM cal JOIN ep ON {fixed_in("ep", "cal.span_start", "cal.span_end")}
     GROUP BY ALL
 ),
 overdue AS (
-    SELECT cal.period_start, cal.period, {{select}} count(*) AS overdue_open
+    SELECT cal.period_start, cal.period, {{select}} count(*) AS overdue_open,
+           string_agg(DISTINCT ep.sla_source, ';' ORDER BY ep.sla_source) AS overdue_sources
     FROM cal JOIN ep ON {overdue_at("ep", "cal.span_end")}
     GROUP BY ALL
 )
@@ -288,7 +292,7 @@ def sla(
     and the episodes overdue at the span's end.
 
     Columns: [period_start, period,] grouping columns, closed_with_sla, closed_within_sla,
-    compliance, overdue_open.
+    compliance, overdue_open, sla_source (the SLA tables behind the counts, ``;``-joined).
     """
     settings = settings or Settings()
     names, select = group_select(by)
@@ -298,8 +302,19 @@ def sla(
     df = run(store, SLA_SQL.format(cte=cte, select=select, using=using), params)
     df = _complete(df, params, names, ("closed_with_sla", "closed_within_sla", "overdue_open"))
     df["compliance"] = (df["closed_within_sla"] / df["closed_with_sla"]).where(df["closed_with_sla"] > 0)
-    cols = [*PERIOD_KEYS, *names, "closed_with_sla", "closed_within_sla", "compliance", "overdue_open"]
+    df["sla_source"] = _sources(df)
+    cols = [*PERIOD_KEYS, *names, "closed_with_sla", "closed_within_sla", "compliance", "overdue_open", "sla_source"]
     return _finish(df, period, cols, [*PERIOD_KEYS, *names])
+
+
+def _sources(df: pd.DataFrame) -> pd.Series:
+    """The SLA tables behind a row's counts (analytics.teams: ``global``, ``team:T``, ``project:p``),
+    sorted and joined with ``;``; empty when nothing counted had an SLA."""
+    out = []
+    for closed, overdue in zip(df.get("closed_sources", []), df.get("overdue_sources", []), strict=True):
+        names = {n for v in (closed, overdue) if isinstance(v, str) for n in v.split(";")}
+        out.append(";".join(sorted(names)) or None)
+    return pd.Series(out, index=df.index, dtype="object")
 
 
 # Riskiest first: severity, then the longest overdue.
@@ -307,7 +322,7 @@ OVERDUE_SQL = f"""
 WITH {{cte}}
 SELECT ep.finding_id, ep.project, ep.branch, ep.tool, ep.severity, ep.rule_id, ep.cwe, ep.path, ep.start_line,
        ep.message, ep.first_seen_at, ep.opened_at, ep.due_at,
-       {days("ep.due_at", "$until")} AS days_overdue
+       {days("ep.due_at", "$until")} AS days_overdue, {team_sql("ep")} AS team, ep.sla_days, ep.sla_source
 FROM ep
 WHERE {overdue_at("ep", "$until")}
 ORDER BY {rank_sql("ep.severity")}, ep.due_at, ep.finding_id

@@ -16,6 +16,7 @@ from analytics.definitions import (
     closed_in,
     episodes_cte,
     opened_in,
+    overdue_at,
     period_start_sql,
     run,
     window,
@@ -38,12 +39,13 @@ from store.db import Store
 #   leaves it when it closes (the overdue list: enters once opened and past due, leaves when it
 #   closes); a move before the end of a sprint counts for it and every later one, so each stock is
 #   a running sum over the sprints of the moves in them (moves before the first sprint in the first);
-# - top_rules / top_cwes: the three most frequent among the episodes opened in the sprint.
+# - top_rules / top_cwes: the three most frequent among the episodes opened in the sprint;
+# - sla_source: the SLA tables (analytics.teams) of the episodes behind sla_breaches and overdue_open.
 SPRINT_SQL = f"""
 WITH {{cte}}, {CALENDAR_CTE},
 {FIRST_SCAN_CTE},
 e AS MATERIALIZED (
-    SELECT ep.opened_at, closed_at, due_at, status, seq, days, rule_id, cwe,
+    SELECT ep.opened_at, closed_at, due_at, status, seq, days, rule_id, cwe, sla_source,
            {at_first_scan("ep", "fs")} AS at_first_scan
     FROM ep JOIN first_scan fs USING (stream_id)
 ),
@@ -69,6 +71,12 @@ breaches AS (
     SELECT {{sprint_of_due}} AS period_start, count(*) AS sla_breaches
     FROM e WHERE {breached_in("e", "$since", "$until")}
     GROUP BY ALL
+),
+sla_sources AS (
+    SELECT cal.period_start, string_agg(DISTINCT e.sla_source, ';' ORDER BY e.sla_source) AS sla_source
+    FROM cal JOIN e ON e.due_at IS NOT NULL
+         AND ({overdue_at("e", "cal.span_end")} OR {breached_in("e", "cal.span_start", "cal.span_end")})
+    GROUP BY cal.period_start
 ),
 moves AS (
     SELECT opened_at AS t, 1 AS open, 0 AS overdue FROM e
@@ -110,13 +118,15 @@ SELECT cal.period AS sprint, cal.span_start AS start, cal.span_end AS end,
        coalesce(b.sla_breaches, 0) AS sla_breaches,
        CAST(sum(coalesce(s.overdue, 0)) OVER (ORDER BY cal.period_start) AS BIGINT) AS overdue_open,
        coalesce(t.top_rules, '') AS top_rules,
-       coalesce(t.top_cwes, '') AS top_cwes
+       coalesce(t.top_cwes, '') AS top_cwes,
+       ss.sla_source
 FROM cal
 LEFT JOIN flow_in i USING (period_start)
 LEFT JOIN flow_out o USING (period_start)
 LEFT JOIN breaches b USING (period_start)
 LEFT JOIN stock s USING (period_start)
 LEFT JOIN tops t USING (period_start)
+LEFT JOIN sla_sources ss USING (period_start)
 ORDER BY cal.period_start
 """
 
@@ -124,7 +134,7 @@ ORDER BY cal.period_start
 COLUMNS = [
     "sprint", "start", "end", "new", "first_scan", "reopened", "fixed", "suppressed", "still_open",
     "fixed_mean_days", "fixed_median_days", "sla_breaches", "overdue_open", "top_rules", "top_cwes",
-    "deployments", "lead_time_median_days", "change_failure_rate",
+    "deployments", "lead_time_median_days", "change_failure_rate", "sla_source",
 ]  # fmt: skip
 
 

@@ -136,6 +136,9 @@ def _sql(
     scan_only = Filters(projects=filters.projects, branches=filters.branches, tools=filters.tools)
     scan_where, _ = scan_only.finding_where("s")
     occ_where, _ = Filters(severities=filters.severities, cwes=filters.cwes, rules=filters.rules).finding_where("o")
+    if filters.teams:  # an occurrence belongs to its finding's team (scans and files are not split by team)
+        team_where, _ = Filters(teams=filters.teams).finding_where("tf")
+        occ_where += f" AND o.finding_id IN (SELECT tf.finding_id FROM findings tf WHERE {team_where})"
     if col not in GROUPS:
         raise ValueError(f"no summary per {col!r}")
     sql = template.format(cte=cte, where=where, scan_where=scan_where, occ_where=occ_where, col=col)
@@ -198,17 +201,19 @@ def summary_with_extras(
         "overdue_open": int(row["overdue_open"]) if row is not None else 0,
     }
     out["dora"] = dora.dora_headline(store, filters, settings)
-    out["data_quality"] = data_quality(store, filters, out["dora"])
+    out["data_quality"] = data_quality(store, filters, out["dora"], settings)
     out["store"] = store.describe()  # engine, database (no password), schema version
     return out
 
 
-def data_quality(store: Store, filters: Filters, dora_headline: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def data_quality(
+    store: Store, filters: Filters, dora_headline: dict[str, dict[str, Any]], settings: Settings | None = None
+) -> dict[str, Any]:
     """What makes a number less trustworthy than it looks, counted (empty counts are zeros):
     identity churn (scans where one rule in one file had ≥ 2 fixes and as many new findings: an
     identity that changed, not remediation) and commits dated after their deployment (clock skew,
     left out of the lead time)."""
-    churn = quality.identity_churn(store, filters)
+    churn = quality.identity_churn(store, filters, settings)
     return {
         "identity_churn_scans": int(churn["scan_id"].nunique()) if len(churn) else 0,
         "identity_churn_fixed": int(churn["fixed"].sum()) if len(churn) else 0,

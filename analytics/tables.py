@@ -7,15 +7,16 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.definitions import BEGINNING, check_window, episodes_cte, overlaps, rank_sql, run
+from analytics.definitions import BEGINNING, check_window, episodes_cte, findings_with_sla, overlaps, rank_sql, run
 from analytics.filters import Filters
 from analytics.frames import run_wide
+from analytics.teams import SLA_RULES_CTE, sla_join, team_sql
 from core.settings import Settings
 
 # The latest episode comes from `episodes` alone: joining every episode to its finding first (the
 # `ep` CTE) only to keep the last one would cost a second pass over findings.
 FINDINGS_SQL = """
-WITH sla AS (SELECT unnest($sla_sev) AS severity, unnest($sla_days) AS sla_days),
+WITH {sla_rules},
 last_ep AS (
     SELECT finding_id, opened_at, closed_at, first_seen_at FROM episodes
     QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY seq DESC) = 1
@@ -27,10 +28,10 @@ SELECT f.finding_id, f.project, f.branch, f.tool, f.category, f.rule_id, r.name 
        CASE WHEN f.status = 'open' THEN date_diff('second', le.opened_at, $at) / 86400.0 END AS age_days,
        le.closed_at, le.first_seen_at + to_days(sla.sla_days) AS sla_due_at,
        (f.status = 'open' AND le.first_seen_at + to_days(sla.sla_days) < $at) AS overdue,
-       f.fingerprint_source
-FROM findings f
+       f.fingerprint_source, {team} AS team, sla.sla_days, sla.sla_source
+FROM {findings} f
 LEFT JOIN last_ep le USING (finding_id)
-LEFT JOIN sla ON sla.severity = f.severity
+{sla_join}
 LEFT JOIN rules r ON r.tool = f.tool AND r.rule_id = f.rule_id
 WHERE {where} AND f.first_seen_at < $at AND f.last_seen_at >= $since
   AND ($search::VARCHAR IS NULL OR contains(lower(f.rule_id || ' ' || coalesce(f.cwe, '') || ' ' || f.path || ' '
@@ -45,7 +46,8 @@ SELECT ep.finding_id, ep.seq, ep.project, ep.branch, ep.tool, ep.category, ep.se
        ep.path, ep.start_line, ep.opened_at, ep.closed_at, ep.status, ep.seq > 1 AS reopened, ep.days,
        ep.first_seen_at, ep.due_at AS sla_due_at,
        CASE WHEN ep.due_at IS NULL THEN NULL
-            WHEN ep.status = 'fixed' THEN ep.closed_at <= ep.due_at END AS within_sla
+            WHEN ep.status = 'fixed' THEN ep.closed_at <= ep.due_at END AS within_sla,
+       {team_sql("ep")} AS team, ep.sla_days, ep.sla_source
 FROM ep
 WHERE {overlaps("ep", "$since", "$at")}
 ORDER BY ep.opened_at, ep.finding_id, ep.seq
@@ -87,7 +89,15 @@ def findings(
     settings = settings or Settings()
     _, params = _params(filters, settings, search=search or None, status=status or None)
     where, _ = filters.finding_where("f")
-    return run_wide(store, FINDINGS_SQL.format(where=where, rank=rank_sql("f.severity")), params)
+    sql = FINDINGS_SQL.format(
+        where=where,
+        rank=rank_sql("f.severity"),
+        sla_rules=SLA_RULES_CTE.strip(),
+        findings=findings_with_sla(settings),
+        sla_join=sla_join("f", settings),
+        team=team_sql("f"),
+    )
+    return run_wide(store, sql, params)
 
 
 def episodes(store: Any, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:

@@ -100,6 +100,8 @@ def sidebar(store: Store) -> View:
     branches = multi("Branch", "branch", opts.branches)
     tools = multi("Tool", "tool", opts.tools)
     severities = multi("Severity", "severity", opts.severities or list(ORDER))
+    team_choices = catalog.teams(store, settings)
+    teams = multi("Team", "team", team_choices) if len(team_choices) > 1 else []
     since_default = _qp_date("since")
     until_default = _qp_date("until")
     bounds = {"min_value": FIRST_DAY, "max_value": LAST_DAY, "format": "YYYY-MM-DD"}
@@ -112,12 +114,13 @@ def sidebar(store: Store) -> View:
     period = st.sidebar.radio(
         "Period", PERIODS, index=PERIODS.index(period_q) if period_q in PERIODS else 0, key="f_period", horizontal=True
     )
-    _write_query(projects, branches, tools, severities, since, until, period)
+    _write_query(projects, branches, tools, severities, since, until, period, teams=teams)
     filters = Filters(
         projects=tuple(projects),
         branches=tuple(branches),
         tools=tuple(tools),
         severities=tuple(severities),
+        teams=tuple(teams),
         since=datetime.combine(since, datetime.min.time()) if isinstance(since, date) else None,
         until=datetime.combine(until, datetime.min.time()) + timedelta(days=1) if isinstance(until, date) else None,
     )
@@ -144,9 +147,11 @@ def _write_query(
     since: object,
     until: object,
     period: str,
+    teams: Sequence[str] = (),
 ) -> None:
     wanted: dict[str, list[str] | str] = {}
-    for key, values in (("project", projects), ("branch", branches), ("tool", tools), ("severity", severities)):
+    lists = (("project", projects), ("branch", branches), ("tool", tools), ("severity", severities), ("team", teams))
+    for key, values in lists:
         if values:
             wanted[key] = list(values)
     if isinstance(since, date):
@@ -156,7 +161,7 @@ def _write_query(
     if period != "week":
         wanted["period"] = period
     current = {
-        k: (st.query_params.get_all(k) if k in ("project", "branch", "tool", "severity") else st.query_params.get(k))
+        k: (st.query_params.get_all(k) if k in {n for n, _ in lists} else st.query_params.get(k))
         for k in st.query_params
     }
     if current != wanted:

@@ -7,10 +7,10 @@ from typing import Any, Literal
 import altair as alt
 import streamlit as st
 
-from analytics import overview, remediation
+from analytics import catalog, overview, remediation
 from app_pages.charts import SEVERITY_ORDER, chart, count_axis, period_axis, period_bands, severity_scale
 from app_pages.filters import View
-from app_pages.tables import download
+from app_pages.tables import download, table
 from app_pages.text import empty, number, percent
 
 view: View = st.session_state["view"]
@@ -27,6 +27,8 @@ with view.store.session():
     head = overview.headline(view.store, view.filters, view.period, view.settings, to_date=to_date)
     backlog = remediation.backlog(view.store, view.filters, ("severity",), view.period, view.settings)
     flow = remediation.flow(view.store, view.filters, (), view.period, view.settings)
+    owned = len(catalog.teams(view.store, view.settings)) > 1  # some rule gives a team
+    teams = overview.team_table(view.store, view.filters, view.settings) if owned else None
 
 cur, prev = head.current, head.previous
 if cur.whole:
@@ -120,6 +122,16 @@ cols[3].caption(based_on(head.lead_time_commits, "commits"))
 sev_cols = st.columns(len(head.open_by_severity))
 for col, (sev, d) in zip(sev_cols, head.open_by_severity.items(), strict=True):
     col.metric(f"Open {sev}", f"{d.current:,.0f}", **change(d, 0))
+
+if teams is not None:
+    st.subheader("Teams")
+    st.caption(
+        "Over the window: open and overdue at its end; MTTR of the fixes in it; SLA compliance of the fixes "
+        "with an SLA; Kaplan–Meier half-life of the findings opened in it — each with its n. Ownership: "
+        "[teams] in the config (findings no rule matches are *unowned*)."
+    )
+    table(teams, "team_table")
+    download(teams, "teams", "dl_teams")
 
 st.subheader("Open backlog")
 if backlog.empty or backlog["open"].sum() == 0:

@@ -21,6 +21,8 @@ LABELS = {
     "fixed_mean_days": "MTTR mean (d)", "fixed_median_days": "MTTR median (d)",
     "lead_time_median_days": "lead time median (d)", "sla_breaches": "SLA breaches",
     "overdue_open": "overdue at the end", "still_open": "open at the end", "top_cwes": "top CWEs",
+    "mttr_mean_days": "MTTR mean (d)", "mttr_n": "MTTR n", "sla_n": "SLA n",
+    "km_median_days": "KM half-life (d)", "km_n": "KM n", "sla_compliance": "SLA compliance",
 }  # fmt: skip
 _DATES = {"first_seen_at", "last_seen_at", "due_at", "sla_due_at", "current_opened_at", "start", "end (exclusive)"}
 _RATES = ("rate", "compliance", "share")

@@ -24,6 +24,18 @@ strip_prefixes = ["/opt/build/checkout/"]   # extra checkout prefixes to strip f
 
 [review]
 stale_days = 14           # the sprint review's coverage panel: a project or tool not scanned for this long
+
+[teams]                   # team = project patterns, or "project:path" patterns (core/teams.py)
+"payments" = ["acme/pay-*", "acme/shop:src/checkout/**"]
+
+[sla.teams.payments]      # a team's own SLA days (severities it leaves out: the global [sla])
+critical = 3
+
+[sla.projects."acme/legacy-*"]   # a project pattern's own SLA days (after the team's)
+high = 60
+
+[team_owners]             # CODEOWNERS owners (python -m ingest codeowners) → teams
+"@acme/payments-devs" = "payments"
 ```
 """
 
@@ -39,6 +51,7 @@ from typing import Any
 
 from core.errors import ConfigError
 from core.severity import Severity
+from core.teams import Rule, parse_rules
 
 ENV_CONFIG = "FINDINGS_CONFIG"
 PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"  # beside app.py
@@ -68,6 +81,19 @@ class Settings:
     stale_days: int = DEFAULT_STALE_DAYS  # [review]: not scanned for this many days = stale
     users_file: str | None = None  # dashboard sign-in (app_pages/auth.py); None = no sign-in
     source: str | None = None
+    # [teams] as ownership rules, most specific first; [sla.teams.T] and [sla.projects."pattern"]
+    team_rules: tuple[Rule, ...] = ()
+    sla_teams: MappingProxyType[str, MappingProxyType[Severity, int | None]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    sla_projects: tuple[tuple[str, MappingProxyType[Severity, int | None]], ...] = ()
+    team_owners: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))  # CODEOWNERS
+
+    @property
+    def team_names(self) -> tuple[str, ...]:
+        """The configured teams in file order (those of [team_owners] after them)."""
+        named = [r.team for r in sorted(self.team_rules, key=lambda r: r.order)]
+        return tuple(dict.fromkeys([*named, *self.team_owners.values()]))
 
 
 def _severity(value: Any, where: str) -> Severity:
@@ -78,14 +104,56 @@ def _severity(value: Any, where: str) -> Severity:
         raise ConfigError(f"{where}: {value!r} is not a severity ({choices})") from e
 
 
+def _sla_table(table: Any, where: str) -> dict[Severity, int | None]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table of severity = days")
+    out: dict[Severity, int | None] = {}
+    for key, value in table.items():
+        sev = _severity(key, where)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ConfigError(f"{where} {key}: days must be a whole number ≥ 0, not {value!r}")
+        out[sev] = value or None
+    return out
+
+
+def _teams(data: dict[str, Any], where: str) -> tuple[Rule, ...]:
+    given = data.get("teams") or {}
+    if not isinstance(given, dict):
+        raise ConfigError(f"{where} [teams]: must be a table of team = [patterns]")
+    teams: dict[str, list[str]] = {}
+    for team, patterns in given.items():
+        if isinstance(patterns, str):
+            patterns = [patterns]
+        teams[str(team)] = patterns
+        if not isinstance(patterns, list) or not all(isinstance(p, str) and p.strip(": ") for p in patterns):
+            raise ConfigError(f'{where} [teams] {team}: must be a list of patterns ("project" or "project:path")')
+        if not str(team).strip() or team == "unowned":
+            raise ConfigError(f"{where} [teams] {team!r}: not a usable team name")
+    return parse_rules(teams)
+
+
+def _team_owners(data: dict[str, Any], where: str) -> dict[str, str]:
+    owners = data.get("team_owners") or {}
+    if not isinstance(owners, dict) or not all(isinstance(v, str) and v.strip() for v in owners.values()):
+        raise ConfigError(f'{where} [team_owners]: must be a table of "@owner" = "team"')
+    return {str(k): v.strip() for k, v in owners.items()}
+
+
 def parse_settings(data: dict[str, Any], source: str | None = None) -> Settings:
     where = source or "config"
     sla = dict(DEFAULT_SLA_DAYS)
-    for key, value in (data.get("sla") or {}).items():
-        sev = _severity(key, f"{where} [sla]")
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            raise ConfigError(f"{where} [sla] {key}: days must be a whole number ≥ 0, not {value!r}")
-        sla[sev] = value or None
+    sla_data = dict(data.get("sla") or {})
+    sla_teams_data = sla_data.pop("teams", None) or {}
+    sla_projects_data = sla_data.pop("projects", None) or {}
+    sla.update(_sla_table(sla_data, f"{where} [sla]"))
+    if not isinstance(sla_teams_data, dict) or not isinstance(sla_projects_data, dict):
+        raise ConfigError(f"{where} [sla.teams] and [sla.projects]: must be tables of tables")
+    sla_teams = {
+        str(team): MappingProxyType(_sla_table(t, f"{where} [sla.teams.{team}]")) for team, t in sla_teams_data.items()
+    }
+    sla_projects = tuple(
+        (str(p), MappingProxyType(_sla_table(t, f"{where} [sla.projects.{p!r}]"))) for p, t in sla_projects_data.items()
+    )
     sprints = data.get("sprints") or {}
     start = sprints.get("start", DEFAULT_SPRINT_START)
     if isinstance(start, str):
@@ -117,6 +185,10 @@ def parse_settings(data: dict[str, Any], source: str | None = None) -> Settings:
         stale_days=stale_days,
         users_file=_users_file(data.get("auth") or {}, source),
         source=source,
+        team_rules=_teams(data, where),
+        sla_teams=MappingProxyType(sla_teams),
+        sla_projects=sla_projects,
+        team_owners=MappingProxyType(_team_owners(data, where)),
     )
 
 

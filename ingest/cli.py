@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from core.errors import ConfigError, ExitCode, StoreError, UsageError
 from core.settings import load_settings
 from core.times import read_time
-from ingest import devops_cli, push, watch
+from ingest import codeowners, devops_cli, push, watch
 from ingest.manifest import MANIFEST_COLUMNS, read_manifest
 from ingest.models import ScanMeta
 from ingest.normalise.options import Options
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(manifest)
     devops_cli.add_parsers(sub)
     watch.add_parser(sub)
+    codeowners.add_parser(sub)
     _push_parser(sub)
     return parser
 
@@ -186,6 +187,8 @@ def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None)
         return devops_cli.run(args)
     if args.command == "watch":
         return watch.run(args)
+    if args.command == "codeowners":
+        return codeowners.run(args)
     if args.command == "push":
         return _push(args)
     try:

@@ -89,6 +89,7 @@ def filters(
     severity: FilterList = None,
     cwe: FilterList = None,
     rule: FilterList = None,
+    team: FilterList = None,
     since: When = None,
     until: When = None,
 ) -> Filters:
@@ -101,6 +102,7 @@ def filters(
         severity=severity,
         cwe=cwe,
         rule=rule,
+        team=team,
         since=_when("since", since, end=False),
         until=_when("until", until, end=True),
     )
