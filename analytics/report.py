@@ -80,6 +80,7 @@ def filters_text(f: Filters) -> str:
             ("severity", f.severities),
             ("CWE", f.cwes),
             ("rule", f.rules),
+            ("team", f.teams),
         )
         if values
     ]

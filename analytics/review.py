@@ -34,6 +34,7 @@ import pandas as pd
 from analytics import quality, remediation, sprints
 from analytics.definitions import episodes_cte, fixed_in, opened_in, rank_sql, run
 from analytics.filters import Filters
+from analytics.teams import team_params
 from core.errors import QueryError
 from core.settings import Settings
 from core.severity import Severity
@@ -255,21 +256,27 @@ def action_list(store: Store, filters: Filters, settings: Settings, report: pd.D
 
 
 # ------------------------------------------------------------------------------------ coverage
-def _scan_where(filters: Filters) -> tuple[str, dict[str, Any]]:
+def _scan_where(filters: Filters, settings: Settings) -> tuple[str, dict[str, Any]]:
     """Scans of the selected projects, branches and tools: the filters without those a scan does
-    not have (severity, CWE, rule) or that each part applies itself (the window)."""
-    scans = replace(filters, severities=(), cwes=(), rules=(), since=None, until=None)
-    return scans.finding_where("s")
+    not have (severity, CWE, rule) or that each part applies itself (the window). A scan has no
+    team: with a team filter, the scans of the projects where the team owns a finding."""
+    scans = replace(filters, severities=(), cwes=(), rules=(), teams=(), since=None, until=None)
+    where, params = scans.finding_where("s")
+    if filters.teams:
+        team_where, team_in = Filters(teams=filters.teams).finding_where("tf")
+        where += f" AND s.project IN (SELECT tf.project FROM findings tf WHERE {team_where})"
+        params = params | team_in | team_params(settings)
+    return where, params
 
 
-def stale(store: Store, filters: Filters, at: datetime, days: int) -> pd.DataFrame:
+def stale(store: Store, filters: Filters, settings: Settings, at: datetime, days: int) -> pd.DataFrame:
     """Projects whose latest scan (any tool) before ``at`` is ``days`` days or more old; and, of the
     other projects, the tools whose latest scan of that project is. A project or tool never scanned
     before ``at`` is not listed (nothing expected it). Oldest first.
 
     Columns: kind (``project`` or ``tool``), project, tool (empty for a project), last_scanned_at,
     days_since (fractional days from the last scan to ``at``)."""
-    where, params = _scan_where(filters)
+    where, params = _scan_where(filters, settings)
     last = run(store, LAST_SCANS_SQL.format(where=where), params | {"at": at})
     cols = ["kind", "project", "tool", "last_scanned_at", "days_since"]
     if last.empty:
@@ -284,10 +291,10 @@ def stale(store: Store, filters: Filters, at: datetime, days: int) -> pd.DataFra
     return out.reindex(columns=cols).sort_values(["last_scanned_at", "project", "tool"]).reset_index(drop=True)
 
 
-def guessed(store: Store, filters: Filters, start: datetime, end: datetime) -> pd.DataFrame:
+def guessed(store: Store, filters: Filters, settings: Settings, start: datetime, end: datetime) -> pd.DataFrame:
     """Streams with scans in [start, end) whose scan time (``guessed_time``: the file's
     modification time) or project (``guessed_project``: the folder's name) was a fallback."""
-    where, params = _scan_where(filters)
+    where, params = _scan_where(filters, settings)
     return run(store, GUESSED_SQL.format(where=where), params | {"start": start, "end": end})
 
 
@@ -296,8 +303,8 @@ def coverage(store: Store, filters: Filters, settings: Settings, sprint: Sprint)
     return Coverage(
         at=sprint.end,
         stale_days=settings.stale_days,
-        stale=stale(store, filters, sprint.end, settings.stale_days),
-        guessed=guessed(store, filters, sprint.start, sprint.end),
+        stale=stale(store, filters, settings, sprint.end, settings.stale_days),
+        guessed=guessed(store, filters, settings, sprint.start, sprint.end),
         churn=quality.identity_churn(store, in_sprint),
     )
 

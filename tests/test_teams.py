@@ -407,3 +407,25 @@ def test_the_sql_resolves_teams_as_the_rules_say(
     }
     got = run(store, sql, params)["team"].tolist()
     assert got == [resolve(config.team_rules, p, x) for p, x in findings]
+
+
+def test_the_sprint_review_for_one_team(store: Any) -> None:
+    """Sprints of 14 days from 2026-01-05: sprint 1 = 01-05 .. 01-19, sprint 2 = 01-19 .. 02-01
+    (cut by the window). --team web (S2, S3, both in acme/shop):
+    new critical/high: none opened in either sprint → 0 (before 0);
+    critical/high past SLA at 02-01: S3 (due 01-08) → 1; at 01-19: S3 again (S2 is due 01-31) → 1;
+    fixed: S2 on 01-21 → 1 in sprint 2, none in sprint 1 → 1 (before 0).
+    Coverage with stale_days 1 at 02-01: every project's last scan is 01-31 (one day old), but a
+    scan has no team: web's projects are those where it owns a finding, acme/shop only."""
+    from analytics.report import filters_text
+    from analytics.review import review
+
+    web = replace(WINDOW, teams=("web",))
+    out = review(store, web, replace(settings(), stale_days=1), "sprint 2")
+    counts = {s.key: (s.count.now, s.count.before) for s in out.actions.sections() if s.key != "expiring"}
+    assert counts == {"new": (0, 0), "past_sla": (1, 1), "fixed": (1, 0)}
+    assert out.actions.past_sla.rows["path"].tolist() == ["src/ui/login.py"]
+    assert out.coverage.stale[["kind", "project"]].values.tolist() == [["project", "acme/shop"]]
+    everyone = review(store, WINDOW, replace(settings(), stale_days=1), "sprint 2")
+    assert sorted(everyone.coverage.stale["project"]) == ["acme/other", "acme/pay-api", "acme/shop"]
+    assert "team web" in filters_text(web)
