@@ -37,6 +37,7 @@ class Filters:
     rules: tuple[str, ...] = ()
     since: datetime | None = None
     until: datetime | None = None
+    show_decided: bool = False  # True: risk decisions are ignored (docs/definitions.md §6, "Risk decisions")
 
     def window_end(self) -> datetime:
         """The window's end, or now."""

@@ -21,6 +21,10 @@ length_days = 14
 
 [paths]
 strip_prefixes = ["/opt/build/checkout/"]   # extra checkout prefixes to strip from paths
+
+[decisions]               # risk decisions (docs/decisions.md)
+accept_days = 90          # an acceptance expires after this many days unless given --expires
+on_expiry = "keep"        # "keep" the original SLA clock when it expires, or "restart" it then
 ```
 """
 
@@ -48,6 +52,8 @@ DEFAULT_SLA_DAYS: dict[Severity, int | None] = {
 }
 DEFAULT_SPRINT_START = date(2026, 1, 5)  # a Monday
 DEFAULT_SPRINT_DAYS = 14
+DEFAULT_ACCEPT_DAYS = 90
+ON_EXPIRY = ("keep", "restart")
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,8 @@ class Settings:
     )
     strip_prefixes: tuple[str, ...] = ()
     users_file: str | None = None  # dashboard sign-in (app_pages/auth.py); None = no sign-in
+    accept_days: int = DEFAULT_ACCEPT_DAYS  # an acceptance's default life
+    on_expiry: str = "keep"  # the SLA clock when a decision ends: "keep" the first detection's, or "restart"
     source: str | None = None
 
 
@@ -107,8 +115,19 @@ def parse_settings(data: dict[str, Any], source: str | None = None) -> Settings:
         severity_overrides=MappingProxyType(overrides),
         strip_prefixes=tuple(prefixes),
         users_file=_users_file(data.get("auth") or {}, source),
+        **_decisions(data.get("decisions") or {}, where),
         source=source,
     )
+
+
+def _decisions(section: dict[str, Any], where: str) -> dict[str, Any]:
+    days = section.get("accept_days", DEFAULT_ACCEPT_DAYS)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3660:
+        raise ConfigError(f"{where} [decisions] accept_days: must be 1–3660, not {days!r}")
+    on_expiry = section.get("on_expiry", "keep")
+    if on_expiry not in ON_EXPIRY:
+        raise ConfigError(f"{where} [decisions] on_expiry: must be one of {', '.join(ON_EXPIRY)}, not {on_expiry!r}")
+    return {"accept_days": days, "on_expiry": on_expiry}
 
 
 def _users_file(auth: dict[str, Any], source: str | None) -> str | None:
