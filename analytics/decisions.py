@@ -64,6 +64,12 @@ def finding_decisions(store: Any, finding_id: str, at: datetime | None = None) -
     return run(store, HISTORY_SQL, {"fid": finding_id, "at": at or now()})
 
 
+def last_decided_at(store: Any) -> datetime | None:
+    """The time of the latest decision or revocation, or None."""
+    t = run(store, "SELECT max(decided_at) AS t FROM decisions", {})["t"].iloc[0]
+    return None if pd.isna(t) else pd.Timestamp(t).to_pydatetime()
+
+
 def decision_in_force(store: Any, finding_id: str, at: datetime | None = None) -> str | None:
     """The kind of the decision in force on the finding (``analytics.definitions``), or None."""
     df = run(store, IN_FORCE_SQL, {"fid": finding_id, "at": at or now()})

@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from analytics import catalog
+from analytics import decisions as decision_reads
 from analytics.definitions import check_window, now
 from analytics.filters import Filters
 from app_pages.text import md_escape
@@ -24,6 +25,7 @@ from core.times import EARLIEST, LATEST, TIME_RANGE
 from store.db import Store
 
 PERIODS = ("week", "month", "sprint")
+PAGE_KEYS = ("finding",)  # URL parameters a page reads (Findings: ?finding=ID)
 FIRST_DAY, LAST_DAY = EARLIEST.date(), LATEST.date()
 
 
@@ -68,6 +70,9 @@ def _data_end(store: Store, filters: Filters, settings: Settings) -> datetime | 
     """Where the window should end when nobody said: now, unless the data ended before this week
     (a backfill, a project that stopped scanning) — then the end of the latest scan's day."""
     last = catalog.last_scan_at(store, filters)
+    decided = decision_reads.last_decided_at(store)
+    if last is not None and decided is not None:
+        last = max(last, decided)  # a risk decision is data too: the window reaches it
     if last is None or filters.until is not None:
         return None
     if last >= align(now(), "week", settings):
@@ -112,7 +117,13 @@ def sidebar(store: Store) -> View:
     period = st.sidebar.radio(
         "Period", PERIODS, index=PERIODS.index(period_q) if period_q in PERIODS else 0, key="f_period", horizontal=True
     )
-    _write_query(projects, branches, tools, severities, since, until, period)
+    show_decided = st.sidebar.toggle(
+        "Show decided findings",
+        value=st.query_params.get("decided") == "1",
+        key="f_decided",
+        help="Count findings under a risk decision (accepted, false positive, won't fix) as if undecided.",
+    )
+    _write_query(projects, branches, tools, severities, since, until, period, show_decided)
     filters = Filters(
         projects=tuple(projects),
         branches=tuple(branches),
@@ -120,6 +131,7 @@ def sidebar(store: Store) -> View:
         severities=tuple(severities),
         since=datetime.combine(since, datetime.min.time()) if isinstance(since, date) else None,
         until=datetime.combine(until, datetime.min.time()) + timedelta(days=1) if isinstance(until, date) else None,
+        show_decided=show_decided,
     )
     st.sidebar.caption(f"Database: `{_shown_path(store)}`")
     try:
@@ -144,6 +156,7 @@ def _write_query(
     since: object,
     until: object,
     period: str,
+    show_decided: bool = False,
 ) -> None:
     wanted: dict[str, list[str] | str] = {}
     for key, values in (("project", projects), ("branch", branches), ("tool", tools), ("severity", severities)):
@@ -155,6 +168,11 @@ def _write_query(
         wanted["until"] = until.isoformat()
     if period != "week":
         wanted["period"] = period
+    if show_decided:
+        wanted["decided"] = "1"
+    for page_key in PAGE_KEYS:  # a page's own parameter stays
+        if st.query_params.get(page_key):
+            wanted[page_key] = st.query_params[page_key]
     current = {
         k: (st.query_params.get_all(k) if k in ("project", "branch", "tool", "severity") else st.query_params.get(k))
         for k in st.query_params

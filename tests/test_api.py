@@ -232,7 +232,7 @@ def test_every_read_endpoint_documents_the_command_lines_filters(db: Path | str)
     """The filters are declared once (one dependency) and every read endpoint shows all of them."""
     client, tokens, _ = api(db)
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    wanted = {"project", "branch", "tool", "severity", "cwe", "rule", "since", "until"}
+    wanted = {"project", "branch", "tool", "severity", "cwe", "rule", "since", "until", "show_decided"}
     for path in ("/api/v1/summary", "/api/v1/exports/{kind}.csv"):
         names = {p["name"] for p in paths[path]["get"]["parameters"] if p["in"] == "query"}
         assert wanted <= names, (path, wanted - names)

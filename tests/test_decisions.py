@@ -15,7 +15,7 @@ Fixture "triage": one stream, every finding critical (SLA 7 days: due 01-08), sc
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -194,3 +194,35 @@ def test_scope_decision_and_revocation(tmp_path: Path, db: Path) -> None:
     with pytest.raises(UsageError, match="reason"):
         decisions.decide(store, "accepted", decisions.Scope(project="p", tool="demo", rule_id="R1"), " ", "carol")
     assert list(decision_reads.decision_log(store, Filters())["kind"]) == ["wont_fix", "revoke"]
+
+
+def test_triage_command_line(triage: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """``python -m ingest triage``: a decision needs a reason (argparse: exit 2) and a known finding
+    (exit 2); accept → the finding leaves the overdue list of a window after it; revoke → back.
+    ``analytics export decisions`` lists both rows; ``--show-decided`` counts it as undecided."""
+    from analytics.cli import main as analytics_main
+
+    db = triage.url.render_as_string(hide_password=False) if triage.is_server else str(triage.path)
+    e = _ids(triage)["E"]
+    with pytest.raises(SystemExit) as missing:
+        ingest_main(["triage", "accept", e, "--db", db])
+    assert missing.value.code == 2
+    assert ingest_main(["triage", "wont-fix", "nope", "--reason", "x", "--by", "dan", "--db", db]) == 2
+    assert "no finding 'nope'" in capsys.readouterr().err
+    code = ingest_main(["triage", "accept", e, "--reason", "vendor patch due", "--by", "dan", "--json", "--db", db])
+    row = json.loads(capsys.readouterr().out)
+    assert code == 0 and row["kind"] == "accepted" and row["decided_by"] == "dan" and row["expires_at"]
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()  # the acceptance is in force then
+    later = ["--since", "2026-01-01", "--until", tomorrow, "--db", db]
+    assert analytics_main(["export", "overdue", "-o", "-", *later]) == 0
+    assert e not in capsys.readouterr().out
+    assert analytics_main(["export", "overdue", "--show-decided", "-o", "-", *later]) == 0
+    assert e in capsys.readouterr().out
+    assert ingest_main(["triage", "revoke", row["decision_id"], "--reason", "patch slipped", "--by", "dan",
+                        "--db", db]) == 0  # fmt: skip
+    assert "revoked" in capsys.readouterr().out
+    assert analytics_main(["export", "overdue", "-o", "-", *later]) == 0
+    assert e in capsys.readouterr().out
+    assert analytics_main(["export", "decisions", "--rule", "R-E", "-o", "-", "--db", db]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[2] for line in lines[1:]] == ["accepted", "revoke"]
