@@ -15,11 +15,21 @@ import streamlit as st
 from analytics import decisions as reads
 from app_pages.filters import View
 from app_pages.signin import current_setup
-from app_pages.tables import table
 from core.errors import FindingsError
 from ingest import decisions
 
 LABELS = {"accepted": "Accepted risk", "false_positive": "False positive", "wont_fix": "Won't fix"}
+
+
+def _entry(r: object) -> str:
+    g = r.__getattribute__
+    when = f"{g('decided_at'):%Y-%m-%d %H:%M} UTC"
+    if g("kind") == decisions.REVOKE:
+        return f"{when}  revoked {g('revokes')} by {g('decided_by')}: {g('reason')}"
+    expires = g("expires_at")
+    until = "" if expires is None or expires != expires else f", expires {expires:%Y-%m-%d}"
+    state = " [in force]" if bool(g("in_force")) else ""
+    return f"{when}  {LABELS[g('kind')]} by {g('decided_by')}{until}{state}: {g('reason')} ({g('decision_id')})"
 
 
 def _decider(user: str | None) -> tuple[bool, str | None]:
@@ -39,9 +49,8 @@ def panel(view: View, finding_id: str, user: str | None) -> None:
     st.caption(f"In force: {LABELS[in_force]}" if in_force else "No decision in force: the finding counts as usual.")
     if history.empty:
         st.caption("No decision has been recorded for this finding.")
-    else:
-        shown = history[["decided_at", "kind", "reason", "decided_by", "expires_at", "in_force", "decision_id"]]
-        table(shown, "decisions_table")
+    else:  # the audit trail, oldest first, as plain text (reasons are user text)
+        st.text("\n".join(_entry(r) for r in history.itertuples()))
     allowed, who = _decider(user)
     if not allowed:
         st.info("Sign in to record or revoke a decision.")
@@ -57,7 +66,12 @@ def _decide_form(view: View, finding_id: str, who: str | None) -> None:
     with st.form("decision_form", clear_on_submit=True):
         kind = st.selectbox("Decision", list(LABELS), format_func=LABELS.__getitem__, key="decision_kind")
         reason = st.text_area("Reason (required)", key="decision_reason", max_chars=decisions.MAX_TEXT)
-        expires = st.date_input("Expires (required for accepted risk)", value=default_expiry, key="decision_expires")
+        expires = st.date_input(
+            "Expires (required for accepted risk)",
+            value=default_expiry,
+            key="decision_expires",
+            help="Clear it for a false positive or won't fix that does not expire.",
+        )
         name = who or st.text_input("Your name (required without sign-in)", key="decision_by")
         if not st.form_submit_button("Record decision"):
             return
