@@ -21,7 +21,8 @@ number cannot disagree:
 * **risk decisions** (accepted, false positive, won't fix) take the decided time out of the
   episodes, here and only here (``DECIDED_CTES``): an episode is cut where a decision starts (that
   part closes with the decision's kind as its status: not fixed, not suppressed) and resumes where
-  the decision ends while it is still open (``resumed``: neither new nor reopened). An acceptance
+  the decision ends while it is still open (``resumed`` when an earlier part of it was counted:
+  then neither new nor reopened; the SLA clock may restart there, ``on_expiry``). An acceptance
   during which the episode was fixed does not cut it: a fixed finding counts as fixed.
   ``Filters.show_decided`` turns this off.
 
@@ -137,6 +138,15 @@ def days(start: str, end: str) -> str:
 # (``dc_cut``), except an acceptance that its fix falls in. Every metric reads ``ep``, so they all
 # agree; none tests a decision row by row.
 FOREVER = "CAST('9999-12-31' AS TIMESTAMP)"
+
+
+def _resumed(start: str) -> str:
+    """A part starting at ``start`` is resumed when an earlier part of its episode was counted: the
+    episode's own start was not decided (``first_s`` after it), or an earlier part followed the
+    first decided stretch (``start`` after its end ``first_e``)."""
+    return f"({start} > e.opened_at AND (c.first_s > e.opened_at OR {start} > c.first_e))"
+
+
 # A scope decision (``d``, finding_id empty) covers a finding (``f``) of its project, tool and rule
 # whose path matches its pattern (stored by the writer as a LIKE pattern).
 SCOPE_MATCH = (
@@ -175,6 +185,8 @@ dc_i AS (SELECT finding_id, min(kind) AS kind, min(s) AS s, max(e) AS e FROM dc_
 dc_cut AS (
     SELECT e.finding_id, e.seq, i.kind, i.s, i.e,
            lag(i.e) OVER (PARTITION BY e.finding_id, e.seq ORDER BY i.s) AS prev_e,
+           min(i.s) OVER (PARTITION BY e.finding_id, e.seq) AS first_s,
+           first_value(i.e) OVER (PARTITION BY e.finding_id, e.seq ORDER BY i.s) AS first_e,
            row_number() OVER (PARTITION BY e.finding_id, e.seq ORDER BY i.s DESC) AS from_last
     FROM episodes e JOIN dc_i i ON i.finding_id = e.finding_id
      AND i.s < coalesce(e.closed_at, {FOREVER}) AND i.e > e.opened_at
@@ -187,12 +199,13 @@ dc_parts AS (
     WHERE NOT EXISTS (SELECT 1 FROM dc_cut c WHERE c.finding_id = e.finding_id AND c.seq = e.seq)
     UNION ALL
     SELECT e.finding_id, e.stream_id, e.seq, greatest(e.opened_at, coalesce(c.prev_e, e.opened_at)), c.s, c.kind,
-           e.first_seen_at, e.opened_scan_id, NULL, e.opened_at, coalesce(c.prev_e > e.opened_at, FALSE)
+           e.first_seen_at, e.opened_scan_id, NULL, e.opened_at,
+           {_resumed("greatest(e.opened_at, coalesce(c.prev_e, e.opened_at))")}
     FROM dc_cut c JOIN episodes e ON e.finding_id = c.finding_id AND e.seq = c.seq
     WHERE c.s > greatest(e.opened_at, coalesce(c.prev_e, e.opened_at))
     UNION ALL
     SELECT e.finding_id, e.stream_id, e.seq, c.e, e.closed_at, e.status, e.first_seen_at,
-           e.opened_scan_id, e.closed_scan_id, e.opened_at, TRUE
+           e.opened_scan_id, e.closed_scan_id, e.opened_at, {_resumed("c.e")}
     FROM dc_cut c JOIN episodes e ON e.finding_id = c.finding_id AND e.seq = c.seq
     WHERE c.from_last = 1 AND c.e < coalesce(e.closed_at, {FOREVER})
 )"""
@@ -211,7 +224,7 @@ dc_now AS (
 # Episodes — or, with risk decisions, the parts of them outside decided time — with the attributes
 # of their finding, restricted by the finding filters, with their time to remediate (``days``, from
 # the episode's opening: decided time included) and SLA due date (``due_at``; with ``on_expiry =
-# "restart"`` a resumed part's clock starts when the decision ended).
+# "restart"`` the clock of a part that starts when a decision ended starts there).
 EPISODES_CTE = """
 ep AS (
     SELECT e.finding_id, e.stream_id, e.seq, e.opened_at, e.closed_at, e.status, e.first_seen_at,
@@ -239,7 +252,8 @@ def episodes_cte(filters: Filters, settings: Settings) -> tuple[str, dict[str, A
             days=days("e.opened_at", "e.closed_at"),
         )  # fmt: skip
         return cte, params
-    clock = "CASE WHEN e.resumed THEN e.opened_at ELSE e.first_seen_at END" if settings.on_expiry == "restart" else ""
+    restart = "CASE WHEN e.opened_at > e.episode_opened_at THEN e.opened_at ELSE e.first_seen_at END"
+    clock = restart if settings.on_expiry == "restart" else ""
     cte = EPISODES_CTE.format(
         where=where, source="dc_parts", resumed="e.resumed", clock=clock or "e.first_seen_at",
         days=days("e.episode_opened_at", "e.closed_at"),

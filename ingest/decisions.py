@@ -84,7 +84,7 @@ def glob_to_like(pattern: str) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _text(value: str | None, what: str) -> str:

@@ -6,7 +6,8 @@ covers the findings of its project, tool and rule whose path matches its pattern
 across ``/``); decisions of one finding that overlap or touch are one stretch, of the kind of its
 earliest decision. An episode loses the stretches that overlap it — except an acceptance during
 which it was fixed: the part before a stretch closes with the stretch's kind as its status, and
-the part after it (when the episode is still open then) is *resumed*, with the episode's status.
+the part after it (when the episode is still open then) has the episode's status, and is *resumed*
+when an earlier part of the episode exists (one that opened under a decision surfaces as usual).
 """
 
 from __future__ import annotations
@@ -79,12 +80,12 @@ def cut(ep: E, spans: list[tuple[str, datetime, datetime]]) -> list[E]:
     ]
     if not hits:
         return [ep]
-    parts = []
-    start, resumed = o, False
+    parts: list[E] = []
+    start = o
     for k, s, e in hits:
         if s > start:
-            parts.append(replace(ep, opened_at=start, closed_at=s, status=k, resumed=resumed))  # type: ignore[type-var]
-        start, resumed = max(start, e), True
+            parts.append(replace(ep, opened_at=start, closed_at=s, status=k, resumed=bool(parts)))  # type: ignore[type-var]
+        start = max(start, e)
     if start < end:
-        parts.append(replace(ep, opened_at=start, resumed=True))  # type: ignore[type-var]
+        parts.append(replace(ep, opened_at=start, resumed=bool(parts)))  # type: ignore[type-var]
     return parts

@@ -226,3 +226,37 @@ def test_triage_command_line(triage: Store, capsys: pytest.CaptureFixture[str], 
     assert analytics_main(["export", "decisions", "--rule", "R-E", "-o", "-", "--db", db]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(",")[2] for line in lines[1:]] == ["accepted", "revoke"]
+
+
+def test_a_decision_survives_a_reopening(tmp_path: Path, db: Path) -> None:
+    """X (critical, due 01-08) present 01-01, gone 01-11, back 01-21 and 01-31; accepted 01-05 until
+    02-15. Episode 1 [01-01, 01-11) was fixed while accepted: fixed, 10 days. Episode 2 reopened on
+    01-21 under the acceptance: it enters the backlog only when the acceptance ends (02-15), then as
+    a reopening (no earlier part of it was counted), with its first-detection clock (overdue) or,
+    with ``restart``, due 02-15 + 7 = 02-22.
+    - window to 02-01: fixed 1, open 0, inflow 1, reopened 0, overdue 0;
+    - window to 03-01: fixed 1, open 1, inflow 2, reopened 1, overdue 1 (restart: 1, past 02-22);
+    - window to 02-20: overdue 1 with the clock kept, 0 restarted."""
+    for i, when in enumerate(("2026-01-01", "2026-01-11", "2026-01-21", "2026-01-31")):
+        path = tmp_path / f"x{i}.sarif"
+        results = [] if when == "2026-01-11" else [_finding("X")]
+        path.write_text(json.dumps(sarif_log(results, tool="demo")))
+        assert ingest_main(["sarif", str(path), "--db", str(db), "--project", "p", "--scanned-at", when]) == 0
+    store = Store(db)
+    (fid,) = _ids(store).values()
+    decisions.decide(store, "accepted", decisions.Scope(fid), "r", "alice", at=datetime(2026, 1, 5),
+                     expires_at=datetime(2026, 2, 15))  # fmt: skip
+
+    def numbers(until: datetime, settings: Settings | None = None) -> tuple[int, ...]:
+        settings = settings or Settings()
+        w = Filters(since=datetime(2026, 1, 1), until=until)
+        fl = rem.flow(store, w, period=None, settings=settings).iloc[0]
+        s = summary.summary(store, w, settings).episodes
+        return s.fixed, s.open, int(fl["inflow"]), int(fl["reopened"]), len(rem.overdue(store, w, settings))
+
+    assert numbers(datetime(2026, 2, 1)) == (1, 0, 1, 0, 0)
+    assert numbers(datetime(2026, 3, 1)) == (1, 1, 2, 1, 1)
+    assert numbers(datetime(2026, 3, 1), Settings(on_expiry="restart")) == (1, 1, 2, 1, 1)
+    assert numbers(datetime(2026, 2, 20))[-1] == 1
+    assert numbers(datetime(2026, 2, 20), Settings(on_expiry="restart"))[-1] == 0
+    assert rem.mttr(store, Filters(since=datetime(2026, 1, 1), until=datetime(2026, 2, 1))).iloc[0]["mean_days"] == 10
