@@ -18,7 +18,7 @@ from core.errors import StoreError
 # tells a third party the tool is in use and breaks "nothing is fetched at run time".
 st.set_page_config(page_title="Security findings", layout="wide")
 
-gate()
+st.session_state["user"] = gate()  # the signed-in user (None without sign-in): decisions record it
 pages = [
     st.Page("app_pages/overview.py", title="Overview", default=True, url_path="overview"),
     st.Page("app_pages/remediation.py", title="Remediation", url_path="remediation"),

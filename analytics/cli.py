@@ -6,8 +6,9 @@
 
 Filters: --project, --branch, --tool, --severity, --cwe, --rule (repeatable or comma-separated),
 --since, --until (ISO 8601 date or time, UTC; the window is [since, until); a bare date as --until
-includes that whole day). Read commands never create a database: a --db that does not exist is an
-error (exit 2). A filter value that matches nothing is warned about, with the closest known values.
+includes that whole day), --show-decided (findings under a risk decision counted as if undecided).
+Read commands never create a database: a --db that does not exist is an error (exit 2). A filter
+value that matches nothing is warned about, with the closest known values.
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
         metavar="ISO8601",
         help="window end: a time is excluded; a bare date (2026-03-31) includes that whole day",
     )
+    p.add_argument(
+        "--show-decided",
+        action="store_true",
+        help="count findings under a risk decision (accepted, false positive, won't fix) as if undecided",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,6 +138,7 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
         teams=split_list(args.team),
         since=args.since,
         until=args.until,
+        show_decided=bool(getattr(args, "show_decided", False)),
     )
 
 

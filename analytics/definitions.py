@@ -17,7 +17,14 @@ number cannot disagree:
   ``t``; **overdue at** ``t`` = open at ``t`` and due by ``t``; **fixed within SLA** when
   ``closed_at <= due_at``;
 * it was **found by its stream's first scan** when it is the finding's first episode and opened at
-  the first scan of its stream: a backlog found, not new work.
+  the first scan of its stream: a backlog found, not new work;
+* **risk decisions** (accepted, false positive, won't fix) take the decided time out of the
+  episodes, here and only here (``DECIDED_CTES``): an episode is cut where a decision starts (that
+  part closes with the decision's kind as its status: not fixed, not suppressed) and resumes where
+  the decision ends while it is still open (``resumed`` when an earlier part of it was counted:
+  then neither new nor reopened; the SLA clock may restart there, ``on_expiry``). An acceptance
+  during which the episode was fixed does not cut it: a fixed finding counts as fixed.
+  ``Filters.show_decided`` turns this off.
 
 Predicates are SQL fragments over an episode relation (the ``ep`` CTE below, or any relation with
 its columns); ``start``, ``end`` and ``t`` are SQL expressions (named parameters or columns).
@@ -62,8 +69,23 @@ def suppressed_in(ep: str, start: str, end: str) -> str:
     return f"({ep}.status = 'suppressed' AND {closed_in(ep, start, end)})"
 
 
+def reopened(ep: str) -> str:
+    """A later episode of its finding (the part after a decision ended is not a reopening)."""
+    return f"({ep}.seq > 1 AND NOT {ep}.resumed)"
+
+
 def reopened_in(ep: str, start: str, end: str) -> str:
-    return f"({ep}.seq > 1 AND {opened_in(ep, start, end)})"
+    return f"({reopened(ep)} AND {opened_in(ep, start, end)})"
+
+
+DECISION_KINDS = ("accepted", "false_positive", "wont_fix")
+
+
+def decided_in(ep: str, kind: str, start: str, end: str) -> str:
+    """The part of an episode that a decision of ``kind`` ended inside [start, end)."""
+    if kind not in DECISION_KINDS:
+        raise ValueError(kind)
+    return f"({ep}.status = '{kind}' AND {closed_in(ep, start, end)})"
 
 
 def overlaps(ep: str, start: str, end: str) -> str:
@@ -100,7 +122,7 @@ FIRST_SCAN_CTE = "first_scan AS (SELECT stream_id, min(scanned_at) AS at FROM sc
 
 
 def at_first_scan(ep: str = "ep", fs: str = "fs") -> str:
-    return f"({ep}.seq = 1 AND {ep}.opened_at = {fs}.at)"
+    return f"({ep}.seq = 1 AND {ep}.opened_at = {fs}.at)"  # a resumed part never opens at the first scan
 
 
 def days(start: str, end: str) -> str:
@@ -108,18 +130,111 @@ def days(start: str, end: str) -> str:
     return f"(date_diff('second', {start}, {end}) / 86400.0)"
 
 
+# ------------------------------------------------------------------------------ risk decisions
+# The one place that says what a risk decision does to the numbers (docs/definitions.md §6, "Risk
+# decisions"). A decision is in force on a finding from ``decided_at`` until it expires or is
+# revoked (``dc_on``; a scope decision covers every finding of its project, tool and rule whose
+# path matches its pattern); decisions of one finding that overlap are one stretch (``dc_i``,
+# the kind of its earliest decision); an episode is cut by the stretches that overlap it
+# (``dc_cut``), except an acceptance that its fix falls in. Every metric reads ``ep``, so they all
+# agree; none tests a decision row by row.
+FOREVER = "CAST('9999-12-31' AS TIMESTAMP)"
+
+
+def _resumed(start: str) -> str:
+    """A part starting at ``start`` is resumed when an earlier part of its episode was counted: the
+    episode's own start was not decided (``first_s`` after it), or an earlier part followed the
+    first decided stretch (``start`` after its end ``first_e``)."""
+    return f"({start} > e.opened_at AND (c.first_s > e.opened_at OR {start} > c.first_e))"
+
+
+# A scope decision (``d``, finding_id empty) covers a finding (``f``) of its project, tool and rule
+# whose path matches its pattern (stored by the writer as a LIKE pattern).
+SCOPE_MATCH = (
+    "(d.finding_id IS NULL AND f.project = d.project AND f.tool = d.tool AND f.rule_id = d.rule_id"
+    " AND f.path LIKE d.path_like ESCAPE '\\')"
+)
+DECIDED_CTES = f"""
+dc_rev AS (SELECT revokes, min(decided_at) AS at FROM decisions WHERE kind = 'revoke' GROUP BY revokes),
+dc_on AS (
+    SELECT d.decision_id, d.kind, f.finding_id, d.decided_at AS s, coalesce(least(d.expires_at, r.at), {FOREVER}) AS e
+    FROM decisions d JOIN findings f ON f.finding_id = d.finding_id LEFT JOIN dc_rev r ON r.revokes = d.decision_id
+    WHERE d.kind <> 'revoke'
+    UNION ALL
+    SELECT d.decision_id, d.kind, f.finding_id, d.decided_at, coalesce(least(d.expires_at, r.at), {FOREVER})
+    FROM decisions d
+    JOIN findings f ON {SCOPE_MATCH}
+    LEFT JOIN dc_rev r ON r.revokes = d.decision_id
+    WHERE d.kind <> 'revoke'
+),
+dc_o AS (
+    SELECT *, max(e) OVER (PARTITION BY finding_id ORDER BY s, decision_id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+    FROM dc_on WHERE e > s
+),
+dc_n AS (
+    SELECT *, sum(CASE WHEN reach IS NULL OR s > reach THEN 1 ELSE 0 END)
+              OVER (PARTITION BY finding_id ORDER BY s, decision_id ROWS UNBOUNDED PRECEDING) AS island
+    FROM dc_o
+),
+dc_k AS (
+    SELECT finding_id, island, s, e,
+           first_value(kind) OVER (PARTITION BY finding_id, island ORDER BY s, decision_id) AS kind
+    FROM dc_n
+),
+dc_i AS (SELECT finding_id, min(kind) AS kind, min(s) AS s, max(e) AS e FROM dc_k GROUP BY finding_id, island),
+dc_cut AS (
+    SELECT e.finding_id, e.seq, i.kind, i.s, i.e,
+           lag(i.e) OVER (PARTITION BY e.finding_id, e.seq ORDER BY i.s) AS prev_e,
+           min(i.s) OVER (PARTITION BY e.finding_id, e.seq) AS first_s,
+           first_value(i.e) OVER (PARTITION BY e.finding_id, e.seq ORDER BY i.s) AS first_e,
+           row_number() OVER (PARTITION BY e.finding_id, e.seq ORDER BY i.s DESC) AS from_last
+    FROM episodes e JOIN dc_i i ON i.finding_id = e.finding_id
+     AND i.s < coalesce(e.closed_at, {FOREVER}) AND i.e > e.opened_at
+     AND NOT (i.kind = 'accepted' AND e.status = 'fixed' AND i.e > e.closed_at)
+),
+dc_parts AS (
+    SELECT e.finding_id, e.stream_id, e.seq, e.opened_at, e.closed_at, e.status, e.first_seen_at,
+           e.opened_scan_id, e.closed_scan_id, e.opened_at AS episode_opened_at, FALSE AS resumed
+    FROM episodes e
+    WHERE NOT EXISTS (SELECT 1 FROM dc_cut c WHERE c.finding_id = e.finding_id AND c.seq = e.seq)
+    UNION ALL
+    SELECT e.finding_id, e.stream_id, e.seq, greatest(e.opened_at, coalesce(c.prev_e, e.opened_at)), c.s, c.kind,
+           e.first_seen_at, e.opened_scan_id, NULL, e.opened_at,
+           {_resumed("greatest(e.opened_at, coalesce(c.prev_e, e.opened_at))")}
+    FROM dc_cut c JOIN episodes e ON e.finding_id = c.finding_id AND e.seq = c.seq
+    WHERE c.s > greatest(e.opened_at, coalesce(c.prev_e, e.opened_at))
+    UNION ALL
+    SELECT e.finding_id, e.stream_id, e.seq, c.e, e.closed_at, e.status, e.first_seen_at,
+           e.opened_scan_id, e.closed_scan_id, e.opened_at, {_resumed("c.e")}
+    FROM dc_cut c JOIN episodes e ON e.finding_id = c.finding_id AND e.seq = c.seq
+    WHERE c.from_last = 1 AND c.e < coalesce(e.closed_at, {FOREVER})
+)"""
+
+# What is in force on each finding at $at: the decision's kind, and when the latest one ended
+# (the SLA clock's restart with ``on_expiry = "restart"``). For the findings table and page.
+DECIDED_NOW_CTE = """
+dc_now AS (
+    SELECT finding_id, min(kind) FILTER (WHERE s <= $at AND e > $at) AS decision,
+           max(e) FILTER (WHERE e <= $at) AS decision_ended_at
+    FROM dc_i GROUP BY finding_id
+)"""
+
+
 # --------------------------------------------------------------------------------- the episodes
-# Episodes with the attributes of their finding, restricted by the finding filters, with their
-# time to remediate (``days``), SLA due date (``due_at``) and the SLA that set it (``sla_days``,
-# ``sla_source``: ``analytics.teams``).
+# Episodes — or, with risk decisions, the parts of them outside decided time — with the attributes
+# of their finding, restricted by the finding filters, with their time to remediate (``days``, from
+# the episode's opening: decided time included), SLA due date (``due_at``; with ``on_expiry =
+# "restart"`` the clock of a part that starts when a decision ended starts there) and the SLA that
+# set it (``sla_days``, ``sla_source``: ``analytics.teams``).
 EPISODES_CTE = """{sla_rules},
 ep AS (
     SELECT e.finding_id, e.stream_id, e.seq, e.opened_at, e.closed_at, e.status, e.first_seen_at,
-           e.opened_scan_id, e.closed_scan_id,
+           e.opened_scan_id, e.closed_scan_id, {resumed} AS resumed,
            f.project, f.branch, f.tool, f.category, f.severity, f.cwe, f.rule_id, f.path, f.start_line, f.message,
            {days} AS days,
-           e.first_seen_at + to_days(sla.sla_days) AS due_at, sla.sla_days, sla.sla_source
-    FROM episodes e
+           {clock} + to_days(sla.sla_days) AS due_at, sla.sla_days, sla.sla_source
+    FROM {source} e
     JOIN {findings} f USING (finding_id)
     {sla_join}
     WHERE {where}
@@ -136,17 +251,29 @@ def findings_with_sla(settings: Settings) -> str:
 
 
 def episodes_cte(filters: Filters, settings: Settings) -> tuple[str, dict[str, Any]]:
-    """``(the ep CTE, its parameters)`` for the finding filters (the window is each metric's)."""
+    """``(the ep CTE, its parameters)`` for the finding filters (the window is each metric's).
+    Unless ``filters.show_decided``, the CTE is preceded by the risk-decision CTEs (``dc_…``)."""
     where, params = filters.finding_where("f")
     params = params | team_params(settings) | sla_params(settings)
-    sql = EPISODES_CTE.format(
-        sla_rules=SLA_RULES_CTE.strip(),
-        where=where,
-        days=days("e.opened_at", "e.closed_at"),
-        findings=findings_with_sla(settings),
-        sla_join=sla_join("f", settings),
-    )
-    return sql, params
+    common = {
+        "sla_rules": SLA_RULES_CTE.strip(),
+        "where": where,
+        "findings": findings_with_sla(settings),
+        "sla_join": sla_join("f", settings),
+    }
+    if filters.show_decided:
+        cte = EPISODES_CTE.format(
+            **common, source="episodes", resumed="FALSE", clock="e.first_seen_at",
+            days=days("e.opened_at", "e.closed_at"),
+        )  # fmt: skip
+        return cte, params
+    restart = "CASE WHEN e.opened_at > e.episode_opened_at THEN e.opened_at ELSE e.first_seen_at END"
+    clock = restart if settings.on_expiry == "restart" else ""
+    cte = EPISODES_CTE.format(
+        **common, source="dc_parts", resumed="e.resumed", clock=clock or "e.first_seen_at",
+        days=days("e.episode_opened_at", "e.closed_at"),
+    )  # fmt: skip
+    return f"{DECIDED_CTES},\n{cte}", params
 
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")

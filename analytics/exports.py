@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics import catalog, dora, remediation, sprints, survival, tables
+from analytics import catalog, decisions, dora, remediation, sprints, survival, tables
 from analytics.filters import Filters
 from core.errors import QueryError
 from core.settings import Settings
@@ -75,6 +75,10 @@ def _sprint_report(store: Store, r: Request) -> pd.DataFrame:
     return sprints.sprint_report(store, r.filters, r.settings)
 
 
+def _decisions(store: Store, r: Request) -> pd.DataFrame:
+    return decisions.decision_log(store, r.filters)
+
+
 KINDS: dict[str, Callable[[Store, Request], pd.DataFrame]] = {
     "findings": _findings,
     "episodes": _episodes,
@@ -89,6 +93,7 @@ KINDS: dict[str, Callable[[Store, Request], pd.DataFrame]] = {
     "sprint-report": _sprint_report,
     "overdue": _overdue,
     "scans": _scans,
+    "decisions": _decisions,
 }
 
 

@@ -40,6 +40,7 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
     teams: tuple[str, ...] = ()  # owning teams ("unowned" too); resolved by analytics.teams
+    show_decided: bool = False  # True: risk decisions are ignored (docs/definitions.md §6, "Risk decisions")
 
     def window_end(self) -> datetime:
         """The window's end, or now."""

@@ -29,6 +29,7 @@ from analytics.definitions import (
     open_at,
     opened_in,
     overdue_at,
+    reopened,
     run,
     window,
     within_sla,
@@ -139,7 +140,8 @@ def spans(filters: Filters, period: str, settings: Settings, *, to_date: bool = 
 SPANS_SQL = f"""
 WITH {{cte}}, {CALENDAR_CTE}, {FIRST_SCAN_CTE},
 e AS (
-    SELECT cal.period, ep.severity, ep.seq, ep.days, {at_first_scan("ep", "fs")} AS at_first_scan,
+    SELECT cal.period, ep.severity, {reopened("ep")} AS reopened, ep.resumed, ep.days,
+           {at_first_scan("ep", "fs")} AS at_first_scan,
            {opened_in("ep", "cal.span_start", "cal.span_end")} AS opened_in,
            {fixed_in("ep", "cal.span_start", "cal.span_end")} AS fixed_in,
            {open_at("ep", "cal.span_end")} AS open_at_end,
@@ -151,7 +153,8 @@ e AS (
 SELECT period, severity, grouping(severity) = 1 AS all_severities,
        count(*) FILTER (WHERE open_at_end) AS open,
        count(*) FILTER (WHERE opened_in) AS inflow,
-       count(*) FILTER (WHERE opened_in AND seq > 1) AS reopened,
+       count(*) FILTER (WHERE opened_in AND reopened) AS reopened,
+       count(*) FILTER (WHERE opened_in AND resumed) AS resumed,
        count(*) FILTER (WHERE opened_in AND at_first_scan) AS first_scan,
        count(*) FILTER (WHERE fixed_in) AS fixed,
        avg(days) FILTER (WHERE fixed_in) AS mean_days,
@@ -164,7 +167,7 @@ GROUP BY GROUPING SETS ((period), (period, severity))
 """
 
 _NOTHING: dict[str, Any] = {
-    "inflow": 0, "reopened": 0, "first_scan": 0, "fixed": 0, "mean_days": None, "median_days": None,
+    "inflow": 0, "reopened": 0, "resumed": 0, "first_scan": 0, "fixed": 0, "mean_days": None, "median_days": None,
     "closed_with_sla": 0, "closed_within_sla": 0, "overdue_open": 0, "open": 0,
 }  # fmt: skip
 
@@ -194,7 +197,7 @@ def _remediation_numbers(
             {
                 "open_by": {s: by_sev.get(s, 0) for s in ORDER},
                 "open_total": int(t["open"]),
-                "new": int(t["inflow"]) - int(t["reopened"]) - int(t["first_scan"]),
+                "new": int(t["inflow"]) - int(t["reopened"]) - int(t["resumed"]) - int(t["first_scan"]),
                 "first_scan": int(t["first_scan"]),
                 "fixed": int(t["fixed"]),
                 "mttr_mean": _num(t["mean_days"]),

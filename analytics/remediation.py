@@ -17,11 +17,13 @@ import pandas as pd
 from analytics import survival
 from analytics.definitions import (
     CALENDAR_CTE,
+    DECISION_KINDS,
     FIRST_SCAN_CTE,
     PERIOD_KEYS,
     at_first_scan,
     closed_in,
     days,
+    decided_in,
     episodes_cte,
     fixed_in,
     group_select,
@@ -29,6 +31,7 @@ from analytics.definitions import (
     opened_in,
     overdue_at,
     rank_sql,
+    reopened,
     reopened_in,
     run,
     span_params,
@@ -96,6 +99,18 @@ FROM cal JOIN ep ON {fixed_in("ep", "cal.span_start", "cal.span_end")}
 GROUP BY ALL
 """
 
+# Episodes a risk decision ended in each span, by kind (not fixed: never in the MTTR).
+_DECIDED_COUNTS = ",\n".join(
+    f"count(*) FILTER (WHERE {decided_in('ep', k, 'cal.span_start', 'cal.span_end')}) AS {k}" for k in DECISION_KINDS
+)
+DECIDED_SQL = f"""
+WITH {{cte}}, {CALENDAR_CTE}
+SELECT {{select}} cal.period_start, cal.period,
+{_DECIDED_COUNTS}
+FROM cal JOIN ep ON {closed_in("ep", "cal.span_start", "cal.span_end")} AND ep.status IN {DECISION_KINDS}
+GROUP BY ALL
+"""
+
 OPEN_AT_END_SQL = f"""
 WITH {{cte}}, {CALENDAR_CTE}
 SELECT {{select}} cal.period_start, cal.period, count(*) AS open
@@ -114,8 +129,11 @@ def mttr(
     """MTTR over the episodes fixed in each span, with median, p90 and count; the Kaplan–Meier
     median of the episodes opened in it; and the episodes open at its end.
 
+    ``accepted``, ``false_positive``, ``wont_fix``: episodes a risk decision took out of the
+    backlog in the span (``analytics.definitions``), beside ``closed`` and never in it.
+
     Columns: grouping columns [, period_start, period], closed, mean_days, median_days, p90_days,
-    km_median_days, open.
+    km_median_days, open, accepted, false_positive, wont_fix.
     """
     settings = settings or Settings()
     names, select = group_select(by)
@@ -123,10 +141,12 @@ def mttr(
     params = span_params(store, filters, period, settings)
     closed = run(store, MTTR_SQL.format(cte=cte, select=select), params)
     open_now = run(store, OPEN_AT_END_SQL.format(cte=cte, select=select), params)
+    decided = run(store, DECIDED_SQL.format(cte=cte, select=select), params)
     keys = [*names, *PERIOD_KEYS]
     km = survival.km_medians(store, filters, by, period, settings, keep_period=True)
-    out = _complete(_outer(_outer(closed, open_now, keys), km, keys), params, names, ("closed", "open"))
-    cols = [*keys, "closed", "mean_days", "median_days", "p90_days", "km_median_days", "open"]
+    joined = _outer(_outer(_outer(closed, open_now, keys), km, keys), decided, keys)
+    out = _complete(joined, params, names, ("closed", "open", *DECISION_KINDS))
+    cols = [*keys, "closed", "mean_days", "median_days", "p90_days", "km_median_days", "open", *DECISION_KINDS]
     return _finish(out, period, cols, keys)
 
 
@@ -168,7 +188,7 @@ FLOW_SQL = f"""
 WITH {{cte}}, {CALENDAR_CTE}, {FIRST_SCAN_CTE},
 opened AS (
     SELECT cal.period_start, cal.period, {{select}}
-           count(*) AS inflow, count(*) FILTER (WHERE ep.seq > 1) AS reopened,
+           count(*) AS inflow, count(*) FILTER (WHERE {reopened("ep")}) AS reopened,
            count(*) FILTER (WHERE {at_first_scan("ep", "fs")}) AS first_scan
     FROM cal JOIN ep ON {opened_in("ep", "cal.span_start", "cal.span_end")}
     JOIN first_scan fs USING (stream_id)
@@ -178,7 +198,8 @@ closed AS (
     SELECT cal.period_start, cal.period, {{select}}
            count(*) AS outflow,
            count(*) FILTER (WHERE ep.status = 'fixed') AS fixed,
-           count(*) FILTER (WHERE ep.status = 'suppressed') AS suppressed
+           count(*) FILTER (WHERE ep.status = 'suppressed') AS suppressed,
+           {", ".join(f"count(*) FILTER (WHERE ep.status = '{k}') AS {k}" for k in DECISION_KINDS)}
     FROM cal JOIN ep ON {closed_in("ep", "cal.span_start", "cal.span_end")}
     GROUP BY ALL
 )
@@ -193,13 +214,16 @@ def flow(
     period: str | None = "week",
     settings: Settings | None = None,
 ) -> pd.DataFrame:
-    """Inflow (episodes opened), outflow (episodes closed: fixed + suppressed), net and reopen rate
+    """Inflow (episodes opened, and parts resumed when a risk decision ended), outflow (episodes
+    closed: fixed + suppressed + taken out by a decision: accepted, false_positive, wont_fix), net
+    and reopen rate
     (reopened episodes opened in the span / episodes closed in it) per span. ``first_scan`` counts
     the part of the inflow found by its stream's first scan: already there before anyone looked,
     so not new work of the period (part of ``inflow`` all the same).
 
     Columns: period_start, period, grouping columns, inflow, first_scan, outflow, net, fixed,
-    suppressed, reopened, reopen_rate (without a period: one span, the window, labelled "window").
+    suppressed, accepted, false_positive, wont_fix, reopened, reopen_rate (without a period: one
+    span, the window, labelled "window").
     """
     settings = settings or Settings()
     names, select = group_select(by)
@@ -207,10 +231,12 @@ def flow(
     params = span_params(store, filters, period, settings)
     using = "".join(f", {n}" for n in names)
     df = run(store, FLOW_SQL.format(cte=cte, select=select, using=using), params)
-    df = _complete(df, params, names, ("inflow", "first_scan", "outflow", "fixed", "suppressed", "reopened"))
+    counts = ("inflow", "first_scan", "outflow", "fixed", "suppressed", *DECISION_KINDS, "reopened")
+    df = _complete(df, params, names, counts)
     df["net"] = df["inflow"] - df["outflow"]
     df["reopen_rate"] = (df["reopened"] / df["outflow"]).where(df["outflow"] > 0)
-    cols = [*PERIOD_KEYS, *names, "inflow", "first_scan", "outflow", "net", "fixed", "suppressed", "reopened"]
+    cols = [*PERIOD_KEYS, *names, "inflow", "first_scan", "outflow", "net", "fixed", "suppressed", *DECISION_KINDS]
+    cols.append("reopened")
     # (flow keeps its period columns without a period: one span labelled "window", as documented)
     return _finish(df, "window", [*cols, "reopen_rate"], [*PERIOD_KEYS, *names])
 
@@ -372,6 +398,7 @@ count(*) FILTER (WHERE {open_at("ep", "$until")}) AS open,
 count(*) FILTER (WHERE {fixed_in("ep", "$since", "$until")}) AS fixed,
 count(*) FILTER (WHERE {suppressed_in("ep", "$since", "$until")}) AS suppressed,
 count(*) FILTER (WHERE {reopened_in("ep", "$since", "$until")}) AS reopened,
+{",".join(f"count(*) FILTER (WHERE {decided_in('ep', k, '$since', '$until')}) AS {k}" for k in DECISION_KINDS)},
 avg(ep.days) FILTER (WHERE {fixed_in("ep", "$since", "$until")}) AS mean_days,
 median(ep.days) FILTER (WHERE {fixed_in("ep", "$since", "$until")}) AS median_days
 """

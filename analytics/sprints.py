@@ -9,6 +9,7 @@ import pandas as pd
 from analytics import dora
 from analytics.definitions import (
     CALENDAR_CTE,
+    DECISION_KINDS,
     FIRST_SCAN_CTE,
     at_first_scan,
     breached_in,
@@ -18,6 +19,7 @@ from analytics.definitions import (
     opened_in,
     overdue_at,
     period_start_sql,
+    reopened,
     run,
     window,
 )
@@ -31,7 +33,9 @@ from store.db import Store
 # the SQL twin of ``core.periods.align``), so each timestamp finds its sprint by a hash lookup; the
 # calendar's sprints are consecutive and the last one is cut at the window's end ($until).
 # Per sprint [period_start, period_end), with the predicates of ``analytics.definitions``:
-# - new / reopened / fixed / suppressed / MTTR of the episodes opened or closed in it; MTTR keeps
+# - new / reopened / fixed / suppressed / MTTR of the episodes opened or closed in it (a part resumed
+#   when a risk decision ended is neither new nor reopened; accepted / false_positive / wont_fix: the
+#   episodes a decision took out of the backlog in it); MTTR keeps
 #   ``remediation.mttr``'s window condition (closed_at ≥ since); first_scan: the part of new that
 #   was already there at its stream's first scan (``remediation.flow``'s first_scan);
 # - a breach: an episode whose SLA due date fell in the sprint while it was still open;
@@ -45,16 +49,16 @@ SPRINT_SQL = f"""
 WITH {{cte}}, {CALENDAR_CTE},
 {FIRST_SCAN_CTE},
 e AS MATERIALIZED (
-    SELECT ep.opened_at, closed_at, due_at, status, seq, days, rule_id, cwe, sla_source,
-           {at_first_scan("ep", "fs")} AS at_first_scan
+    SELECT ep.opened_at, closed_at, due_at, status, {reopened("ep")} AS reopened, resumed, days, rule_id, cwe,
+           sla_source, {at_first_scan("ep", "fs")} AS at_first_scan
     FROM ep JOIN first_scan fs USING (stream_id)
 ),
 opened AS (
-    SELECT {{sprint_of_opened}} AS period_start, seq, rule_id, cwe, at_first_scan FROM e
+    SELECT {{sprint_of_opened}} AS period_start, reopened, resumed, rule_id, cwe, at_first_scan FROM e
     WHERE {opened_in("e", "$since", "$until")}
 ),
 flow_in AS (
-    SELECT period_start, count(*) AS opened, count(*) FILTER (WHERE seq > 1) AS reopened,
+    SELECT period_start, count(*) FILTER (WHERE NOT resumed) AS opened, count(*) FILTER (WHERE reopened) AS reopened,
            count(*) FILTER (WHERE at_first_scan) AS first_scan
     FROM opened GROUP BY ALL
 ),
@@ -62,6 +66,7 @@ flow_out AS (
     SELECT {{sprint_of_closed}} AS period_start,
            count(*) FILTER (WHERE status = 'fixed') AS fixed,
            count(*) FILTER (WHERE status = 'suppressed') AS suppressed,
+           {", ".join(f"count(*) FILTER (WHERE status = '{k}') AS {k}" for k in DECISION_KINDS)},
            avg(days) FILTER (WHERE status = 'fixed') AS fixed_mean_days,
            median(days) FILTER (WHERE status = 'fixed') AS fixed_median_days
     FROM e WHERE {closed_in("e", "$since", "$until")}
@@ -113,6 +118,7 @@ SELECT cal.period AS sprint, cal.span_start AS start, cal.span_end AS end,
        coalesce(i.reopened, 0) AS reopened,
        coalesce(o.fixed, 0) AS fixed,
        coalesce(o.suppressed, 0) AS suppressed,
+       {", ".join(f"coalesce(o.{k}, 0) AS {k}" for k in DECISION_KINDS)},
        CAST(sum(coalesce(s.open, 0)) OVER (ORDER BY cal.period_start) AS BIGINT) AS still_open,
        o.fixed_mean_days, o.fixed_median_days,
        coalesce(b.sla_breaches, 0) AS sla_breaches,
@@ -132,7 +138,7 @@ ORDER BY cal.period_start
 
 
 COLUMNS = [
-    "sprint", "start", "end", "new", "first_scan", "reopened", "fixed", "suppressed", "still_open",
+    "sprint", "start", "end", "new", "first_scan", "reopened", "fixed", "suppressed", *DECISION_KINDS, "still_open",
     "fixed_mean_days", "fixed_median_days", "sla_breaches", "overdue_open", "top_rules", "top_cwes",
     "deployments", "lead_time_median_days", "change_failure_rate", "sla_source",
 ]  # fmt: skip

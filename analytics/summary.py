@@ -48,14 +48,16 @@ epc AS (SELECT ep.{{col}}, {EPISODE_COUNTS_SQL} FROM ep GROUP BY GROUPING SETS (
 keys AS (SELECT {{col}} FROM sc UNION SELECT {{col}} FROM fi UNION SELECT {{col}} FROM epc)
 SELECT k.{{col}}, coalesce(sc.scans, 0), coalesce(oc.occurrences, 0), coalesce(fi.findings, 0),
        coalesce(epc.open, 0), coalesce(epc.fixed, 0), coalesce(epc.suppressed, 0) + coalesce(fi.never_opened, 0),
-       coalesce(epc.reopened, 0), epc.mean_days, epc.median_days
+       coalesce(epc.reopened, 0), epc.mean_days, epc.median_days,
+       coalesce(epc.accepted, 0), coalesce(epc.false_positive, 0), coalesce(epc.wont_fix, 0)
 FROM keys k
 LEFT JOIN sc ON sc.{{col}} IS NOT DISTINCT FROM k.{{col}}
 LEFT JOIN oc ON oc.{{col}} IS NOT DISTINCT FROM k.{{col}}
 LEFT JOIN fi ON fi.{{col}} IS NOT DISTINCT FROM k.{{col}}
 LEFT JOIN epc ON epc.{{col}} IS NOT DISTINCT FROM k.{{col}}
 WHERE k.{{col}} IS NULL OR coalesce(sc.scans, 0) + coalesce(fi.findings, 0) + coalesce(epc.open, 0)
-                          + coalesce(epc.fixed, 0) + coalesce(epc.suppressed, 0) > 0
+                          + coalesce(epc.fixed, 0) + coalesce(epc.suppressed, 0) + coalesce(epc.accepted, 0)
+                          + coalesce(epc.false_positive, 0) + coalesce(epc.wont_fix, 0) > 0
 ORDER BY k.{{col}} NULLS FIRST
 """
 GROUPS = ("tool", "project")  # the only values {col} takes
@@ -67,6 +69,9 @@ class EpisodeCounts:
     fixed: int = 0
     suppressed: int = 0
     reopened: int = 0
+    accepted: int = 0  # taken out of the backlog in the window by a risk decision, by kind
+    false_positive: int = 0
+    wont_fix: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +98,15 @@ class Summary:
 
     def as_dict(self) -> dict[str, Any]:
         def ep(e: EpisodeCounts) -> dict[str, int]:
-            return {"open": e.open, "fixed": e.fixed, "suppressed": e.suppressed, "reopened": e.reopened}
+            return {
+                "open": e.open,
+                "fixed": e.fixed,
+                "suppressed": e.suppressed,
+                "reopened": e.reopened,
+                "accepted": e.accepted,
+                "false_positive": e.false_positive,
+                "wont_fix": e.wont_fix,
+            }
 
         def groups(items: dict[str, ToolSummary]) -> dict[str, dict[str, Any]]:
             return {
@@ -178,8 +191,9 @@ def _per_group(rows: list[tuple[Any, ...]]) -> tuple[ToolSummary, dict[str, Tool
     """(the grand total, each group's) from ``PER_GROUP_SQL`` rows."""
     total = ToolSummary(0, 0, 0, EpisodeCounts(), None, None)
     out: dict[str, ToolSummary] = {}
-    for name, n_scans, n_occ, n_find, op, fx, sup, reo, mean, median in rows:
-        item = ToolSummary(n_scans, n_occ, n_find, EpisodeCounts(op, fx, sup, reo), _num(mean), _num(median))
+    for name, n_scans, n_occ, n_find, op, fx, sup, reo, mean, median, acc, fp, wf in rows:
+        counts = EpisodeCounts(op, fx, sup, reo, acc, fp, wf)
+        item = ToolSummary(n_scans, n_occ, n_find, counts, _num(mean), _num(median))
         if name is None:
             total = item
         else:
@@ -229,6 +243,8 @@ def render_text(d: dict[str, Any]) -> str:
     lines = [
         f"files {d['files']}  scans {d['scans']}  occurrences {d['occurrences']}  findings {d['findings']}",
         f"episodes: open {e['open']}, fixed {e['fixed']}, suppressed {e['suppressed']}, reopened {e['reopened']}",
+        f"risk decisions: accepted {e.get('accepted', 0)}, false positive {e.get('false_positive', 0)}, "
+        f"won't fix {e.get('wont_fix', 0)} (taken out of the open backlog in the window)",
         f"time to remediate (fixed episodes): mean {fmt(d['mttr_mean_days'], ' d')}, "
         f"median {fmt(d['mttr_median_days'], ' d')}",
     ]

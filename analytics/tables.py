@@ -7,7 +7,17 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.definitions import BEGINNING, check_window, episodes_cte, findings_with_sla, overlaps, rank_sql, run
+from analytics.definitions import (
+    BEGINNING,
+    DECIDED_CTES,
+    DECIDED_NOW_CTE,
+    check_window,
+    episodes_cte,
+    findings_with_sla,
+    overlaps,
+    rank_sql,
+    run,
+)
 from analytics.filters import Filters
 from analytics.frames import run_wide
 from analytics.teams import SLA_RULES_CTE, sla_join, team_sql
@@ -15,8 +25,14 @@ from core.settings import Settings
 
 # The latest episode comes from `episodes` alone: joining every episode to its finding first (the
 # `ep` CTE) only to keep the last one would cost a second pass over findings.
-FINDINGS_SQL = """
-WITH {sla_rules},
+# ``decision``: the risk decision in force at the window's end (an acceptance of a finding that was
+# fixed during it is no longer shown: a fixed finding counts as fixed); a finding under one is not
+# overdue, unless ``show_decided``; with ``on_expiry = "restart"`` its clock restarts when the
+# latest decision ended during its current episode (``analytics.definitions``). ``team`` and the
+# SLA that applies: ``analytics.teams``.
+FINDINGS_SQL = f"""
+WITH {{sla_rules}},
+{DECIDED_CTES}, {DECIDED_NOW_CTE},
 last_ep AS (
     SELECT finding_id, opened_at, closed_at, first_seen_at FROM episodes
     QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY seq DESC) = 1
@@ -26,19 +42,26 @@ SELECT f.finding_id, f.project, f.branch, f.tool, f.category, f.rule_id, r.name 
        f.first_seen_at, f.last_seen_at, f.episodes, f.episodes > 1 AS reopened,
        le.opened_at AS current_opened_at,
        CASE WHEN f.status = 'open' THEN date_diff('second', le.opened_at, $at) / 86400.0 END AS age_days,
-       le.closed_at, le.first_seen_at + to_days(sla.sla_days) AS sla_due_at,
-       (f.status = 'open' AND le.first_seen_at + to_days(sla.sla_days) < $at) AS overdue,
-       f.fingerprint_source, {team} AS team, sla.sla_days, sla.sla_source
-FROM {findings} f
+       le.closed_at, {{clock}} + to_days(sla.sla_days) AS sla_due_at,
+       (f.status = 'open' AND {{clock}} + to_days(sla.sla_days) < $at
+        AND ($show_decided OR dn.decision IS NULL)) AS overdue,
+       f.fingerprint_source, {{team}} AS team, sla.sla_days, sla.sla_source,
+       CASE WHEN NOT (dn.decision = 'accepted' AND f.status = 'fixed') THEN dn.decision END AS decision
+FROM {{findings}} f
 LEFT JOIN last_ep le USING (finding_id)
-{sla_join}
+LEFT JOIN dc_now dn USING (finding_id)
+{{sla_join}}
 LEFT JOIN rules r ON r.tool = f.tool AND r.rule_id = f.rule_id
-WHERE {where} AND f.first_seen_at < $at AND f.last_seen_at >= $since
+WHERE {{where}} AND f.first_seen_at < $at AND f.last_seen_at >= $since
   AND ($search::VARCHAR IS NULL OR contains(lower(f.rule_id || ' ' || coalesce(f.cwe, '') || ' ' || f.path || ' '
                                            || f.message || ' ' || coalesce(r.name, '')), lower($search)))
   AND ($status::VARCHAR IS NULL OR f.status = $status::VARCHAR)
-ORDER BY {rank}, f.project, f.tool, f.path, f.start_line NULLS LAST, f.finding_id
+ORDER BY {{rank}}, f.project, f.tool, f.path, f.start_line NULLS LAST, f.finding_id
 """
+RESTARTED_CLOCK = (
+    "CASE WHEN NOT $show_decided AND dn.decision_ended_at > le.opened_at THEN dn.decision_ended_at"
+    " ELSE le.first_seen_at END"
+)
 
 EPISODES_SQL = f"""
 WITH {{cte}}
@@ -88,6 +111,7 @@ def findings(
     """One row per finding seen in the window, with its latest state and SLA due date."""
     settings = settings or Settings()
     _, params = _params(filters, settings, search=search or None, status=status or None)
+    params["show_decided"] = filters.show_decided
     where, _ = filters.finding_where("f")
     sql = FINDINGS_SQL.format(
         where=where,
@@ -96,6 +120,7 @@ def findings(
         findings=findings_with_sla(settings),
         sla_join=sla_join("f", settings),
         team=team_sql("f"),
+        clock=RESTARTED_CLOCK if settings.on_expiry == "restart" else "le.first_seen_at",
     )
     return run_wide(store, sql, params)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from analytics import catalog
+from analytics import decisions as decision_reads
 from analytics.definitions import check_window, now
 from analytics.filters import Filters
 from app_pages.text import md_escape
@@ -24,6 +25,7 @@ from core.times import EARLIEST, LATEST, TIME_RANGE
 from store.db import Store
 
 PERIODS = ("week", "month", "sprint")
+PAGE_KEYS = ("finding",)  # URL parameters a page reads (Findings: ?finding=ID)
 FIRST_DAY, LAST_DAY = EARLIEST.date(), LATEST.date()
 
 
@@ -68,6 +70,9 @@ def _data_end(store: Store, filters: Filters, settings: Settings) -> datetime | 
     """Where the window should end when nobody said: now, unless the data ended before this week
     (a backfill, a project that stopped scanning) — then the end of the latest scan's day."""
     last = catalog.last_scan_at(store, filters)
+    decided = decision_reads.last_decided_at(store)
+    if last is not None and decided is not None:
+        last = max(last, decided)  # a risk decision is data too: the window reaches it
     if last is None or filters.until is not None:
         return None
     if last >= align(now(), "week", settings):
@@ -114,7 +119,13 @@ def sidebar(store: Store) -> View:
     period = st.sidebar.radio(
         "Period", PERIODS, index=PERIODS.index(period_q) if period_q in PERIODS else 0, key="f_period", horizontal=True
     )
-    _write_query(projects, branches, tools, severities, since, until, period, teams=teams)
+    show_decided = st.sidebar.toggle(
+        "Show decided findings",
+        value=st.query_params.get("decided") == "1",
+        key="f_decided",
+        help="Count findings under a risk decision (accepted, false positive, won't fix) as if undecided.",
+    )
+    _write_query(projects, branches, tools, severities, since, until, period, teams=teams, show_decided=show_decided)
     filters = Filters(
         projects=tuple(projects),
         branches=tuple(branches),
@@ -123,6 +134,7 @@ def sidebar(store: Store) -> View:
         teams=tuple(teams),
         since=datetime.combine(since, datetime.min.time()) if isinstance(since, date) else None,
         until=datetime.combine(until, datetime.min.time()) + timedelta(days=1) if isinstance(until, date) else None,
+        show_decided=show_decided,
     )
     st.sidebar.caption(f"Database: `{_shown_path(store)}`")
     try:
@@ -148,6 +160,7 @@ def _write_query(
     until: object,
     period: str,
     teams: Sequence[str] = (),
+    show_decided: bool = False,
 ) -> None:
     wanted: dict[str, list[str] | str] = {}
     lists = (("project", projects), ("branch", branches), ("tool", tools), ("severity", severities), ("team", teams))
@@ -160,6 +173,11 @@ def _write_query(
         wanted["until"] = until.isoformat()
     if period != "week":
         wanted["period"] = period
+    if show_decided:
+        wanted["decided"] = "1"
+    for page_key in PAGE_KEYS:  # a page's own parameter stays
+        if st.query_params.get(page_key):
+            wanted[page_key] = st.query_params[page_key]
     current = {
         k: (st.query_params.get_all(k) if k in {n for n, _ in lists} else st.query_params.get(k))
         for k in st.query_params

@@ -1,4 +1,5 @@
-"""Findings: a searchable table; one finding's history across scans, its rule and location.
+"""Findings: a searchable table; one finding's history across scans, its risk decisions (with the
+form to record one), its rule and location. ``?finding=ID`` in the address opens that finding.
 
 Everything from SARIF (messages, rule help, paths) is shown as plain text: st.text / st.code /
 dataframes, never Markdown or HTML.
@@ -10,6 +11,7 @@ import altair as alt
 import streamlit as st
 
 from analytics import tables
+from app_pages import decision_form
 from app_pages.charts import chart
 from app_pages.filters import View
 from app_pages.tables import download, table
@@ -44,6 +46,7 @@ shown = df[
         "age_days",
         "sla_due_at",
         "overdue",
+        "decision",
         "project",
         "branch",
         "first_seen_at",
@@ -54,11 +57,12 @@ event = table(shown, "findings_table", on_select="rerun", selection_mode="single
 download(df, "findings", "dl_findings")
 
 rows = event.selection.rows if event and event.selection else []  # type: ignore[attr-defined]
-if not rows:
+linked = df.index[df["finding_id"] == st.query_params.get("finding", "")].tolist()  # ?finding=ID opens one
+if not rows and not linked:
     st.info("Select a row to see that finding's history across scans.")
     st.stop()
 
-finding = df.iloc[rows[0]]
+finding = df.iloc[rows[0]] if rows else df.loc[linked[0]]
 fid = str(finding["finding_id"])
 with view.store.session():
     history = tables.finding_history(view.store, fid)
@@ -92,6 +96,7 @@ timeline = (
 chart(timeline, "history_chart")
 st.markdown("**Episodes**")
 table(eps[["seq", "opened_at", "closed_at", "status", "days", "sla_due_at", "within_sla"]], "episodes_table")
+decision_form.panel(view, fid, st.session_state.get("user"))
 with st.expander("Scans (present / absent) with commits"):
     st.dataframe(history.drop(columns=["scan_id"]), hide_index=True, width="stretch", key="history_table")
 if rule:

@@ -36,6 +36,10 @@ high = 60
 
 [team_owners]             # CODEOWNERS owners (python -m ingest codeowners) → teams
 "@acme/payments-devs" = "payments"
+
+[decisions]               # risk decisions (docs/decisions.md)
+accept_days = 90          # an acceptance expires after this many days unless given --expires
+on_expiry = "keep"        # "keep" the original SLA clock when it expires, or "restart" it then
 ```
 """
 
@@ -65,6 +69,8 @@ DEFAULT_SLA_DAYS: dict[Severity, int | None] = {
 DEFAULT_SPRINT_START = date(2026, 1, 5)  # a Monday
 DEFAULT_SPRINT_DAYS = 14
 DEFAULT_STALE_DAYS = 14  # the sprint review's coverage panel
+DEFAULT_ACCEPT_DAYS = 90
+ON_EXPIRY = ("keep", "restart")
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,8 @@ class Settings:
     strip_prefixes: tuple[str, ...] = ()
     stale_days: int = DEFAULT_STALE_DAYS  # [review]: not scanned for this many days = stale
     users_file: str | None = None  # dashboard sign-in (app_pages/auth.py); None = no sign-in
+    accept_days: int = DEFAULT_ACCEPT_DAYS  # an acceptance's default life
+    on_expiry: str = "keep"  # the SLA clock when a decision ends: "keep" the first detection's, or "restart"
     source: str | None = None
     # [teams] as ownership rules, most specific first; [sla.teams.T] and [sla.projects."pattern"]
     team_rules: tuple[Rule, ...] = ()
@@ -184,12 +192,23 @@ def parse_settings(data: dict[str, Any], source: str | None = None) -> Settings:
         strip_prefixes=tuple(prefixes),
         stale_days=stale_days,
         users_file=_users_file(data.get("auth") or {}, source),
+        **_decisions(data.get("decisions") or {}, where),
         source=source,
         team_rules=_teams(data, where),
         sla_teams=MappingProxyType(sla_teams),
         sla_projects=sla_projects,
         team_owners=MappingProxyType(_team_owners(data, where)),
     )
+
+
+def _decisions(section: dict[str, Any], where: str) -> dict[str, Any]:
+    days = section.get("accept_days", DEFAULT_ACCEPT_DAYS)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3660:
+        raise ConfigError(f"{where} [decisions] accept_days: must be 1–3660, not {days!r}")
+    on_expiry = section.get("on_expiry", "keep")
+    if on_expiry not in ON_EXPIRY:
+        raise ConfigError(f"{where} [decisions] on_expiry: must be one of {', '.join(ON_EXPIRY)}, not {on_expiry!r}")
+    return {"accept_days": days, "on_expiry": on_expiry}
 
 
 def _users_file(auth: dict[str, Any], source: str | None) -> str | None:

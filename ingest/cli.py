@@ -1,4 +1,4 @@
-"""``python -m ingest``: load SARIF files (and DevOps records) into the store, or push them to the HTTP API.
+"""``python -m ingest``: load SARIF files (and DevOps records) into the store, push them to the HTTP API, or triage.
 
 Exit codes (``core.errors.ExitCode``): 0 everything loaded (or already loaded), 2 usage error,
 3 at least one input rejected — the others were still loaded, 4 the store stayed locked by another
@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from core.errors import ConfigError, ExitCode, StoreError, UsageError
 from core.settings import load_settings
 from core.times import read_time
-from ingest import codeowners, devops_cli, push, watch
+from ingest import codeowners, devops_cli, push, triage_cli, watch
 from ingest.manifest import MANIFEST_COLUMNS, read_manifest
 from ingest.models import ScanMeta
 from ingest.normalise.options import Options
@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_parser(sub)
     codeowners.add_parser(sub)
     _push_parser(sub)
+    triage_cli.add_parser(sub)
     return parser
 
 
@@ -191,6 +192,8 @@ def main(argv: Sequence[str] | None = None, stop: threading.Event | None = None)
         return codeowners.run(args)
     if args.command == "push":
         return _push(args)
+    if args.command == triage_cli.COMMAND:
+        return triage_cli.run(args)
     try:
         store = Store(args.db)
         if args.command == "sarif":

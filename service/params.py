@@ -68,6 +68,12 @@ FilterList = Annotated[
 ]
 
 
+ShowDecided = Annotated[
+    bool,
+    Query(description="count findings under a risk decision as if undecided (as --show-decided)"),
+]
+
+
 def valid_project(name: str) -> bool:
     return len(name) <= MAX_PROJECT and _PROJECT_RE.match(name) is not None
 
@@ -92,6 +98,7 @@ def filters(
     team: FilterList = None,
     since: When = None,
     until: When = None,
+    show_decided: ShowDecided = False,
 ) -> Filters:
     """The filters exactly as ``python -m analytics`` builds them from the same values (the query
     parameters of every read endpoint, through ``QueryFilters``)."""
@@ -105,6 +112,7 @@ def filters(
         team=team,
         since=_when("since", since, end=False),
         until=_when("until", until, end=True),
+        show_decided=show_decided,
     )
     result = filters_from_args(args)
     check_window(result)

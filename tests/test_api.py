@@ -174,7 +174,7 @@ def test_each_export_is_byte_for_byte_the_cli_file(
     out = tmp_path / f"{kind}.csv"
     _cli_text(capsys, ["export", kind, "--db", str(db), "-o", str(out), *flags])
     assert answer.content == out.read_bytes()
-    assert answer.content.count(b"\r\n") >= 2  # a header and rows
+    assert answer.content.count(b"\r\n") >= (1 if kind == "decisions" else 2)  # a header and rows (no decisions)
 
 
 def test_a_read_token_for_some_projects_reads_only_those(loaded: Any) -> None:
@@ -233,7 +233,7 @@ def test_every_read_endpoint_documents_the_command_lines_filters(db: Path | str)
     """The filters are declared once (one dependency) and every read endpoint shows all of them."""
     client, tokens, _ = api(db)
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    wanted = {"project", "branch", "tool", "severity", "cwe", "rule", "team", "since", "until"}
+    wanted = {"project", "branch", "tool", "severity", "cwe", "rule", "team", "since", "until", "show_decided"}
     for path in ("/api/v1/summary", "/api/v1/exports/{kind}.csv"):
         names = {p["name"] for p in paths[path]["get"]["parameters"] if p["in"] == "query"}
         assert wanted <= names, (path, wanted - names)

@@ -11,6 +11,7 @@ opened before t and not closed before t; overdue at t = open at t and due before
 
 from __future__ import annotations
 
+import shutil
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -23,11 +24,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import overview, remediation, sprints, summary
+from analytics import overview, remediation, sprints, summary, tables
 from analytics.filters import Filters
 from core.settings import Settings
+from ingest import decisions
 from ingest.cli import main as ingest_main
 from store.db import Store, query_rows
+from tests import decided_model
 from tests.test_demo import run_demo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,11 +49,18 @@ class Ep:
     status: str
     first_seen_at: datetime
     first_scan_at: datetime  # the first scan of its stream
+    resumed: bool = False  # the part after a risk decision ended (tests/decided_model.py)
+    episode_opened_at: datetime | None = None  # the whole episode's opening, when this is a part
 
     @property
     def days(self) -> float:
+        """From the episode's opening (decided time included)."""
         assert self.closed_at is not None
-        return (self.closed_at - self.opened_at).total_seconds() / 86400
+        return (self.closed_at - (self.episode_opened_at or self.opened_at)).total_seconds() / 86400
+
+    @property
+    def reopened(self) -> bool:
+        return self.seq > 1 and not self.resumed
 
     def due(self, sla: dict[str, int]) -> datetime | None:
         d = sla.get(self.severity)
@@ -81,7 +91,7 @@ def _load(db: Path) -> History:
         )
         never = query_rows(conn, "SELECT project, tool, severity, first_seen_at FROM findings WHERE episodes = 0")
         start, end = query_rows(conn, "SELECT min(scanned_at), max(scanned_at) FROM scans")[0]
-    eps = [Ep(*r) for r in rows]
+    eps = _decided([Ep(*r) for r in rows], store)
     return History(
         store,
         eps,
@@ -106,6 +116,25 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> History:
     db = tmp_path_factory.mktemp("consistency-samples") / "s.duckdb"
     assert ingest_main(["manifest", str(ROOT / "samples" / "manifest.csv"), "--db", str(db)]) == 0
     return _load(db)
+
+
+def _decided(eps: list[Ep], store: Store) -> list[Ep]:
+    """The episodes cut by the store's risk decisions (tests/decided_model.py)."""
+    with store.read() as conn:
+        rows = query_rows(conn, f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions")
+        found = query_rows(conn, "SELECT finding_id, project, tool, rule_id, path FROM findings")
+    if not rows:
+        return eps
+    decisions = [decided_model.Decision(*r) for r in rows]
+    findings = {r[0]: dict(zip(("finding_id", "project", "tool", "rule_id", "path"), r, strict=True)) for r in found}
+    spans = {fid: decided_model.stretches(decisions, f) for fid, f in findings.items()}
+    return [p for e in eps for p in decided_model.cut(replace(e, episode_opened_at=e.opened_at), spans[e.finding_id])]
+
+
+DECISION_COLUMNS = [
+    "decision_id", "kind", "finding_id", "project", "tool", "rule_id", "path_glob", "decided_at", "expires_at",
+    "revokes",
+]  # fmt: skip
 
 
 # ----------------------------------------------------------------------- the plain recomputation
@@ -187,7 +216,9 @@ def check_window_numbers(h: History, f: Filters) -> None:
     overdue = overdue_at(eps, f.until, SLA)
     with_sla = [e for e in fixed if e.due(SLA) is not None]
     within = [e for e in with_sla if e.closed_at <= e.due(SLA)]  # type: ignore[operator]
-    reopened = [e for e in opened_in(eps, f.since, f.until) if e.seq > 1]
+    reopened = [e for e in opened_in(eps, f.since, f.until) if e.reopened]
+    decided = {k: [e for e in eps if e.status == k and e.closed_at and f.since <= e.closed_at < f.until]
+               for k in ("accepted", "false_positive", "wont_fix")}  # fmt: skip
     suppressed = [e for e in eps if e.status == "suppressed" and e.closed_at and f.since <= e.closed_at < f.until]
     never = [
         n
@@ -201,6 +232,9 @@ def check_window_numbers(h: History, f: Filters) -> None:
     s = summary.summary(h.store, f, SETTINGS)
     assert (s.episodes.fixed, s.episodes.open, s.episodes.reopened) == (len(fixed), len(open_end), len(reopened))
     assert s.episodes.suppressed == len(suppressed) + len(never)
+    assert (s.episodes.accepted, s.episodes.false_positive, s.episodes.wont_fix) == tuple(
+        len(x) for x in decided.values()
+    )
     assert close(s.mttr_mean_days, _mean(days) and round(_mean(days) or 0, 6))
     assert close(s.mttr_median_days, _median(days) and round(_median(days) or 0, 6))
 
@@ -216,6 +250,8 @@ def check_window_numbers(h: History, f: Filters) -> None:
     fl = remediation.flow(h.store, f, (), None, SETTINGS).iloc[0]
     assert int(fl["inflow"]) == len(opened_in(eps, f.since, f.until))
     assert int(fl["fixed"]) == len(fixed) and int(fl["reopened"]) == len(reopened)
+    assert int(fl["outflow"]) == int(fl["fixed"]) + int(fl["suppressed"]) + sum(len(x) for x in decided.values())
+    assert [int(m[k]) for k in decided] == [int(fl[k]) for k in decided] == [len(x) for x in decided.values()]
 
     backlog = remediation.backlog(h.store, f, (), None, SETTINGS)
     assert int(backlog["open"].sum()) == len(open_end)
@@ -249,8 +285,8 @@ def check_sprint_report(h: History, f: Filters) -> None:
         a, z = r.start.to_pydatetime(), r.end.to_pydatetime()
         new = opened_in(eps, a, z)
         assert r.fixed == len(fixed_in(eps, a, z))
-        assert r.new + r.reopened == len(new)
-        assert r.reopened == len([e for e in new if e.seq > 1])
+        assert r.new + r.reopened == len([e for e in new if not e.resumed])
+        assert r.reopened == len([e for e in new if e.reopened])
         assert r.first_scan == len([e for e in new if e.seq == 1 and e.opened_at == e.first_scan_at])
         assert r.still_open == len(open_at(eps, z))
         assert r.overdue_open == len(overdue_at(eps, z, SLA))
@@ -275,7 +311,7 @@ def check_headline(h: History, f: Filters, period: str) -> None:
         assert side(head.overdue_open) == len(overdue_at(eps, span.end, SLA))
         opened = opened_in(eps, span.start, span.end)
         first = [e for e in opened if e.seq == 1 and e.opened_at == e.first_scan_at]
-        assert side(head.new) == len([e for e in opened if e.seq == 1]) - len(first)
+        assert side(head.new) == len([e for e in opened if e.seq == 1 and not e.resumed]) - len(first)
         if span.start < span.end:
             same = replace(f, since=span.start, until=span.end)
             m = remediation.mttr(h.store, same, (), None, SETTINGS).iloc[0]
@@ -289,7 +325,32 @@ def check_headline(h: History, f: Filters, period: str) -> None:
 PROPERTY = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@pytest.mark.parametrize("history", ["demo", "samples"])
+@pytest.fixture(scope="module")
+def decided(demo: History, tmp_path_factory: pytest.TempPathFactory) -> History:
+    """The demo with risk decisions: every 6th finding (by id) gets one, in turn accepted for 30
+    days, a false positive, won't fix for 60 days, accepted with the default expiry; made 3 to 42
+    days after its first detection (3 hours past it); every 5th of them revoked 10 days on; and one
+    scope decision (won't fix, no expiry) on a rule's findings under a path pattern."""
+    db = tmp_path_factory.mktemp("consistency-decided") / "d.duckdb"
+    assert demo.store.path is not None
+    shutil.copyfile(demo.store.path, db)
+    store = Store(db)
+    found = tables.findings(store, Filters()).sort_values("finding_id")
+    kinds = [("accepted", 30), ("false_positive", None), ("wont_fix", 60), ("accepted", None)]
+    for i, r in enumerate(found.iloc[::6].itertuples()):
+        kind, days = kinds[i % 4]
+        at = pd.Timestamp(r.first_seen_at).to_pydatetime() + timedelta(days=3 + i % 40, hours=3)
+        expires = at + timedelta(days=days) if days else None
+        d = decisions.decide(store, kind, decisions.Scope(str(r.finding_id)), "test", "t", at=at, expires_at=expires)
+        if i % 5 == 0:
+            decisions.revoke(store, d.decision_id, "test", "t", at=at + timedelta(days=10))
+    top = found.groupby(["project", "tool", "rule_id"]).size().idxmax()
+    scope = decisions.Scope(project=top[0], tool=top[1], rule_id=top[2], path_glob="*")
+    decisions.decide(store, "wont_fix", scope, "legacy", "t", at=demo.start + timedelta(days=100, hours=5))
+    return _load(db)
+
+
+@pytest.mark.parametrize("history", ["demo", "samples", "decided"])
 def test_views_agree_on_random_windows_and_filters(history: str, request: pytest.FixtureRequest) -> None:
     h: History = request.getfixturevalue(history)
 
@@ -303,6 +364,15 @@ def test_views_agree_on_random_windows_and_filters(history: str, request: pytest
         check_headline(h, f, period)
 
     run()
+
+
+def test_the_decided_history_has_every_kind_of_part(decided: History) -> None:
+    """Guards the decided run: parts of each decision kind, resumed parts (some of them fixed
+    later), and fewer open parts than without decisions."""
+    statuses = {e.status for e in decided.episodes}
+    assert {"accepted", "false_positive", "wont_fix"} <= statuses
+    assert any(e.resumed for e in decided.episodes)
+    assert any(e.resumed and e.status == "fixed" for e in decided.episodes)
 
 
 def test_the_demo_history_is_what_the_property_assumes(demo: History) -> None:

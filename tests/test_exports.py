@@ -149,7 +149,8 @@ def test_summary_json_has_sla_and_dora(nasty_db: Path, capsys: pytest.CaptureFix
     # R-minus fixed after 7 days (medium, SLA 90) → compliance 1.0; R-eq (critical, due 01-12) overdue
     assert data["sla"] == {"compliance": 1.0, "overdue_open": 1}
     assert data["dora"] == {}  # no deployments in this store
-    assert data["episodes"] == {"open": 6, "fixed": 1, "suppressed": 0, "reopened": 0}
+    assert data["episodes"] == {"open": 6, "fixed": 1, "suppressed": 0, "reopened": 0, "accepted": 0,
+                                "false_positive": 0, "wont_fix": 0}  # fmt: skip
     filtered = analytics_main(["summary", "--db", str(nasty_db), "--rule", "R-eq", "--json"])
     assert filtered == 0 and json.loads(capsys.readouterr().out)["findings"] == 1
 

@@ -80,7 +80,7 @@ def test_mttr_mean_median_p90_count_and_km(five: Store) -> None:
     df = rem.mttr(five, WINDOW)
     assert df.to_dict("records") == [
         {"closed": 4, "mean_days": 9.25, "median_days": 7.5, "p90_days": pytest.approx(17.0),
-         "km_median_days": 10.0, "open": 1}
+         "km_median_days": 10.0, "open": 1, "accepted": 0, "false_positive": 0, "wont_fix": 0}
     ]  # fmt: skip
 
 
