@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from analytics import quality, remediation, sprints
-from analytics.definitions import episodes_cte, fixed_in, opened_in, rank_sql, run
+from analytics.definitions import SCOPE_MATCH, episodes_cte, fixed_in, opened_in, rank_sql, run
 from analytics.filters import Filters
 from analytics.teams import team_params
 from core.errors import QueryError
@@ -88,6 +88,30 @@ ORDER BY project, branch, tool, category
 """
 
 EXPIRING_COLUMNS = ["finding_id", "severity", "project", "tool", "rule_id", "path", "decision", "expires_at", "by"]
+
+# Open findings under a risk acceptance in force at $at (decided, neither expired nor revoked by
+# then) that expires by $next: the finding's own acceptance or its rule's in a matching path
+# (``SCOPE_MATCH``); the earliest expiry when several cover it. Soonest first, then most severe.
+EXPIRING_SQL = f"""
+WITH rev AS (SELECT revokes, min(decided_at) AS at FROM decisions WHERE kind = 'revoke' GROUP BY revokes),
+acc AS (
+    SELECT f.finding_id, d.expires_at, d.decided_by
+    FROM decisions d JOIN findings f ON (f.finding_id = d.finding_id OR {SCOPE_MATCH})
+    LEFT JOIN rev r ON r.revokes = d.decision_id
+    WHERE d.kind = 'accepted' AND d.decided_at <= $at AND d.expires_at > $at AND d.expires_at <= $next
+      AND (r.at IS NULL OR r.at > $at)
+),
+soonest AS (
+    SELECT finding_id, expires_at, decided_by FROM acc
+    QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY expires_at, decided_by) = 1
+)
+SELECT f.finding_id, f.severity, f.project, f.tool, f.rule_id, f.path, 'accepted' AS decision,
+       a.expires_at, a.decided_by AS by
+FROM soonest a JOIN findings f USING (finding_id)
+WHERE {{where}} AND f.status = 'open'
+ORDER BY a.expires_at, {rank_sql("f.severity")}, f.finding_id
+"""
+ANY_DECISION_SQL = "SELECT count(*) AS n FROM decisions"
 
 
 @dataclass(frozen=True)
@@ -194,6 +218,12 @@ def _count(report: pd.DataFrame, label: str, column: str) -> Change:
     return Change(int(report[column].iloc[i]), int(report[column].iloc[i - 1]) if i > 0 else None)
 
 
+def _previous(report: pd.DataFrame, sprint: Sprint) -> Sprint | None:
+    """The sprint before ``sprint`` in ``report``, or None for the window's first."""
+    i = pick_sprint(report, sprint.label)
+    return _sprint(report.iloc[i - 1]) if i > 0 else None
+
+
 def _urgent_report(store: Store, filters: Filters, settings: Settings, report: pd.DataFrame) -> pd.DataFrame:
     """The sprint report of critical and high over the same sprints as ``report`` (the window made
     explicit, so that a selection whose first critical finding came later keeps the calendar)."""
@@ -221,20 +251,28 @@ def past_sla(store: Store, filters: Filters, settings: Settings, urgent: pd.Data
     return Section("past_sla", title, count, rows, "Nothing critical or high is past its SLA.")
 
 
-def expiring_acceptances(store: Store, filters: Filters, settings: Settings, sprint: Sprint) -> Section:
-    """Risk acceptances expiring before the next review (the end of the next sprint). No risk
-    decisions are recorded in the store yet: always empty, marked ``recorded=False``."""
-    del store, filters  # the decisions will come from the store, with these filters
-    rows = pd.DataFrame(columns=EXPIRING_COLUMNS)
+def _expiring(store: Store, filters: Filters, settings: Settings, at: datetime) -> pd.DataFrame:
+    where, params = filters.finding_where("f")
+    params = params | team_params(settings) | {"at": at, "next": at + timedelta(days=settings.sprint_days)}
+    return run(store, EXPIRING_SQL.format(where=where), params).reindex(columns=EXPIRING_COLUMNS)
+
+
+def expiring_acceptances(
+    store: Store, filters: Filters, settings: Settings, sprint: Sprint, previous: Sprint | None = None
+) -> Section:
+    """Open findings whose risk acceptance, in force at the sprint's end, expires before the next
+    review (the end of the next sprint); the change is against the same count at the previous
+    sprint's end. ``recorded=False`` while the store holds no risk decision at all."""
     next_review = sprint.end + timedelta(days=settings.sprint_days)
-    return Section(
-        "expiring",
-        f"Acceptances expiring before the next review ({next_review:%Y-%m-%d})",
-        Change(0, None),
-        rows,
-        "No risk decisions recorded.",
-        recorded=False,
-    )
+    title = f"Acceptances expiring before the next review ({next_review:%Y-%m-%d})"
+    if not int(run(store, ANY_DECISION_SQL, {})["n"].iloc[0]):
+        return Section(
+            "expiring", title, Change(0, None), pd.DataFrame(columns=EXPIRING_COLUMNS), "No risk decisions recorded.",
+            recorded=False,
+        )  # fmt: skip
+    rows = _expiring(store, filters, settings, sprint.end)
+    before = len(_expiring(store, filters, settings, previous.end)) if previous else None
+    return Section("expiring", title, Change(len(rows), before), rows, "No acceptance expires before the next review.")
 
 
 def fixed(store: Store, filters: Filters, settings: Settings, report: pd.DataFrame, sprint: Sprint) -> Section:
@@ -250,7 +288,7 @@ def action_list(store: Store, filters: Filters, settings: Settings, report: pd.D
     return ActionList(
         new=new_urgent(store, filters, settings, urgent, sprint),
         past_sla=past_sla(store, filters, settings, urgent, sprint),
-        expiring=expiring_acceptances(store, filters, settings, sprint),
+        expiring=expiring_acceptances(store, filters, settings, sprint, _previous(report, sprint)),
         fixed=fixed(store, filters, settings, report, sprint),
     )
 

@@ -236,3 +236,51 @@ def test_every_list_is_as_long_as_its_count_on_the_demo(demo: dict[str, Any]) ->
                 (rank(s), -d) for s, d in zip(a.past_sla.rows["severity"], a.past_sla.rows["days_overdue"], strict=True)
             ]
             assert order == sorted(order), label
+
+
+def test_acceptances_expiring_before_the_next_review(
+    tmp_path_factory: pytest.TempPathFactory, engine: str, request: pytest.FixtureRequest
+) -> None:
+    """Stream shop/sem scanned 01-20 and 02-10 with C1, C2, C3, H0 (all open). Decisions:
+
+    * C1 accepted 02-01 → 02-20; H0 accepted 02-01 → 04-01; C2 accepted 02-01 → 02-25, revoked 02-10;
+    * rule R-C3 in src/* accepted 02-05 → 02-28 (a scope decision: it covers C3);
+    * H0 also marked a false positive 02-01 (not an acceptance: never listed).
+    Sprint 3 ends 02-16, the next review is 03-02: in force then and expiring by 03-02 are C1
+    (02-20) and C3 (02-28) → 2, soonest first; H0's expires after, C2's was revoked. Sprint 2 ends
+    02-02, its next review 02-16: C1 (in force, expires 02-20 > 02-16) is not counted, C3 not yet
+    decided → 0."""
+    from ingest.decisions import Scope, decide, revoke
+
+    tmp = tmp_path_factory.mktemp("expiring")
+    db = new_database(engine, tmp, request)
+    for i, when in enumerate(("2026-01-20T10:00:00Z", "2026-02-10T10:00:00Z")):
+        path = tmp / f"s{i}.sarif"
+        path.write_text(json.dumps(sarif_log([finding(n) for n in ("C1", "C2", "C3", "H0")], tool="sem")))
+        ingest(db, path, "--project", "shop", "--scanned-at", when)
+    store = Store(db)
+    before = rv.review(store, WINDOW, Settings(), "sprint 3").actions.expiring
+    assert (before.recorded, before.count.now, before.empty_text) == (False, 0, "No risk decisions recorded.")
+    ids = dict(zip(names(store_findings(store)), store_findings(store)["finding_id"], strict=True))
+    d = datetime(2026, 2, 1)
+
+    def accept(name: str, until: datetime) -> str:
+        return decide(store, "accepted", Scope(ids[name]), "r", "lead", expires_at=until, at=d).decision_id
+
+    accept("C1", datetime(2026, 2, 20))
+    accept("H0", datetime(2026, 4, 1))
+    revoke(store, accept("C2", datetime(2026, 2, 25)), "r", "lead", at=datetime(2026, 2, 10))
+    scope = Scope(project="shop", tool="sem", rule_id="R-C3", path_glob="src/*")
+    decide(store, "accepted", scope, "r", "lead", expires_at=datetime(2026, 2, 28), at=datetime(2026, 2, 5))
+    decide(store, "false_positive", Scope(ids["H0"]), "r", "lead", at=d)
+    out = rv.review(store, WINDOW, Settings(), "sprint 3").actions.expiring
+    assert out.recorded and (out.count.now, out.count.before) == (2, 0)
+    assert names(out.rows) == ["C1", "C3"]
+    assert [str(t)[:10] for t in out.rows["expires_at"]] == ["2026-02-20", "2026-02-28"]
+    assert out.title == "Acceptances expiring before the next review (2026-03-02)"
+
+
+def store_findings(store: Store) -> Any:
+    from analytics import tables
+
+    return tables.findings(store, Filters(show_decided=True))
