@@ -110,6 +110,11 @@ def _result(name: str, path: str, score: str) -> dict[str, Any]:
 def teams_db(tmp_path_factory: pytest.TempPathFactory, engine: str, request: pytest.FixtureRequest) -> Path | str:
     tmp = tmp_path_factory.mktemp("teams")
     db = new_database(engine, tmp, request)
+    load_plan(db, tmp)
+    return db
+
+
+def load_plan(db: Path | str, tmp: Path) -> None:
     for project, findings in PLAN.items():
         scans = [
             (f"{day}T00:00:00Z", [_result(n, p, s) for n, (p, s, present) in findings.items() if day in present])
@@ -119,7 +124,6 @@ def teams_db(tmp_path_factory: pytest.TempPathFactory, engine: str, request: pyt
             path = tmp / f"{project.replace('/', '_')}-{i}.sarif"
             path.write_text(json.dumps(sarif_log(results, tool="demo")))
             assert ingest_main(["sarif", str(path), "--db", str(db), "--project", project, "--scanned-at", when]) == 0
-    return db
 
 
 @pytest.fixture(scope="module")
@@ -429,3 +433,55 @@ def test_the_sprint_review_for_one_team(store: Any) -> None:
     everyone = review(store, WINDOW, replace(settings(), stale_days=1), "sprint 2")
     assert sorted(everyone.coverage.stale["project"]) == ["acme/other", "acme/pay-api", "acme/shop"]
     assert "team web" in filters_text(web)
+
+
+def test_teams_with_risk_decisions(
+    tmp_path_factory: pytest.TempPathFactory, engine: str, request: pytest.FixtureRequest
+) -> None:
+    """The fixture above plus three decisions (docs/decisions.md):
+
+    * P1 (payments) accepted 01-04 → 01-30, and fixed 01-11 while accepted: a fix counts as fixed,
+      with its whole time (10 d), as without the decision;
+    * P2 (payments) accepted 01-05 → 01-15, which expired: the part 01-01 .. 01-05 closes as
+      ``accepted``; from 01-15 it is open again with its first-detection clock (due 01-08), so at
+      02-01 it is open and overdue as before;
+    * S3 (web) a false positive from 01-10, no expiry: out of the backlog and the overdue list.
+    payments: open 2 (P2, P3), fixed 2 (P1 10 d, S1 5 d) → mean 7.5; accepted 1; overdue 2.
+    web: open 0; fixed 1 (S2 20 d); false_positive 1; overdue 0. unowned: as before (O1 fixed 5 d).
+    Summary for --team web: open 0, fixed 1, MTTR 20; with --show-decided S3 is open again (1)."""
+    from analytics.tables import findings as findings_table
+    from ingest.decisions import Scope, decide
+    from store.db import Store
+
+    tmp = tmp_path_factory.mktemp("teams-decided")
+    db = new_database(engine, tmp, request)
+    load_plan(db, tmp)
+    store = Store(db)
+    ids = {
+        r["rule_id"].removeprefix("R-"): r["finding_id"] for r in findings_table(store, Filters()).to_dict("records")
+    }
+
+    def decide_on(name: str, kind: str, at: str, until: str | None = None) -> None:
+        expires = datetime.fromisoformat(until) if until else None
+        decide(store, kind, Scope(ids[name]), "hand-worked", "lead", expires_at=expires, at=datetime.fromisoformat(at))
+
+    decide_on("P1", "accepted", "2026-01-04", "2026-01-30")
+    decide_on("P2", "accepted", "2026-01-05", "2026-01-15")
+    decide_on("S3", "false_positive", "2026-01-10")
+    s = settings()
+    cols = ["open", "closed", "mean_days", "accepted", "false_positive"]
+    got = _by_team(rem.mttr(store, WINDOW, by=["team"], settings=s), cols)
+    assert got == {
+        "payments": [2, 2, 7.5, 1, 0],
+        "unowned": [0, 1, 5.0, 0, 0],
+        "web": [0, 1, 20.0, 0, 1],
+    }
+    overdue = export(store, "overdue", Request(WINDOW, settings=s))
+    assert sorted(zip(overdue["team"], overdue["path"], strict=True)) == [
+        ("payments", "src/b.py"),
+        ("payments", "src/c.py"),
+    ]
+    web = summary(store, replace(WINDOW, teams=("web",)), s)
+    assert (web.episodes.open, web.episodes.fixed, web.mttr_mean_days) == (0, 1, 20.0)
+    shown = summary(store, replace(WINDOW, teams=("web",), show_decided=True), s)
+    assert (shown.episodes.open, shown.episodes.fixed) == (1, 1)
