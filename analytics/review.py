@@ -13,8 +13,9 @@ The action list has four sections, each a count with its change from the previou
 * **new critical/high**: critical and high findings that appeared in the sprint for the first
   time (the sprint report's ``new`` of those severities);
 * **critical/high past SLA**: open at the sprint's end past their SLA due date;
-* **acceptances expiring before the next review**: no risk decisions are recorded yet, so this
-  section is always empty and says so (``expiring_acceptances``);
+* **acceptances expiring before the next review**: open findings under a risk acceptance in force
+  at the sprint's end that expires by the next sprint's end (``expiring_acceptances``; while the
+  store holds no decision at all, the section says so instead of showing a zero);
 * **fixed**: episodes of every selected severity fixed in the sprint.
 
 The coverage panel warns where the numbers rest on thin data: projects, or tools of a project, not
