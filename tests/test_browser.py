@@ -25,19 +25,15 @@ from sqlalchemy.engine import make_url
 
 from ingest.cli import main as ingest_main
 from store.db import Store, query_rows
+from tests.browser_support import chromium, needs_chromium
 from tests.conftest import new_database, result, sarif_log, seed_samples_with_deployments
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "tests" / "screenshots"
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.engines,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("REQUIRE_BROWSER"),
-        reason="Debian's chromium is not installed (apt-get install chromium)",
-    ),
+    needs_chromium,
 ]
 PAGES = [  # (url path, title, what must be there)
     ("", "Overview", '[data-testid="stVegaLiteChart"]'),  # the default page lives at /
@@ -114,15 +110,8 @@ def server(browser_db: Path | str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
-        )  # fmt: skip
+    with chromium() as b:
         yield b
-        b.close()
 
 
 LOOPBACK = ("http://127.0.0.1:", "ws://127.0.0.1:", "http://localhost:", "ws://localhost:", "data:", "blob:")

@@ -23,14 +23,14 @@ from analytics.filters import Filters
 from app_pages import auth
 from ingest.cli import main as ingest_main
 from store.db import Store
+from tests.browser_support import chromium, needs_chromium
 from tests.conftest import result, sarif_log
-from tests.test_browser_signin import CHROMIUM, IDLE, SHOTS, _context, _sign_in, _text
+from tests.test_browser_signin import IDLE, SHOTS, _context, _sign_in, _text
 from tests.test_signin import PASSWORDS, Server, serve
 
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+    needs_chromium,
 ]
 
 
@@ -54,11 +54,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Pat
 
 @pytest.fixture(scope="module")
 def browser(site: tuple[Server, Path]) -> Iterator[object]:
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic"])  # fmt: skip
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _open(page: object, url: str, heading: str) -> None:

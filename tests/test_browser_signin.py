@@ -12,7 +12,6 @@ gets a session of its own; and Alice's session goes on undisturbed.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,20 +19,16 @@ import pytest
 
 from app_pages import auth
 from ingest.cli import main as ingest_main
+from tests.browser_support import chromium, needs_chromium
 from tests.conftest import result, sarif_log, seed_samples_with_deployments
 from tests.test_signin import PASSWORDS, Server, serve
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "tests" / "screenshots"
 WORD_JOINER = "\u2060"
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("REQUIRE_BROWSER"),
-        reason="Debian's chromium is not installed (apt-get install chromium)",
-    ),
+    needs_chromium,
 ]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 EVIL_RULE = "https://evil.example/rule :smile: :material/home:"
@@ -87,15 +82,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser(server: Server) -> Iterator[object]:
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
-        )  # fmt: skip
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _context(browser: object, reuse_session: str | None = None) -> object:

@@ -25,17 +25,13 @@ from analytics.report import render_html
 from analytics.review import review
 from core.settings import Settings
 from store.db import Store
+from tests.browser_support import chromium, needs_chromium
 from tests.test_report import WINDOW, build_pack_store
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("REQUIRE_BROWSER"),
-        reason="Debian's chromium is not installed (apt-get install chromium)",
-    ),
+    needs_chromium,
 ]
 DOCS_END = datetime(2026, 11, 23)  # the docs' picture: sprint 23 of the demo history, complete
 
@@ -60,15 +56,8 @@ def serve(folder: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
-        )  # fmt: skip
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def open_pack(
