@@ -6,6 +6,7 @@ URL or from git): they are a per-row or per-file error, or a warned fallback.
 
 from __future__ import annotations
 
+import argparse
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +44,14 @@ def read_time(value: str) -> datetime:
     if not EARLIEST <= parsed <= LATEST:
         raise TimeOutOfRange(f"{shown(value)} is outside {TIME_RANGE}")
     return parsed
+
+
+def time_arg(text: str) -> datetime:
+    """``read_time`` as an argparse type: a bad value is a usage error naming it."""
+    try:
+        return read_time(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
 
 
 def parse_time(value: Any) -> datetime | None:

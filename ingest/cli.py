@@ -14,13 +14,12 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from core.errors import ConfigError, ExitCode, StoreError, UsageError
 from core.settings import load_settings
-from core.times import read_time
+from core.times import time_arg
 from ingest import codeowners, devops_cli, push, triage_cli, watch
 from ingest.manifest import MANIFEST_COLUMNS, read_manifest
 from ingest.models import ScanMeta
@@ -28,13 +27,6 @@ from ingest.normalise.options import Options
 from ingest.pipeline import BUSY, INTERRUPTED, REJECTED, UNAVAILABLE, FileReport, Report, ingest_many, printable
 from ingest.reader import expand_paths
 from store.db import Store
-
-
-def _when(text: str) -> datetime:
-    try:
-        return read_time(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from e
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -52,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     sarif.add_argument("--project")
     sarif.add_argument("--branch")
     sarif.add_argument("--commit")
-    sarif.add_argument("--scanned-at", type=_when, metavar="ISO8601")
+    sarif.add_argument("--scanned-at", type=time_arg, metavar="ISO8601")
     sarif.add_argument("--category")
     sarif.add_argument("--source-root", metavar="DIR", help="checkout prefix to strip (path or file:// URI)")
     manifest = sub.add_parser("manifest", help="backfill from a CSV: " + ",".join(MANIFEST_COLUMNS))
@@ -76,7 +68,7 @@ def _push_parser(sub: Any) -> None:
     p.add_argument("--project", required=True)
     p.add_argument("--branch")
     p.add_argument("--commit")
-    p.add_argument("--scanned-at", type=_when, metavar="ISO8601")
+    p.add_argument("--scanned-at", type=time_arg, metavar="ISO8601")
     p.add_argument("--category")
     p.add_argument("--retries", type=int, default=8, help="tries again on 503/502/504 or no connection (default 8)")
     p.add_argument("--timeout", type=float, default=300.0, metavar="S", help="seconds to wait for each answer")

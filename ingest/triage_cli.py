@@ -14,24 +14,16 @@ import argparse
 import getpass
 import json
 import sys
-from datetime import datetime
 from typing import Any, TextIO
 
 from core.errors import ConfigError, ExitCode, StoreError, UsageError
 from core.settings import load_settings
-from core.times import read_time
+from core.times import time_arg
 from ingest import decisions
 from store.db import Store
 
 COMMAND = "triage"
 KINDS = {"accept": "accepted", "false-positive": "false_positive", "wont-fix": "wont_fix"}
-
-
-def _when(text: str) -> datetime:
-    try:
-        return read_time(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from e
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -54,7 +46,7 @@ def add_parser(subparsers: Any) -> None:
         p.add_argument("--rule")
         p.add_argument("--path", metavar="GLOB", help="only paths matching GLOB (* matches across /; default *)")
         default = "default: [decisions] accept_days from now" if kind == "accepted" else "default: never"
-        p.add_argument("--expires", type=_when, metavar="ISO8601", help=f"when the decision ends ({default})")
+        p.add_argument("--expires", type=time_arg, metavar="ISO8601", help=f"when the decision ends ({default})")
         _common(p)
     revoke = sub.add_parser("revoke", help="end a decision (the decision and its revocation both stay on record)")
     revoke.add_argument("decision_id", metavar="DECISION_ID")
