@@ -246,7 +246,6 @@ def prepared_stream(
     ctx = _WorkerContext()  # spawned, direct children: the death signal reaches them
     done = 0
     pool = ProcessPoolExecutor(workers, ctx, initializer=_worker_start, initargs=(os.getpid(),))
-    finished = False
     try:
         window: deque[tuple[Future[list[Prepared]], int]] = deque()
         in_flight = 0
@@ -271,12 +270,14 @@ def prepared_stream(
             for prep in preps:
                 done += 1
                 yield prep
-        finished = True
     except BrokenProcessPool:
         log.warning("a normalising worker died; continuing in this process")
         for path, meta in items[done:]:
             yield prepare(path, meta, options)
     finally:
         # Stopped early (Ctrl-C, an error, a busy store): drop the queued files instead of waiting
-        # for the workers to normalise every one of them; each finishes at most its current chunk.
-        pool.shutdown(wait=finished, cancel_futures=True)
+        # for the workers to normalise every one of them; each finishes at most the chunks already
+        # handed to it. Waiting for those (rather than leaving the pool to the interpreter's exit)
+        # matters: on Python 3.11 the exit hook then races the pool's own cleanup and may print
+        # "OSError: Bad file descriptor" with a traceback after the command's last line.
+        pool.shutdown(wait=True, cancel_futures=True)
