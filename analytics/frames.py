@@ -11,15 +11,17 @@ become ``query_df`` itself; so far only the row-level tables and exports use it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy.engine import Connection
 
 from analytics.definitions import bound
 from store import sql as sql_
 from store.db import Store
+
+if TYPE_CHECKING:
+    from store.sql import Connection
 
 
 def _is_text(column: pa.ChunkedArray) -> bool:

@@ -13,13 +13,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING
 
 from core.errors import UsageError
 from core.settings import Settings
 from store import sql
 from store.db import Store
+
+if TYPE_CHECKING:
+    from store.sql import Connection
 
 KINDS = ("accepted", "false_positive", "wont_fix")
 REVOKE = "revoke"

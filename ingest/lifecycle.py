@@ -18,10 +18,12 @@ never matters and re-running changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING
 
 from store import sql
+
+if TYPE_CHECKING:
+    from store.sql import Connection
 
 # One statement per table for any number of streams; `$streams` is the list of stream ids.
 # A finding id belongs to exactly one stream (the stream key is part of it, docs/definitions.md §1).

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
-from sqlalchemy.engine import Connection
 
 from ingest.lifecycle import lock_streams, mark_dirty
 from ingest.models import Rule
@@ -31,6 +31,9 @@ from ingest.pack import (
 )
 from store import sql
 from store.db import Store
+
+if TYPE_CHECKING:
+    from store.sql import Connection
 
 ALREADY_LOADED = "SELECT file_key FROM files WHERE file_key IN (SELECT unnest(CAST(? AS VARCHAR[])))"
 INSERT_FILES = """

@@ -16,8 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING
 
 from core.errors import StoreBusy, StoreError, StoreUnavailable
 from ingest.lifecycle import recompute_dirty, recompute_now
@@ -27,6 +26,9 @@ from ingest.normalise.options import Options
 from ingest.prepare import Prepared, env_int, prepare, prepared_stream, worker_count
 from store import sql
 from store.db import Store
+
+if TYPE_CHECKING:
+    from store.sql import Connection
 
 LOADED, ALREADY, REJECTED, BUSY = "loaded", "already loaded", "rejected", "not loaded (store busy)"
 UNAVAILABLE = "not loaded (database unavailable)"

@@ -20,16 +20,17 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.pool import NullPool
+import duckdb
 
 from core.errors import StoreBusy, StoreError, StoreUnavailable
-from store import sql
+from store import duck, sql
 from store.migrations import apply_migrations, schema_version
 
 if TYPE_CHECKING:
     import pandas as pd
+    import sqlalchemy as sa
+
+    from store.sql import Connection
 
 DEFAULT_DB = Path("data") / "findings.duckdb"
 ENV_DB = "FINDINGS_DB"
@@ -39,18 +40,29 @@ PG_CONNECT_TIMEOUT_S = 10
 PG_CLIENT_CHECK_MS = 2000
 MAX_POLL_S = 0.03
 
-# Every extension beyond the built-in ones (json, parquet, icu) would try to download itself, and
-# fail only after seconds without a network: fail at once instead.
-_DUCKDB_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
-
-
 _SERVER_WITHOUT_SCHEME = re.compile(r"[^/@\s]+@[^/@\s]+:\d+(?:/|$)")
 
 
 def resolve_url(db: str | os.PathLike[str] | None = None) -> sa.URL:
     """``--db`` value, else ``$FINDINGS_DB``, else ``data/findings.duckdb``, as a SQLAlchemy URL."""
+    target = _resolve(db)
+    return target if not isinstance(target, Path) else _file_url(target)
+
+
+def _file_url(path: Path) -> sa.URL:
+    import sqlalchemy as sa
+
+    return sa.URL.create("duckdb", database=str(path))
+
+
+def _resolve(db: str | os.PathLike[str] | None) -> sa.URL | Path:
+    """A plain path stays a path (a DuckDB file, opened without importing SQLAlchemy); a URL is
+    parsed and checked by SQLAlchemy."""
     raw = os.fspath(db) if db is not None else os.environ.get(ENV_DB) or os.fspath(DEFAULT_DB)
     if "://" in raw:
+        import sqlalchemy as sa
+        from sqlalchemy.engine import make_url
+
         try:
             url = make_url(raw)
         except sa.exc.ArgumentError as e:
@@ -74,33 +86,34 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> sa.URL:
             "the database looks like a server address without its scheme: write "
             "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB (or ./NAME for a DuckDB file named so)"
         )
-    path = Path(raw).expanduser().resolve()
-    return sa.URL.create("duckdb", database=str(path))
-
-
-def _is_lock_error(exc: BaseException) -> bool:
-    text = str(exc)
-    return (
-        "Could not set lock" in text
-        or "Conflicting lock" in text
-        or "different configuration than existing connections" in text
-    )
+    return Path(raw).expanduser().resolve()
 
 
 class Store:
     """A handle on one database: cheap to create, holds no connection between calls."""
 
     def __init__(self, db: str | os.PathLike[str] | sa.URL | None = None, timeout_s: float | None = None):
-        self.url = db if isinstance(db, sa.URL) else resolve_url(db)
+        target = _resolve(db) if db is None or isinstance(db, (str, os.PathLike)) else db
+        # A DuckDB file given as a path is kept as one: SQLAlchemy is imported only for a URL.
+        self._file = target if isinstance(target, Path) else None
+        self._url = None if isinstance(target, Path) else target
         env_timeout = os.environ.get(ENV_TIMEOUT)
         self.timeout_s = timeout_s if timeout_s is not None else float(env_timeout or DEFAULT_TIMEOUT_S)
         self._migrated = False
         self._local = threading.local()
 
     @property
+    def url(self) -> sa.URL:
+        """The database as a SQLAlchemy URL (a DuckDB file as ``duckdb:///PATH``)."""
+        if self._url is not None:
+            return self._url
+        assert self._file is not None
+        return _file_url(self._file)
+
+    @property
     def is_server(self) -> bool:
         """A PostgreSQL server (team mode) rather than the embedded DuckDB file."""
-        return self.url.get_backend_name() == "postgresql"
+        return self._url is not None and self._url.get_backend_name() == "postgresql"
 
     @property
     def where(self) -> str:
@@ -114,6 +127,8 @@ class Store:
 
     @property
     def path(self) -> Path | None:
+        if self._file is not None:
+            return self._file
         if self.is_server:
             return None
         database = self.url.database
@@ -134,69 +149,73 @@ class Store:
             )
 
     def _engine(self, read_only: bool) -> sa.Engine:
-        if self.is_server:
-            # Times are naive UTC throughout (now() cast to TIMESTAMP must be UTC as on DuckDB).
-            # A client killed mid-statement (kill -9, a lost container) leaves its server process
-            # running the statement to the end, holding its locks; checking the socket every few
-            # seconds ends it soon after, and the stream locks it held are free for the others.
-            options = f"-c TimeZone=UTC -c client_connection_check_interval={PG_CLIENT_CHECK_MS}"
-            if read_only:
-                options += " -c default_transaction_read_only=on"
-            engine = sa.create_engine(
-                self.url,
-                poolclass=NullPool,
-                connect_args={
-                    "connect_timeout": PG_CONNECT_TIMEOUT_S,
-                    "application_name": "findings",
-                    "options": options,
-                },
-            )
-            sa.event.listen(engine, "connect", sql.on_pg_connect)
-            return engine
-        config: dict[str, Any] = dict(_DUCKDB_CONFIG)
-        args: dict[str, Any] = {"config": config}
-        if read_only:
-            args["read_only"] = True
-        return sa.create_engine(self.url, poolclass=NullPool, connect_args=args)
+        """A one-connection SQLAlchemy engine for the server."""
+        import sqlalchemy as sa
+        from sqlalchemy.pool import NullPool
 
-    def _connect(self, read_only: bool) -> tuple[sa.Engine, Connection]:
+        # Times are naive UTC throughout (now() cast to TIMESTAMP must be UTC as on DuckDB).
+        # A client killed mid-statement (kill -9, a lost container) leaves its server process
+        # running the statement to the end, holding its locks; checking the socket every few
+        # seconds ends it soon after, and the stream locks it held are free for the others.
+        options = f"-c TimeZone=UTC -c client_connection_check_interval={PG_CLIENT_CHECK_MS}"
+        if read_only:
+            options += " -c default_transaction_read_only=on"
+        engine = sa.create_engine(
+            self.url,
+            poolclass=NullPool,
+            connect_args={
+                "connect_timeout": PG_CONNECT_TIMEOUT_S,
+                "application_name": "findings",
+                "options": options,
+            },
+        )
+        sa.event.listen(engine, "connect", sql.on_pg_connect)
+        return engine
+
+    def _open(self, read_only: bool) -> tuple[sa.Engine | None, Connection]:
+        """One connection: through SQLAlchemy to a server, with DuckDB's own driver to the file."""
+        if not self.is_server:
+            return None, duck.connect(self.path, read_only)
+        import sqlalchemy as sa
+
+        engine = self._engine(read_only)
+        try:
+            return engine, engine.connect()
+        except sa.exc.DBAPIError as e:
+            engine.dispose()
+            raise StoreUnavailable(sql.server_problem(self.where, e.orig)) from None
+
+    def _connect(self, read_only: bool) -> tuple[sa.Engine | None, Connection]:
         """Open, retrying on another process's lock until the timeout. Polls stay short (≤ 30 ms)
         so that a reader gets in during the pause a batch writer leaves between its leases."""
         deadline = time.monotonic() + self.timeout_s
         delay = 0.005
         while True:
-            engine = self._engine(read_only)
             try:
-                return engine, engine.connect()
-            except sa.exc.DBAPIError as e:
-                engine.dispose()
-                if self.is_server:
-                    raise StoreUnavailable(sql.server_problem(self.where, e.orig)) from None
-                if not _is_lock_error(e):
-                    raise StoreError(f"cannot open {self}: {e.orig}") from e
+                return self._open(read_only)
+            except duckdb.Error as e:
+                if not duck.is_lock_error(e):
+                    raise StoreError(f"cannot open {self.where}: {e}") from e
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise StoreBusy(
-                        f"the database {self.path or self.url} stayed locked by another process for "
+                        f"the database {self.where} stayed locked by another process for "
                         f"{self.timeout_s:.0f} s (set {ENV_TIMEOUT} to wait longer)"
                     ) from e
                 time.sleep(min(remaining, delay * (1 + random.random())))  # noqa: S311 (jitter, not crypto)
                 delay = min(delay * 2, MAX_POLL_S)
 
+    @staticmethod
+    def _close(engine: sa.Engine | None, conn: Connection) -> None:
+        conn.close()
+        if engine is not None:
+            engine.dispose()
+
     def ensure(self) -> None:
         """Create the file and apply pending migrations (a short write)."""
-        if self._migrated:
-            return
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        engine, conn = self._connect(read_only=False)
-        try:
-            with sql.server_errors(self.where):
-                apply_migrations(conn)
-        finally:
-            conn.close()
-            engine.dispose()
-        self._migrated = True
+        if not self._migrated:
+            with self.connect_rw():
+                pass
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -213,8 +232,7 @@ class Store:
             with self._server_errors():
                 yield conn
         finally:
-            conn.close()
-            engine.dispose()
+            self._close(engine, conn)
 
     def _server_errors(self) -> AbstractContextManager[None]:
         """Server failures that escape ``store.sql`` (a commit or rollback SQLAlchemy runs when a
@@ -258,14 +276,17 @@ class Store:
     def connect_rw(self) -> Iterator[Connection]:
         """A read-write connection without a transaction: the caller runs ``with conn.begin()``
         per unit of work and must close it soon (``ingest.pipeline`` holds it for one lease)."""
-        self.ensure()
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         engine, conn = self._connect(read_only=False)
         try:
             with self._server_errors():
+                if not self._migrated:  # on this connection: opening a second one costs ~40 ms
+                    apply_migrations(conn)
+                    self._migrated = True
                 yield conn
         finally:
-            conn.close()
-            engine.dispose()
+            self._close(engine, conn)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -32,13 +32,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from core.errors import StoreUnavailable
+from store.duck import DuckConnection
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     import pandas as pd
+    import sqlalchemy as sa
+
+    # A server connection (SQLAlchemy, psycopg) or the DuckDB file's own (``store.duck``).
+    Connection: TypeAlias = sa.Connection | DuckConnection
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
@@ -49,11 +54,13 @@ class Engine(StrEnum):
 
 
 def engine_of(conn: Connection) -> Engine:
-    return Engine.POSTGRES if conn.dialect.name == "postgresql" else Engine.DUCKDB
+    return Engine.DUCKDB if isinstance(conn, DuckConnection) else Engine.POSTGRES
 
 
 def driver(conn: Connection) -> Any:
-    """The DBAPI connection under a SQLAlchemy connection (duckdb or psycopg)."""
+    """The driver's connection: DuckDB's, or psycopg's under a SQLAlchemy connection."""
+    if isinstance(conn, DuckConnection):
+        return conn.driver_connection
     return conn.connection.driver_connection
 
 
@@ -94,7 +101,7 @@ def server_name(url: sa.URL) -> str:
 
 
 def _where(conn: Connection) -> str:
-    return server_name(conn.engine.url)
+    return "the DuckDB file" if isinstance(conn, DuckConnection) else server_name(conn.engine.url)
 
 
 def _is_server_failure(exc: BaseException) -> bool:

@@ -19,9 +19,9 @@ import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
-from sqlalchemy.engine import Connection
 
 from core.errors import UsageError
 from ingest.devops.commits import derive_commit_sets
@@ -31,6 +31,9 @@ from ingest.devops.records import PRODUCTION, Commit, Deployment, DeploymentRef,
 from ingest.reader import max_file_bytes, read_file
 from store import sql
 from store.db import Store
+
+if TYPE_CHECKING:
+    from store.sql import Connection
 
 IS_LOADED = "SELECT 1 FROM devops_sources WHERE source_key = ?"
 UPSERT_SOURCE = """

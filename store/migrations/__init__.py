@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING
 
 from store import sql
+
+if TYPE_CHECKING:
+    from store.sql import Connection
 
 _HERE = Path(__file__).parent
 _NAME_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
