@@ -4,6 +4,9 @@ from ingest import interrupt
 
 interrupt.install()  # before the heavy imports: a Ctrl-C from now on is a request to stop
 try:
+    from ingest.no_pandas import keep_pandas_out
+
+    keep_pandas_out()
     from ingest.cli import main
 
     code = main(stop=interrupt.STOP)

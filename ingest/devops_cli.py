@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from core.errors import ExitCode, Rejected, StoreError, UsageError
-from ingest.devops.load import load_git, load_records
 from ingest.devops.records import PRODUCTION, DevopsOutcome, SourceKind
 from ingest.load import record_rejection
 from store.db import Store
@@ -77,6 +76,8 @@ def _print(outcome: DevopsOutcome, as_json: bool, out: TextIO, err: TextIO) -> N
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run one parsed DevOps subcommand; returns the exit code."""
+    from ingest.devops.load import load_git, load_records  # here: a SARIF load need not import it
+
     out = out or sys.stdout
     err = err or sys.stderr
     path = args.repo if args.command == "git" else args.file

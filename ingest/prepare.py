@@ -26,6 +26,7 @@ from pathlib import Path
 
 from core.errors import Rejected
 from ingest.models import ParsedFile, ScanMeta
+from ingest.no_pandas import keep_pandas_out
 from ingest.normalise.options import Options
 from ingest.normalise.scans import normalise
 from ingest.pack import Packed, pack_many
@@ -145,6 +146,7 @@ def _worker_start(parent: int) -> None:
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's to handle: it stops the pool
     gc.disable()
+    keep_pandas_out()
 
 
 _prepared_here = 0

@@ -15,14 +15,11 @@ bad URL or metadata), 3 a file was rejected, 4 the service stayed busy, 5 it cou
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import random
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -99,6 +96,10 @@ def _answer(status: int, raw: bytes, headers: Any) -> Answer:
 
 def send(t: Target, path: Path, meta: ScanMeta) -> Answer:
     """One attempt: the file streamed as the body of ``POST /api/v1/scans``."""
+    import http.client  # here, not at the top: the HTTP client is ~20 ms of every ``python -m ingest``
+    import urllib.error
+    import urllib.request
+
     with path.open("rb") as fh:
         gzip = fh.read(2) == _GZIP_MAGIC
         fh.seek(0)
