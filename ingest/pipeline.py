@@ -105,7 +105,6 @@ def printable(text: str) -> str:
 # A batch: consecutive prepared files appended in one transaction (one statement per table), then
 # their streams' lifecycle recomputed, on one read-write connection that is then closed so that
 # readers get their turn. Bounded by results, so memory and the lock's hold stay bounded too.
-BATCH_RESULTS = env_int("FINDINGS_BATCH_RESULTS", 100_000)
 BATCH_FILES = 2000
 LEASE_PAUSE_S = 0.05  # between batches: readers poll every ≤ 30 ms
 
@@ -235,13 +234,19 @@ def _announced(
             return
 
 
+def batch_results() -> int:
+    """Results per write transaction: ``$FINDINGS_BATCH_RESULTS``, read per load (not at import)."""
+    return env_int("FINDINGS_BATCH_RESULTS", 100_000)
+
+
 def _batches(stream: Iterator[Prepared]) -> Iterator[list[Prepared]]:
+    most_results = batch_results()
     batch: list[Prepared] = []
     size = 0
     for prep in stream:
         batch.append(prep)
         size += prep.size
-        if size >= BATCH_RESULTS or len(batch) >= BATCH_FILES:
+        if size >= most_results or len(batch) >= BATCH_FILES:
             yield batch
             batch, size = [], 0
     if batch:

@@ -29,12 +29,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from core.errors import StoreBusy
-from ingest.pipeline import BATCH_RESULTS, FileReport, store_prepared
+from ingest.pipeline import FileReport, batch_results, store_prepared
 from ingest.prepare import Prepared
 from store.db import Store
 
 RETRY_AFTER_S = 5  # what a 503 tells the client to wait before trying again
-BATCH_FILES = 64  # uploads written together at most (and at most BATCH_RESULTS results)
+BATCH_FILES = 64  # uploads written together at most (and at most batch_results() results)
 
 
 class Gate:
@@ -101,8 +101,8 @@ class BatchWriter:
 
     def _take(self) -> list[tuple[Prepared, Future[FileReport]]]:
         batch = [self._queue.get()]
-        size = batch[0][0].size
-        while len(batch) < BATCH_FILES and size < BATCH_RESULTS:
+        size, most_results = batch[0][0].size, batch_results()
+        while len(batch) < BATCH_FILES and size < most_results:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
