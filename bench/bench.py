@@ -101,6 +101,16 @@ def ingest_ours(out: Path, db: Path) -> dict[str, Any]:
     return {"seconds": seconds, "peak_rss_mb": rss, "cpu_seconds": cpu["user"] + cpu["system"]}
 
 
+def split(listing: Path, db1: Path) -> dict[str, Any]:
+    """Where ours spends its time, in one process without parse workers (``bench/split.py``), its
+    store's row counts compared with ``db1``'s (written by ``python -m ingest`` from the same files)."""
+    db = WORK / "bench-split.duckdb"
+    cmd = [PY, str(ROOT / "bench" / "split.py"), str(listing), str(db), "--compare", str(db1), "--json"]
+    _, _, stdout, _ = run(cmd)
+    db.unlink(missing_ok=True)
+    return dict(json.loads(stdout))
+
+
 def load_devops(out: Path, db: Path | str) -> None:
     """The demo's commits, deployments and incidents, as ``python -m demo`` loads them."""
     code = (
@@ -312,6 +322,7 @@ def main() -> int:
     res["ingest"] = rows
     occurrences_1m = duckdb.connect(str(db1), read_only=True).execute("SELECT count(*) FROM occurrences").fetchone()[0]
     res["store_1m_occurrences"] = occurrences_1m
+    res["split"] = split(listing, db1)
 
     scan = new_scan(out, WORK)
     save = lambda: Path(args.out).write_text(json.dumps(res, indent=2, default=str) + "\n")  # noqa: E731

@@ -40,6 +40,8 @@ def render(res: dict[str, Any]) -> str:
     if res.get("load_average_at_start"):
         loads = ", ".join(f"{x:.1f}" for x in res["load_average_at_start"])
         lines += [f"Load average when the run began (1, 5, 15 min): {loads} on {m['cores']} cores."]
+    if res.get("split"):
+        lines += ["", *_render_split(res["split"])]
     if pg.get("skipped"):
         lines += ["", f"PostgreSQL: not measured ({pg['skipped']})."]
     elif pg.get("ingest"):
@@ -68,6 +70,23 @@ def render(res: dict[str, Any]) -> str:
         lines.append(f"| {name} | {_f(v)} |" + (f" {_f(pg['pages_1m'].get(name))} |" if on_pg_pages else ""))
     lines.append(f"\ntotal benchmark time: {res['total_seconds'] / 60:.1f} min")
     return "\n".join(lines)
+
+
+def _render_split(sp: dict[str, Any]) -> list[str]:
+    """Ours stage by stage (``bench/split.py``): each stage's own wall and CPU seconds."""
+    n, total = max(sp["results"], 1), sp["seconds"] or 1.0
+    lines = [
+        "| where ours spends its time (one process, no workers) | seconds | CPU s | µs per result | share |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for stage, r in [*sp["stages"].items(), ("total", sp)]:
+        lines.append(
+            f"| {stage} | {_f(r['seconds'])} | {_f(r['cpu_seconds'])} | {_f(r['seconds'] / n * 1e6, '{:,.1f}')} "
+            f"| {_f(r['seconds'] / total, '{:.0%}')} |"
+        )
+    counts = ", ".join(f"{k} {v:,}" for k, v in sp["counts"]["split"].items())
+    same = "the same" if sp["same_counts"] else "DIFFERENT"
+    return [*lines, "", f"Its store holds {same} row counts as ours above ({counts})."]
 
 
 def _render_pg_ingest(res: dict[str, Any]) -> list[str]:
