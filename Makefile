@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 DB      ?= $(or $(FINDINGS_DB),data/findings.duckdb)
 SAMPLES ?= samples
 
-.PHONY: setup setup-runtime run demo samples app serve test test-pg check lint types bench stress screenshot clean
+.PHONY: setup setup-runtime run demo samples app serve test test-pg check lint types bench bench-history stress screenshot clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -78,6 +78,17 @@ check: lint types test
 bench: setup
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/bench.py
+
+# A whole `ingest manifest` of real release history against the orjson floor (bench/release_history.py,
+# ~10 min the first time: clones bare mirrors, checks out 40 release tags of each, scans them with
+# Bandit and Ruff; then ~2 min): HISTORY_REPOS are GitHub owner/name pairs.
+HISTORY_REPOS ?= PyCQA/bandit psf/requests pallets/flask
+bench-history: setup
+	@for r in $(HISTORY_REPOS); do d=data/bench/mirrors/$$(basename $$r).git; \
+	  [ -d $$d ] || git clone --quiet --mirror https://github.com/$$r $$d || exit 1; done
+	$(BIN)/python bench/release_history.py build --out data/bench/relhist \
+	  $(foreach r,$(HISTORY_REPOS),--repo data/bench/mirrors/$(notdir $(r)).git)
+	$(BIN)/python bench/release_history.py measure data/bench/relhist
 
 # The long loops of the hardening suite: kill -9 rounds, concurrent writers, 1M results, hostile files;
 # then the HTTP API: 8 clients × 50 uploads and kill -9 rounds (both engines with
