@@ -89,6 +89,7 @@ bench-history: setup
 	$(BIN)/python bench/release_history.py build --out data/bench/relhist \
 	  $(foreach r,$(HISTORY_REPOS),--repo data/bench/mirrors/$(notdir $(r)).git)
 	$(BIN)/python bench/release_history.py measure data/bench/relhist
+	$(BIN)/python bench/release_history.py measure data/bench/relhist --max-kb 900
 
 # The long loops of the hardening suite: kill -9 rounds, concurrent writers, 1M results, hostile files;
 # then the HTTP API: 8 clients × 50 uploads and kill -9 rounds (both engines with

@@ -129,18 +129,19 @@ def build(args: argparse.Namespace) -> int:
         writer = csv.DictWriter(fh, COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    print(describe(out))
+    print(describe([Path(r["path"]) for r in manifest_rows(out)]))
     return 0
 
 
-def manifest_files(out: Path) -> list[Path]:
+def manifest_rows(out: Path, max_kb: int | None = None) -> list[dict[str, str]]:
+    """The manifest's rows with absolute paths; only files of at most ``max_kb`` KB when given."""
     with (out / "manifest.csv").open(encoding="utf-8") as fh:
-        return [out / row["path"] for row in csv.DictReader(fh)]
+        rows = [{**row, "path": str(out / row["path"])} for row in csv.DictReader(fh)]
+    return [r for r in rows if max_kb is None or Path(r["path"]).stat().st_size <= max_kb * 1000]
 
 
-def describe(out: Path) -> str:
+def describe(files: list[Path]) -> str:
     """Files, MB, size range and results per scanner and project: the data set, for the docs."""
-    files = manifest_files(out)
     sizes = sorted(f.stat().st_size for f in files)
     counts: dict[str, list[int]] = {}
     for f in files:
@@ -176,16 +177,20 @@ def loadavg() -> str:
 
 
 def measure(args: argparse.Namespace) -> int:
-    out: Path = args.dir.resolve()
-    files = manifest_files(out)
+    rows_in = manifest_rows(args.dir.resolve(), args.max_kb)
+    files = [Path(r["path"]) for r in rows_in]
     small = min(files, key=lambda f: f.stat().st_size)
-    print(describe(out))
+    print(describe(files))
     print(f"load average (1, 5, 15 min) at start: {loadavg()}; {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="relhist-") as tmp:
         work = Path(tmp)
         listing = work / "files.txt"
         listing.write_text("".join(f"{f}\n" for f in files))
-        manifest = str(out / "manifest.csv")
+        manifest = str(work / "manifest.csv")
+        with open(manifest, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows_in)
         rows = {
             "orjson floor (parse + touch)": best_of(
                 lambda _: [PY, str(ROOT / "bench" / "peers.py"), "floor", str(listing)], args.runs
@@ -220,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("measure", help="floor vs a whole ingest manifest, best of --runs")
     m.add_argument("dir", type=Path, metavar="DIR")
     m.add_argument("--runs", type=int, default=3)
+    m.add_argument("--max-kb", type=int, metavar="KB", help="only the files of at most KB kilobytes")
     args = ap.parse_args(argv)
     return build(args) if args.command == "build" else measure(args)
 
