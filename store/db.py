@@ -277,7 +277,11 @@ class Store:
         """A read-write connection without a transaction: the caller runs ``with conn.begin()``
         per unit of work and must close it soon (``ingest.pipeline`` holds it for one lease)."""
         if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                why = "it is not a folder" if isinstance(e, FileExistsError) else e.strerror or str(e)
+                raise StoreError(f"cannot create the folder {self.path.parent}: {why}") from None
         engine, conn = self._connect(read_only=False)
         try:
             with self._server_errors():

@@ -70,3 +70,14 @@ def test_a_store_named_by_url_is_the_same_store_as_its_path(tmp_path: Path) -> N
     assert by_url.path == db and not by_url.is_server and by_url.url == Store(db).url
     with by_url.read() as conn:
         assert query_rows(conn, "SELECT count(*) FROM files")[0][0] == 1
+
+
+def test_a_store_whose_folder_cannot_be_made_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """The DuckDB file's folder is made on the first write; when it cannot be, the command says
+    which folder and why (exit 2) instead of a traceback."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    for db, why in ((blocker / "x.duckdb", "it is not a folder"), (Path("/proc/nope/x.duckdb"), "No such file")):
+        proc = _run("-m", "ingest", "sarif", str(SAMPLE), "--db", str(db), "--project", "p")
+        assert proc.returncode == 2
+        assert f"cannot create the folder {db.parent}: {why}" in proc.stderr and "Traceback" not in proc.stderr
