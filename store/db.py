@@ -24,7 +24,7 @@ import duckdb
 
 from core.errors import StoreBusy, StoreError, StoreUnavailable
 from store import duck, sql
-from store.migrations import apply_migrations, schema_version
+from store.migrations import apply_migrations, pending, schema_version
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -225,14 +225,33 @@ class Store:
         if shared is not None:
             yield shared
             return
-        if not self.exists() or not self._migrated:
+        if not self.exists():
             self.ensure()
-        engine, conn = self._connect(read_only=True)
+        engine, conn = self._open_read()
         try:
             with self._server_errors():
                 yield conn
         finally:
             self._close(engine, conn)
+
+    def _open_read(self) -> tuple[sa.Engine | None, Connection]:
+        """A read-only connection to an up-to-date store. Whether a migration is pending is asked
+        on that connection (once per ``Store``); only then is a read-write one opened to apply it."""
+        engine, conn = self._connect(read_only=True)
+        if self._migrated:
+            return engine, conn
+        try:
+            with self._server_errors():
+                stale = pending(conn)
+        except BaseException:
+            self._close(engine, conn)
+            raise
+        if stale:
+            self._close(engine, conn)
+            self.ensure()
+            return self._connect(read_only=True)
+        self._migrated = True
+        return engine, conn
 
     def _server_errors(self) -> AbstractContextManager[None]:
         """Server failures that escape ``store.sql`` (a commit or rollback SQLAlchemy runs when a
