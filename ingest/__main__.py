@@ -13,4 +13,5 @@ try:
 except KeyboardInterrupt:  # the second Ctrl-C
     print("interrupted: whole files only were kept; run the same command again to finish", file=sys.stderr)
     code = 130
+interrupt.ignore_from_now()
 sys.exit(code)

@@ -26,3 +26,12 @@ def install() -> bool:
         return False
     signal.signal(signal.SIGINT, _on_sigint)
     return True
+
+
+def ignore_from_now() -> None:
+    """The command is done: ignore any further Ctrl-C (main thread only). Python's shutdown resets
+    a Python-level handler to the default action (but leaves "ignore" alone), under which a Ctrl-C
+    arriving in those last milliseconds would kill the finished process without a word, with a
+    signal's exit status (-2) instead of its own."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

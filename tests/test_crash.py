@@ -120,6 +120,17 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _wait_until_mapped(proc: subprocess.Popen[str], fragment: str, timeout: float = 60) -> None:
+    """Until ``proc`` has a file whose path contains ``fragment`` mapped (a library it loads at a
+    known point of its start-up), or has ended."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if fragment in Path(f"/proc/{proc.pid}/maps").read_text():
+                return
+        time.sleep(0.01)
+
+
 def _alive(pid: int) -> bool:
     with contextlib.suppress(OSError):
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -232,9 +243,11 @@ def test_ctrl_c_stops_cleanly_and_keeps_only_whole_files(tmp_path: Path, db: Pat
         folder = tmp_path / f"round{i}"
         make_sarif_files(folder, 20, f"c{i}")
         proc = python("-m", "ingest", "sarif", str(folder), "--db", str(db), env=env, start_new_session=True)
-        # From start-up (imports, workers starting) to the middle of the load. Not the first 0.3 s:
-        # the interpreter's own start-up, before ``python -m ingest`` runs a line, is Python's.
-        time.sleep(rng.uniform(0.3, 2.0))
+        # From start-up (imports, workers starting) to the middle of the load. Not before the
+        # ingest routes Ctrl-C: until then the interpreter's start-up is Python's (on a loaded
+        # machine it can outlast any fixed delay, and a signal then kills the process outright).
+        _wait_until_mapped(proc, "/pyarrow/")
+        time.sleep(rng.uniform(0.0, 1.7))
         children = _children(proc.pid)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGINT)
