@@ -96,6 +96,17 @@ def normalise_message(text: str) -> str:
     return " ".join(_DIGITS_RE.sub("", _QUOTED_RE.sub("", text)).split())
 
 
+def computed_in_result(
+    rule_id: str, path: str, address: str | None, snippet: str | None
+) -> tuple[str, FingerprintSource] | None:
+    """The computed fingerprint when the result itself holds its context: the adapter's address,
+    else the whitespace-free snippet; None when neither (then the source lines or the message)."""
+    if address:
+        return computed_fingerprint(rule_id, path, address), FingerprintSource.ADDRESS
+    context = normalise_snippet(snippet) if snippet else ""
+    return (computed_fingerprint(rule_id, path, context), FingerprintSource.SNIPPET) if context else None
+
+
 def computed_fingerprint(rule_id: str, path: str, context: str) -> str:
     digest = hashlib.sha256(f"{rule_id}|{path}|{context}".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]

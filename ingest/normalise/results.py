@@ -12,7 +12,7 @@ from core.severity import Severity
 from core.times import shown
 from ingest import identity
 from ingest.adapters import Adapter
-from ingest.models import SeveritySource, Skipped
+from ingest.models import FingerprintSource, SeveritySource
 from ingest.normalise.locations import Located, PathCache, primary_location
 from ingest.normalise.options import Options
 from ingest.normalise.rules import RuleIndex
@@ -37,9 +37,10 @@ _ARG_RE = re.compile(r"\{(\d+)\}")
 
 
 class Draft(NamedTuple):
-    """A result on its way to an Occurrence, waiting for the scan-wide fingerprint decision."""
+    """A result on its way to an Occurrence, waiting for the scan-wide fingerprint decision. It does
+    not know its position in the scan: results with the same bytes in the same context share one
+    (``ingest.normalise.memo``)."""
 
-    result_index: int
     rule_id: str
     level: str
     severity: Severity
@@ -54,6 +55,9 @@ class Draft(NamedTuple):
     baseline_state: str | None
     tool_fp: identity.ToolFingerprint | None
     address: str | None  # the adapter's identity context (an IaC block's address), if any
+    # the computed fingerprint when its context is in the result (an address, a snippet); None when
+    # it needs the source files or the message (then ``identify`` chooses), or the tool has its own
+    computed: tuple[str, FingerprintSource] | None
 
 
 def _substitute(template: str, args: list[str], limit: int) -> str:
@@ -158,7 +162,6 @@ def _taxa_ids(result: JSON, rules: RuleIndex) -> list[str]:
 
 
 def draft_result(
-    index: int,
     result: JSON,
     tool: str,
     adapter: Adapter,
@@ -167,17 +170,17 @@ def draft_result(
     ctx: PathContext,
     options: Options,
     path_cache: PathCache | None = None,
-) -> Draft | Skipped:
+) -> Draft | str:
     """The result's draft, or why it is not a finding (``kind`` other than fail, ``baselineState``
     absent)."""
     kind = result.get("kind", "fail")
     if kind != "fail":
-        return Skipped(index, f"kind {shown(kind)} is not a finding")
+        return f"kind {shown(kind)} is not a finding"
     baseline = result.get("baselineState")
     if baseline is not None:
         baseline = as_str(baseline)
         if baseline == "absent":
-            return Skipped(index, "baselineState 'absent': already gone")
+            return "baselineState 'absent': already gone"
         baseline = capped(baseline) if baseline else None
     rule_id, rule = rules.lookup(result)
     default_level, rule_score = rules.facts(rule)
@@ -207,8 +210,8 @@ def draft_result(
     tool_fp = identity.tool_fingerprint(result, adapter.fingerprint_placeholders, adapter.partial_fingerprints_identify)
     if tool_fp is not None and len(tool_fp.value) > MAX_ID_CHARS:
         tool_fp = identity.ToolFingerprint(capped(tool_fp.value), tool_fp.source)
+    address = adapter.identity_context(result, where.snippet)
     return Draft(
-        result_index=index,
         rule_id=rule_id,
         level=level,
         severity=severity,
@@ -222,5 +225,8 @@ def draft_result(
         suppression_kind=suppression_kind,
         baseline_state=baseline,
         tool_fp=tool_fp,
-        address=adapter.identity_context(result, where.snippet),
+        address=address,
+        computed=None
+        if tool_fp is not None
+        else identity.computed_in_result(rule_id, where.path, address, where.snippet),
     )

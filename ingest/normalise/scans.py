@@ -13,6 +13,7 @@ import orjson
 from ingest import identity
 from ingest.adapters import adapter_for
 from ingest.models import FingerprintSource, ParsedFile, Rule, Scan, ScanMeta, Skipped
+from ingest.normalise import memo
 from ingest.normalise.locations import path_cache_for
 from ingest.normalise.options import Options
 from ingest.normalise.results import Draft, draft_result
@@ -74,6 +75,7 @@ def _scan(
 ) -> Scan:
     first = members[0][0]
     drafts: list[Draft] = []
+    positions: list[int] = []  # each draft's result index in the scan
     skipped: list[Skipped] = []
     rules: dict[str, Rule] = {}
     total = 0
@@ -85,22 +87,30 @@ def _scan(
         overrides = level_overrides(run)
         ctx = PathContext.from_run(run, source_root, options.extra_prefixes)
         path_cache = path_cache_for(run, ctx)
+        drafted = memo.run_memo(run, header.tool, overrides, ctx, options)
         for result in run["results"]:
             copy_of = _repeat_of(seen, result, total) if seen is not None else None
-            outcome = (
-                Skipped(total, f"repeats result {copy_of} byte for byte")
-                if copy_of is not None
-                else draft_result(total, result, header.tool, adapter, index, overrides, ctx, options, path_cache)
-            )
+            if copy_of is not None:
+                outcome: Draft | str = f"repeats result {copy_of} byte for byte"
+            else:
+                key = memo.result_key(result) if drafted is not None else None
+                earlier = drafted.get(key) if drafted is not None and key is not None else None
+                if earlier is not None:
+                    outcome = earlier
+                else:
+                    outcome = draft_result(result, header.tool, adapter, index, overrides, ctx, options, path_cache)
+                    if drafted is not None and key is not None:
+                        memo.remember(drafted, key, outcome)
             total += 1
-            if isinstance(outcome, Skipped):
-                skipped.append(outcome)
+            if isinstance(outcome, str):
+                skipped.append(Skipped(total - 1, outcome))
                 continue
             drafts.append(outcome)
+            positions.append(total - 1)
             if outcome.rule_id not in rules:
                 _, rule_obj = index.lookup(result)
                 rules[outcome.rule_id] = make_rule(header.tool, outcome.rule_id, rule_obj, index.taxonomy_names)
-    rows = identify(drafts, first.project, first.branch, first.tool, first.category, sources)
+    rows = identify(drafts, positions, first.project, first.branch, first.tool, first.category, sources)
     return Scan(
         run_indexes=tuple(h.run_index for h, _ in members),
         project=first.project,
@@ -131,7 +141,13 @@ def _repeat_of(seen: dict[bytes, int], result: Any, index: int) -> int | None:
 
 
 def identify(
-    drafts: list[Draft], project: str, branch: str, tool: str, category: str, sources: identity.SourceLines
+    drafts: list[Draft],
+    positions: list[int],
+    project: str,
+    branch: str,
+    tool: str,
+    category: str,
+    sources: identity.SourceLines,
 ) -> list[tuple[Any, ...]]:
     """docs/definitions.md §4 over one scan: pick each result's fingerprint, then make them unique.
     One row per draft, in ``Occurrence`` field order."""
@@ -145,28 +161,32 @@ def identify(
     for d in drafts:
         if d.tool_fp is not None and d.tool_fp not in distrusted:
             chosen.append((d.tool_fp.value, d.tool_fp.source))
-            continue
-        snippet = identity.normalise_snippet(d.where.snippet) if d.where.snippet else ""
-        if d.address:
-            context, source = d.address, FingerprintSource.ADDRESS
-        elif snippet:
-            context, source = snippet, FingerprintSource.SNIPPET
+        elif d.computed is not None:
+            chosen.append(d.computed)
         else:
-            from_source = sources.context(d.where.path, d.where.start_line)
-            if from_source:
-                context, source = from_source, FingerprintSource.SOURCE
-            else:
-                context, source = identity.normalise_message(d.message), FingerprintSource.MESSAGE
-        chosen.append((identity.computed_fingerprint(d.rule_id, d.where.path, context), source))
+            chosen.append(_computed(d, sources))
     unique = identity.disambiguate((d.rule_id, fp) for d, (fp, _) in zip(drafts, chosen, strict=True))
     finding_id = identity.finding_ids(project, branch, tool, category)
     out = []
-    for d, (_, source), fp in zip(drafts, chosen, unique, strict=True):
+    for d, position, (_, source), fp in zip(drafts, positions, chosen, unique, strict=True):
         w = d.where
         row = (  # Occurrence field order (Scan.occurrence_rows)
-            d.result_index, finding_id(d.rule_id, fp), d.rule_id, fp, source, d.level, d.severity, d.severity_source,
+            position, finding_id(d.rule_id, fp), d.rule_id, fp, source, d.level, d.severity, d.severity_source,
             d.security_severity, d.tool_severity, d.cwes, d.message, w.path, w.uri, w.start_line, w.start_column,
             w.end_line, w.end_column, w.snippet, d.suppressed, d.suppression_kind, d.baseline_state,
         )  # fmt: skip
         out.append(row)
     return out
+
+
+def _computed(d: Draft, sources: identity.SourceLines) -> tuple[str, FingerprintSource]:
+    """The computed fingerprint of a draft (docs/definitions.md §4): its context is the adapter's
+    address, else the snippet, else the source lines around the result, else the message."""
+    in_result = identity.computed_in_result(d.rule_id, d.where.path, d.address, d.where.snippet)
+    if in_result is not None:
+        return in_result
+    from_source = sources.context(d.where.path, d.where.start_line)
+    if from_source:
+        return identity.computed_fingerprint(d.rule_id, d.where.path, from_source), FingerprintSource.SOURCE
+    context = identity.normalise_message(d.message)
+    return identity.computed_fingerprint(d.rule_id, d.where.path, context), FingerprintSource.MESSAGE

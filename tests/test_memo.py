@@ -1,0 +1,143 @@
+"""Drafts memoised across files (ingest/normalise/memo.py): a result is reused only where drafting
+it again would give the same draft. Each test reads the same result bytes in two contexts and
+checks the second reading against a cold one (the memo emptied first)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.errors import Rejected
+from core.severity import Severity
+from ingest.models import FingerprintSource, ParsedFile, ScanMeta
+from ingest.normalise import memo
+from ingest.normalise.options import Options
+from ingest.normalise.scans import normalise
+from ingest.reader import RawLog, load_log
+from tests.conftest import CORPUS, ROOT, result, sarif_log
+
+
+def parse(log: dict[str, Any], tmp_path: Path, options: Options | None = None, **meta: Any) -> ParsedFile:
+    path = tmp_path / "x.sarif"
+    path.write_text("{}")
+    return normalise(RawLog(path, "0" * 64, 2, log), ScanMeta(**({"project": "p"} | meta)), options)
+
+
+def cold(log: dict[str, Any], tmp_path: Path, options: Options | None = None, **meta: Any) -> ParsedFile:
+    memo._MEMOS.clear()
+    return parse(log, tmp_path, options, **meta)
+
+
+def occurrences(parsed: ParsedFile) -> list[Any]:
+    return [o for s in parsed.scans for o in s.occurrences]
+
+
+@pytest.fixture(autouse=True)
+def empty_memo() -> None:
+    memo._MEMOS.clear()
+
+
+def test_the_same_bytes_are_drafted_once_and_give_the_same_occurrences(tmp_path: Path) -> None:
+    log = sarif_log([result("A", "a.py", 3), result("B", "b.py", 4, kind="pass")])
+    first = parse(log, tmp_path).scans[0]
+    assert sum(len(m) for m in memo._MEMOS.values()) == 2  # the pass result's reason is kept too
+    again, fresh = parse(log, tmp_path).scans[0], cold(log, tmp_path).scans[0]
+    assert (again.occurrences, again.skipped) == (first.occurrences, first.skipped)
+    assert (fresh.occurrences, fresh.skipped) == (first.occurrences, first.skipped)
+
+
+def test_repeats_within_one_scan_keep_their_own_positions_and_fingerprints(tmp_path: Path) -> None:
+    same = result("A", "a.py", 3)
+    log = sarif_log([same, result("B", kind="pass"), same, same])
+    scan = parse(log, tmp_path).scans[0]
+    assert [o.result_index for o in scan.occurrences] == [0, 2, 3]
+    assert [s.result_index for s in scan.skipped] == [1]
+    fps = [o.fingerprint for o in scan.occurrences]
+    assert fps[1:] == [f"{fps[0]}#2", f"{fps[0]}#3"]
+    assert len({o.finding_id for o in scan.occurrences}) == 3
+
+
+def test_the_rules_of_the_run_are_part_of_the_context(tmp_path: Path) -> None:
+    scored = sarif_log([result("A")])
+    scored["runs"][0]["tool"]["driver"]["rules"] = [{"id": "A", "properties": {"security-severity": "9.5"}}]
+    noted = sarif_log([result("A")])
+    noted["runs"][0]["tool"]["driver"]["rules"] = [{"id": "A", "defaultConfiguration": {"level": "note"}}]
+    first = occurrences(parse(scored, tmp_path))[0]
+    second = occurrences(parse(noted, tmp_path))[0]
+    assert (first.severity, second.severity) == (Severity.CRITICAL, Severity.LOW)
+    assert occurrences(cold(noted, tmp_path)) == [second]
+
+
+def located_log(**run_extra: Any) -> dict[str, Any]:
+    located = result("A", "x.py")
+    located["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] = "SRC"
+    located["taxa"] = [{"id": "79", "toolComponent": {"index": 0}}]
+    return sarif_log([located], **({"originalUriBaseIds": {"SRC": {"uri": "file:///one/"}}} | run_extra))
+
+
+OVERRIDE = {"ruleConfigurationOverrides": [{"descriptor": {"id": "A"}, "configuration": {"level": "error"}}]}
+
+
+@pytest.mark.parametrize(
+    ("run_extra", "field", "plain", "changed"),
+    [
+        ({"originalUriBaseIds": {"SRC": {"uri": "file:///two/"}}}, "path", "/one/x.py", "/two/x.py"),
+        ({"invocations": [OVERRIDE]}, "level", "warning", "error"),
+        ({"taxonomies": [{"name": "CWE"}]}, "cwes", (), ("CWE-79",)),
+    ],
+    ids=["base-ids", "level-overrides", "taxonomies"],
+)
+def test_what_the_run_offers_for_reading_a_result_is_part_of_the_context(
+    tmp_path: Path, run_extra: dict[str, Any], field: str, plain: Any, changed: Any
+) -> None:
+    first = occurrences(parse(located_log(), tmp_path))[0]
+    second = occurrences(parse(located_log(**run_extra), tmp_path))[0]
+    assert (getattr(first, field), getattr(second, field)) == (plain, changed)
+    assert occurrences(cold(located_log(**run_extra), tmp_path)) == [second]
+
+
+def test_the_users_severity_overrides_are_part_of_the_context(tmp_path: Path) -> None:
+    log = sarif_log([result("A")])
+    plain = occurrences(parse(log, tmp_path))[0]
+    overridden = occurrences(parse(log, tmp_path, Options(severity_overrides={("demo-tool", "A"): Severity.HIGH})))[0]
+    assert (plain.severity, overridden.severity) == (Severity.MEDIUM, Severity.HIGH)
+
+
+def test_source_lines_are_read_again_for_each_file(tmp_path: Path) -> None:
+    """A fingerprint from the source lines around a result is not memoised: the same result bytes
+    over a changed checkout (same --source-root) give the identity of the new lines."""
+    src = tmp_path / "src"
+    src.mkdir()
+    code = src / "app.py"
+    log = sarif_log([result("A", "app.py", 2)])
+    code.write_text("a = 1\nb = 2\nc = 3\n")
+    first = occurrences(parse(log, tmp_path, source_root=str(src)))[0]
+    code.write_text("a = 1\nb = eval(x)\nc = 3\n")
+    second = occurrences(parse(log, tmp_path, source_root=str(src)))[0]
+    assert first.fingerprint_source == second.fingerprint_source == FingerprintSource.SOURCE
+    assert first.fingerprint != second.fingerprint
+    assert occurrences(cold(log, tmp_path, source_root=str(src))) == [second]
+
+
+def logs() -> list[Path]:
+    corpus = sorted(CORPUS.rglob("*.sarif*")) if CORPUS.is_dir() else []
+    return corpus or sorted((ROOT / "tests" / "data").rglob("*.sarif"))
+
+
+def test_every_real_log_reads_the_same_warm_as_cold() -> None:
+    """Every corpus file (tests/data without the corpus) normalised after all the others, with the
+    memo they filled, equals the same file normalised with an empty memo."""
+    readable = []
+    for path in logs():
+        try:
+            readable.append(load_log(path))
+        except Rejected:  # the corpus's broken files are test_bad_input's business
+            continue
+    assert len(readable) >= 10
+    meta = ScanMeta(project="p")
+    warm = [normalise(raw, meta) for raw in readable + readable][len(readable) :]
+    for raw, parsed in zip(readable, warm, strict=True):
+        memo._MEMOS.clear()
+        assert normalise(raw, meta) == parsed, raw.path
