@@ -107,6 +107,11 @@ def computed_in_result(
     return (computed_fingerprint(rule_id, path, context), FingerprintSource.SNIPPET) if context else None
 
 
+def computed_from_message(rule_id: str, path: str, message: str) -> tuple[str, FingerprintSource]:
+    """The computed fingerprint whose context is the message without its quoted parts and digits."""
+    return computed_fingerprint(rule_id, path, normalise_message(message)), FingerprintSource.MESSAGE
+
+
 def computed_fingerprint(rule_id: str, path: str, context: str) -> str:
     digest = hashlib.sha256(f"{rule_id}|{path}|{context}".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]
@@ -155,16 +160,32 @@ def finding_id(project: str, branch: str, tool: str, category: str, rule_id: str
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+# Finding ids already computed in this process, per stream: a stream's findings recur scan after
+# scan, and a dict lookup costs a fraction of hashing the key again.
+_FINDING_IDS: dict[bytes, dict[tuple[str, str], str]] = {}
+_FINDING_IDS_MAX = 200_000  # ids in all streams together (~150 bytes each); then start afresh
+
+
 def finding_ids(project: str, branch: str, tool: str, category: str) -> Callable[[str, str], str]:
     """``finding_id`` for one stream, as a function of (rule id, fingerprint): the stream's part of
-    the key is encoded once per scan instead of once per result."""
+    the key is encoded once per scan instead of once per result, and ids already made are kept."""
     prefix = "\x1f".join((project, branch, tool, category, "")).encode("utf-8", "surrogatepass")
+    known = _FINDING_IDS.get(prefix)
+    if known is None:
+        if sum(len(ids) for ids in _FINDING_IDS.values()) > _FINDING_IDS_MAX:
+            _FINDING_IDS.clear()
+        known = _FINDING_IDS[prefix] = {}
     sha256 = hashlib.sha256
 
     def of(rule_id: str, fingerprint: str) -> str:
-        digest = sha256(prefix)
-        digest.update(f"{rule_id}\x1f{fingerprint}".encode("utf-8", "surrogatepass"))
-        return digest.hexdigest()[:32]
+        found = known.get((rule_id, fingerprint))
+        if found is None:
+            digest = sha256(prefix)
+            digest.update(f"{rule_id}\x1f{fingerprint}".encode("utf-8", "surrogatepass"))
+            if len(known) >= _FINDING_IDS_MAX:
+                known.clear()
+            found = known[(rule_id, fingerprint)] = digest.hexdigest()[:32]
+        return found
 
     return of
 

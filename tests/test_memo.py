@@ -11,6 +11,7 @@ import pytest
 
 from core.errors import Rejected
 from core.severity import Severity
+from ingest.identity import finding_id
 from ingest.models import FingerprintSource, ParsedFile, ScanMeta
 from ingest.normalise import memo
 from ingest.normalise.options import Options
@@ -141,3 +142,39 @@ def test_every_real_log_reads_the_same_warm_as_cold() -> None:
     for raw, parsed in zip(readable, warm, strict=True):
         memo._MEMOS.clear()
         assert normalise(raw, meta) == parsed, raw.path
+
+
+def test_finding_ids_are_kept_per_stream(tmp_path: Path) -> None:
+    """The same rule and fingerprint in two streams are two findings, whichever stream came first."""
+    log = sarif_log([result("A")])
+    for project in ("p", "q", "p"):
+        o = occurrences(parse(log, tmp_path, project=project))[0]
+        assert o.finding_id == finding_id(project, "default", "demo-tool", "", "A", o.fingerprint)
+
+
+def test_a_tool_listing_only_the_cited_rules_still_finds_yesterdays_results(tmp_path: Path) -> None:
+    """Bandit and Ruff list only the rules a file cites: the run's rule list changes from file to
+    file, the result and its rule do not."""
+    monday = sarif_log([result("A")])
+    monday["runs"][0]["tool"]["driver"]["rules"] = [{"id": "A", "name": "a"}]
+    tuesday = sarif_log([result("A"), result("B")])
+    tuesday["runs"][0]["tool"]["driver"]["rules"] = [{"id": "A", "name": "a"}, {"id": "B", "name": "b"}]
+    first = occurrences(parse(monday, tmp_path))[0]
+    second = occurrences(parse(tuesday, tmp_path))
+    assert sum(len(m) for m in memo._MEMOS.values()) == 2  # A once, B once
+    assert second[0] == first
+    assert occurrences(cold(tuesday, tmp_path)) == second
+
+
+def test_the_same_bytes_citing_another_rule_are_drafted_again(tmp_path: Path) -> None:
+    """``ruleIndex`` 0 is another rule in another file: the same bytes, another draft."""
+    cites_first = {"ruleIndex": 0, "message": {"text": "m"}}
+    one = sarif_log([cites_first])
+    one["runs"][0]["tool"]["driver"]["rules"] = [{"id": "X", "properties": {"tags": ["CWE-89"]}}]
+    other = sarif_log([cites_first])
+    other["runs"][0]["tool"]["driver"]["rules"] = [{"id": "Y", "properties": {"security-severity": "9.8"}}]
+    a, b = occurrences(parse(one, tmp_path))[0], occurrences(parse(other, tmp_path))[0]
+    assert (a.rule_id, a.cwes, a.severity) == ("X", ("CWE-89",), Severity.MEDIUM)
+    assert (b.rule_id, b.cwes, b.severity) == ("Y", (), Severity.CRITICAL)
+    scan = parse(other, tmp_path).scans[0]
+    assert [r.rule_id for r in scan.rules] == ["Y"]

@@ -1,16 +1,19 @@
-"""Drafts already made in this process, by the result's bytes and its run's context.
+"""Drafts already made in this process, by the result's bytes, its rule and its run's context.
 
 Why: a stream is scanned day after day, and most results of a scan are byte for byte the results
-of the scan before (96% of the demo's 189k; measured on real release history in
-docs/benchmark.md). Drafting one (``ingest.normalise.results.draft_result``: rule, level,
-severity, CWEs, message, location) costs ~20 µs; serialising it to find an earlier one ~1 µs.
+of the scan before (96% of the demo's 189k; real release history in docs/benchmark.md). Drafting
+one (``ingest.normalise.results.draft_result``: rule, level, severity, CWEs, message, location,
+and the stored form of its rule) costs ~20 µs; serialising it to find an earlier one ~1 µs.
 
-A draft is a function of the result and of what its run offers for reading it — nothing else:
-the tool (its adapter), the tool's rules and taxonomies, the invocations' level overrides, the
-path context (base ids, artifacts, working directories, source root, extra prefixes) and the
-user's severity overrides. ``run_memo`` keys one memo per distinct such context, so a result is
-reused only where drafting it again would give the same draft. A draft holds no position in its scan: the
-caller keeps that.
+A draft is a function of the result, of the rule object it cites, and of what its run offers for
+reading it, nothing else: the tool (its adapter), the taxonomies, the invocations' level
+overrides, the path context (base ids, working directories, source root, extra prefixes) and the
+user's severity overrides. The run's ``artifacts`` matter only to a result located by an index
+into them; those results are never memoised. ``RunMemo.of`` keys one memo per distinct context;
+within it, a result is found by its bytes and its rule's (so a tool that lists only the rules a
+file cites, as Bandit and Ruff do, still finds the results of yesterday's file). A result is
+reused only where drafting it again would give the same draft. A draft holds no position in its
+scan: the caller keeps that.
 """
 
 from __future__ import annotations
@@ -20,57 +23,96 @@ from typing import Any
 
 import orjson
 
+from ingest.models import Rule
 from ingest.normalise.options import Options
 from ingest.normalise.results import Draft
-from ingest.normalise.values import JSON
+from ingest.normalise.rules import RuleIndex
 from ingest.paths import PathContext
 
-Memo = dict[bytes, Draft | str]  # a draft, or why the result is not a finding
+# a result's draft and its rule's stored form, or why the result is not a finding
+Drafted = tuple[Draft, Rule] | str
+Key = tuple[bytes, bytes]  # the result's bytes, its rule's bytes
+Memo = dict[Key, Drafted]
 
 _MEMOS: dict[bytes, Memo] = {}
 _MAX_ENTRIES = 100_000  # drafts in all memos together (~1 KB each); then start afresh
 
 
-def run_memo(run: JSON, tool: str, overrides: dict[str, str], ctx: PathContext, options: Options) -> Memo | None:
-    """The memo for results read in this run's context, or None when the context cannot be keyed
-    (not serialisable: then every result is drafted)."""
-    try:
-        context = orjson.dumps(
-            [
-                tool,
-                run.get("tool"),
-                run.get("taxonomies"),
-                overrides,
-                ctx.original_uri_base_ids,
-                ctx.artifacts,
-                ctx.source_root,
-                ctx.extra_prefixes,
-                ctx.working_dirs,
-                sorted([t, r, s.value] for (t, r), s in options.severity_overrides.items()),
-            ],
-            option=orjson.OPT_NON_STR_KEYS,
-        )
-    except (TypeError, ValueError):
-        return None
-    key = hashlib.sha256(context).digest()
-    memo = _MEMOS.get(key)
-    if memo is None:
-        if sum(len(m) for m in _MEMOS.values()) > _MAX_ENTRIES or len(_MEMOS) > 4096:
-            _MEMOS.clear()
-        memo = _MEMOS[key] = {}
-    return memo
+class RunMemo:
+    """The memo of one run's context, and the digests of that run's rules."""
+
+    __slots__ = ("_rule_keys", "drafts", "index")
+
+    def __init__(self, drafts: Memo, index: RuleIndex):
+        self.drafts = drafts
+        self.index = index
+        self._rule_keys: dict[int, bytes] = {}  # id(rule object of this run) → its bytes
+
+    @classmethod
+    def of(
+        cls, tool: str, taxonomies: Any, index: RuleIndex, overrides: dict[str, str], ctx: PathContext, options: Options
+    ) -> RunMemo | None:
+        """The memo for results read in this context, or None when the context cannot be keyed
+        (not serialisable: then every result is drafted)."""
+        try:
+            context = orjson.dumps(
+                [
+                    tool,
+                    taxonomies,
+                    overrides,
+                    ctx.original_uri_base_ids,
+                    ctx.source_root,
+                    ctx.extra_prefixes,
+                    ctx.working_dirs,
+                    sorted([t, r, s.value] for (t, r), s in options.severity_overrides.items()),
+                ],
+                option=orjson.OPT_NON_STR_KEYS,
+            )
+        except (TypeError, ValueError):
+            return None
+        key = hashlib.sha256(context).digest()
+        drafts = _MEMOS.get(key)
+        if drafts is None:
+            if len(_MEMOS) > 4096 or sum(len(m) for m in _MEMOS.values()) > _MAX_ENTRIES:
+                _MEMOS.clear()
+            drafts = _MEMOS[key] = {}
+        return cls(drafts, index)
+
+    def key(self, result: Any) -> Key | None:
+        """The result's key: its bytes and its rule's; None when either cannot be serialised (an
+        integer beyond 64 bits), or when its location is one of the run's ``artifacts`` (a list
+        that changes from file to file, not part of the key): then it is drafted every time."""
+        if _located_by_index(result):
+            return None
+        try:
+            raw = orjson.dumps(result)
+        except (TypeError, ValueError):
+            return None
+        _, rule = self.index.lookup(result)
+        digest = self._rule_keys.get(id(rule))
+        if digest is None:
+            try:
+                digest = orjson.dumps(rule)
+            except (TypeError, ValueError):
+                return None
+            self._rule_keys[id(rule)] = digest
+        return raw, digest
+
+    def get(self, key: Key) -> Drafted | None:
+        return self.drafts.get(key)
+
+    def remember(self, key: Key, outcome: Drafted) -> None:
+        """Keep ``outcome`` for later results with this key (a full memo starts afresh)."""
+        if len(self.drafts) >= _MAX_ENTRIES:
+            self.drafts.clear()
+        self.drafts[key] = outcome
 
 
-def result_key(result: Any) -> bytes | None:
-    """The result's bytes as a memo key; None when it cannot be serialised (never memoised)."""
-    try:
-        return orjson.dumps(result)
-    except (TypeError, ValueError):
-        return None
-
-
-def remember(memo: Memo, key: bytes, outcome: Draft | str) -> None:
-    """Keep ``outcome`` for later results with the same bytes (a full memo starts afresh)."""
-    if len(memo) >= _MAX_ENTRIES:
-        memo.clear()
-    memo[key] = outcome
+def _located_by_index(result: Any) -> bool:
+    """Whether the result's primary location is an index into the run's ``artifacts`` (no string
+    URI of its own: see ``ingest.normalise.locations.primary_location``)."""
+    locations = result.get("locations")
+    first = locations[0] if locations.__class__ is list and locations else None
+    physical = first.get("physicalLocation") if first.__class__ is dict else None
+    where = physical.get("artifactLocation") if physical.__class__ is dict else None
+    return where.__class__ is dict and where.get("uri").__class__ is not str

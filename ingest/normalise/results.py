@@ -55,8 +55,9 @@ class Draft(NamedTuple):
     baseline_state: str | None
     tool_fp: identity.ToolFingerprint | None
     address: str | None  # the adapter's identity context (an IaC block's address), if any
-    # the computed fingerprint when its context is in the result (an address, a snippet); None when
-    # it needs the source files or the message (then ``identify`` chooses), or the tool has its own
+    # the computed fingerprint when the result alone decides it (an address, a snippet, or the
+    # message when no source root is given); None when the tool has its own, or the source lines
+    # may be its context (then ``identify`` chooses: the files can change between two scans)
     computed: tuple[str, FingerprintSource] | None
 
 
@@ -211,6 +212,12 @@ def draft_result(
     if tool_fp is not None and len(tool_fp.value) > MAX_ID_CHARS:
         tool_fp = identity.ToolFingerprint(capped(tool_fp.value), tool_fp.source)
     address = adapter.identity_context(result, where.snippet)
+    message = message_text(result, rule)
+    computed = None
+    if tool_fp is None:
+        computed = identity.computed_in_result(rule_id, where.path, address, where.snippet)
+        if computed is None and not ctx.source_root:
+            computed = identity.computed_from_message(rule_id, where.path, message)
     return Draft(
         rule_id=rule_id,
         level=level,
@@ -219,14 +226,12 @@ def draft_result(
         security_severity=score,
         tool_severity=word,
         cwes=tuple(cwes[:MAX_CWES]),
-        message=message_text(result, rule),
+        message=message,
         where=where,
         suppressed=suppressed,
         suppression_kind=suppression_kind,
         baseline_state=baseline,
         tool_fp=tool_fp,
         address=address,
-        computed=None
-        if tool_fp is not None
-        else identity.computed_in_result(rule_id, where.path, address, where.snippet),
+        computed=computed,
     )

@@ -11,10 +11,10 @@ from typing import Any
 import orjson
 
 from ingest import identity
-from ingest.adapters import adapter_for
+from ingest.adapters import Adapter, adapter_for
 from ingest.models import FingerprintSource, ParsedFile, Rule, Scan, ScanMeta, Skipped
 from ingest.normalise import memo
-from ingest.normalise.locations import path_cache_for
+from ingest.normalise.locations import PathCache, path_cache_for
 from ingest.normalise.options import Options
 from ingest.normalise.results import Draft, draft_result
 from ingest.normalise.rules import RuleIndex, level_overrides, make_rule
@@ -87,29 +87,29 @@ def _scan(
         overrides = level_overrides(run)
         ctx = PathContext.from_run(run, source_root, options.extra_prefixes)
         path_cache = path_cache_for(run, ctx)
-        drafted = memo.run_memo(run, header.tool, overrides, ctx, options)
+        drafted = memo.RunMemo.of(header.tool, run.get("taxonomies"), index, overrides, ctx, options)
         for result in run["results"]:
             copy_of = _repeat_of(seen, result, total) if seen is not None else None
             if copy_of is not None:
-                outcome: Draft | str = f"repeats result {copy_of} byte for byte"
+                outcome: memo.Drafted = f"repeats result {copy_of} byte for byte"
             else:
-                key = memo.result_key(result) if drafted is not None else None
+                key = drafted.key(result) if drafted is not None else None
                 earlier = drafted.get(key) if drafted is not None and key is not None else None
                 if earlier is not None:
                     outcome = earlier
                 else:
-                    outcome = draft_result(result, header.tool, adapter, index, overrides, ctx, options, path_cache)
+                    outcome = _draft(result, header.tool, adapter, index, overrides, ctx, options, path_cache)
                     if drafted is not None and key is not None:
-                        memo.remember(drafted, key, outcome)
+                        drafted.remember(key, outcome)
             total += 1
             if isinstance(outcome, str):
                 skipped.append(Skipped(total - 1, outcome))
                 continue
-            drafts.append(outcome)
+            draft, rule = outcome
+            drafts.append(draft)
             positions.append(total - 1)
-            if outcome.rule_id not in rules:
-                _, rule_obj = index.lookup(result)
-                rules[outcome.rule_id] = make_rule(header.tool, outcome.rule_id, rule_obj, index.taxonomy_names)
+            if draft.rule_id not in rules:  # the first result citing a rule in the scan gives its form
+                rules[draft.rule_id] = rule
     rows = identify(drafts, positions, first.project, first.branch, first.tool, first.category, sources)
     return Scan(
         run_indexes=tuple(h.run_index for h, _ in members),
@@ -127,6 +127,24 @@ def _scan(
         occurrence_rows=tuple(rows),
         skipped=tuple(skipped),
     )
+
+
+def _draft(
+    result: JSON,
+    tool: str,
+    adapter: Adapter,
+    index: RuleIndex,
+    overrides: dict[str, str],
+    ctx: PathContext,
+    options: Options,
+    path_cache: PathCache,
+) -> memo.Drafted:
+    """The result's draft and the stored form of its rule, or why it is not a finding."""
+    draft = draft_result(result, tool, adapter, index, overrides, ctx, options, path_cache)
+    if isinstance(draft, str):
+        return draft
+    _, rule_obj = index.lookup(result)
+    return draft, make_rule(tool, draft.rule_id, rule_obj, index.taxonomy_names)
 
 
 def _repeat_of(seen: dict[bytes, int], result: Any, index: int) -> int | None:
@@ -188,5 +206,4 @@ def _computed(d: Draft, sources: identity.SourceLines) -> tuple[str, Fingerprint
     from_source = sources.context(d.where.path, d.where.start_line)
     if from_source:
         return identity.computed_fingerprint(d.rule_id, d.where.path, from_source), FingerprintSource.SOURCE
-    context = identity.normalise_message(d.message)
-    return identity.computed_fingerprint(d.rule_id, d.where.path, context), FingerprintSource.MESSAGE
+    return identity.computed_from_message(d.rule_id, d.where.path, d.message)
