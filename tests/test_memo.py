@@ -27,7 +27,7 @@ def parse(log: dict[str, Any], tmp_path: Path, options: Options | None = None, *
 
 
 def cold(log: dict[str, Any], tmp_path: Path, options: Options | None = None, **meta: Any) -> ParsedFile:
-    memo._MEMOS.clear()
+    memo._forget_all()
     return parse(log, tmp_path, options, **meta)
 
 
@@ -37,7 +37,7 @@ def occurrences(parsed: ParsedFile) -> list[Any]:
 
 @pytest.fixture(autouse=True)
 def empty_memo() -> None:
-    memo._MEMOS.clear()
+    memo._forget_all()
 
 
 def test_the_same_bytes_are_drafted_once_and_give_the_same_occurrences(tmp_path: Path) -> None:
@@ -140,7 +140,7 @@ def test_every_real_log_reads_the_same_warm_as_cold() -> None:
     meta = ScanMeta(project="p")
     warm = [normalise(raw, meta) for raw in readable + readable][len(readable) :]
     for raw, parsed in zip(readable, warm, strict=True):
-        memo._MEMOS.clear()
+        memo._forget_all()
         assert normalise(raw, meta) == parsed, raw.path
 
 
@@ -178,3 +178,12 @@ def test_the_same_bytes_citing_another_rule_are_drafted_again(tmp_path: Path) ->
     assert (b.rule_id, b.cwes, b.severity) == ("Y", (), Severity.CRITICAL)
     scan = parse(other, tmp_path).scans[0]
     assert [r.rule_id for r in scan.rules] == ["Y"]
+
+
+def test_the_memos_stay_within_their_budget_and_start_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(memo, "_MAX_BYTES", 8 * (memo._ENTRY_COST + 200))
+    log = sarif_log([result(f"R{i}", f"f{i}.py", i + 1) for i in range(20)])
+    first = occurrences(parse(log, tmp_path))
+    assert 0 < memo._held <= memo._MAX_BYTES
+    assert sum(len(m) for m in memo._MEMOS.values()) < 20  # the first ones were let go
+    assert occurrences(parse(log, tmp_path)) == first == occurrences(cold(log, tmp_path))

@@ -31,11 +31,24 @@ from ingest.paths import PathContext
 
 # a result's draft and its rule's stored form, or why the result is not a finding
 Drafted = tuple[Draft, Rule] | str
-Key = tuple[bytes, bytes]  # the result's bytes, its rule's bytes
+Key = tuple[bytes, bytes]  # the result's bytes, the digest of its rule's
 Memo = dict[Key, Drafted]
 
 _MEMOS: dict[bytes, Memo] = {}
-_MAX_ENTRIES = 100_000  # drafts in all memos together (~1 KB each); then start afresh
+# What the memos may hold, counted as the results' bytes plus a fixed cost per entry (a draft's
+# texts are cut from its result, so its size follows): when full, they start afresh. On the demo
+# a draft and its key take ~1.5 KB with ~500 bytes of result; 48 MB hold ~30k of them.
+_MAX_BYTES = 48 << 20
+_ENTRY_COST = 1024
+_held = 0
+
+
+def _forget_all() -> None:
+    global _held
+    for drafts in _MEMOS.values():
+        drafts.clear()  # also the one a RunMemo in use holds
+    _MEMOS.clear()
+    _held = 0
 
 
 class RunMemo:
@@ -46,7 +59,7 @@ class RunMemo:
     def __init__(self, drafts: Memo, index: RuleIndex):
         self.drafts = drafts
         self.index = index
-        self._rule_keys: dict[int, bytes] = {}  # id(rule object of this run) → its bytes
+        self._rule_keys: dict[int, bytes] = {}  # id(rule object of this run) → digest of its bytes
 
     @classmethod
     def of(
@@ -73,8 +86,8 @@ class RunMemo:
         key = hashlib.sha256(context).digest()
         drafts = _MEMOS.get(key)
         if drafts is None:
-            if len(_MEMOS) > 4096 or sum(len(m) for m in _MEMOS.values()) > _MAX_ENTRIES:
-                _MEMOS.clear()
+            if len(_MEMOS) >= 4096:
+                _forget_all()
             drafts = _MEMOS[key] = {}
         return cls(drafts, index)
 
@@ -92,7 +105,7 @@ class RunMemo:
         digest = self._rule_keys.get(id(rule))
         if digest is None:
             try:
-                digest = orjson.dumps(rule)
+                digest = hashlib.sha256(orjson.dumps(rule)).digest()  # help texts are long
             except (TypeError, ValueError):
                 return None
             self._rule_keys[id(rule)] = digest
@@ -102,10 +115,15 @@ class RunMemo:
         return self.drafts.get(key)
 
     def remember(self, key: Key, outcome: Drafted) -> None:
-        """Keep ``outcome`` for later results with this key (a full memo starts afresh)."""
-        if len(self.drafts) >= _MAX_ENTRIES:
-            self.drafts.clear()
-        self.drafts[key] = outcome
+        """Keep ``outcome`` for later results with this key (full memos start afresh)."""
+        global _held
+        raw, rule = key
+        cost = len(raw) + _ENTRY_COST
+        if _held + cost > _MAX_BYTES:
+            _forget_all()
+        # a copy of the exact size: orjson's output keeps a buffer of 4 KB or more
+        self.drafts[(bytes(memoryview(raw)), rule)] = outcome
+        _held += cost
 
 
 def _located_by_index(result: Any) -> bool:
