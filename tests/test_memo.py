@@ -35,9 +35,33 @@ def occurrences(parsed: ParsedFile) -> list[Any]:
     return [o for s in parsed.scans for o in s.occurrences]
 
 
+class MetBefore(set[bytes]):
+    """Every context counts as met before: these tests read the same bytes in two contexts and
+    must find a memo from the first reading on (the first-meeting rule has its own test)."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
 @pytest.fixture(autouse=True)
-def empty_memo() -> None:
+def empty_memo(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if "first_meeting" not in request.node.name:
+        monkeypatch.setattr(memo, "_MET_ONCE", MetBefore())
     memo._forget_all()
+
+
+def test_a_context_gets_a_memo_on_its_second_file_first_meeting(tmp_path: Path) -> None:
+    """A context met once keeps nothing (a backfill whose every file has its own source root
+    would only pay for it); from the second file on, results are kept and found."""
+    log = sarif_log([result("A", "a.py", 3)])
+    first = occurrences(parse(log, tmp_path))
+    assert memo._MEMOS == {}
+    assert occurrences(parse(log, tmp_path)) == first
+    assert sum(len(m) for m in memo._MEMOS.values()) == 1
+    assert occurrences(parse(log, tmp_path)) == first
+    other_root = occurrences(parse(log, tmp_path, source_root=str(tmp_path)))
+    assert [o.fingerprint for o in other_root] == [o.fingerprint for o in first]
+    assert sum(len(m) for m in memo._MEMOS.values()) == 1  # the new context was met once
 
 
 def test_the_same_bytes_are_drafted_once_and_give_the_same_occurrences(tmp_path: Path) -> None:
@@ -187,3 +211,15 @@ def test_the_memos_stay_within_their_budget_and_start_afresh(tmp_path: Path, mon
     assert 0 < memo._held <= memo._MAX_BYTES
     assert sum(len(m) for m in memo._MEMOS.values()) < 20  # the first ones were let go
     assert occurrences(parse(log, tmp_path)) == first == occurrences(cold(log, tmp_path))
+
+
+def test_a_result_located_by_an_artifact_index_is_read_in_its_own_file(tmp_path: Path) -> None:
+    """``artifacts`` change from file to file and are not part of the context: a result that
+    points into them is drafted every time."""
+    by_index = {"ruleId": "A", "message": {"text": "m"}}
+    by_index["locations"] = [{"physicalLocation": {"artifactLocation": {"index": 0}}}]
+    paths = [
+        occurrences(parse(sarif_log([by_index], artifacts=[{"location": {"uri": name}}]), tmp_path))[0].path
+        for name in ("one.py", "two.py")
+    ]
+    assert paths == ["one.py", "two.py"]
