@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -163,6 +164,7 @@ def finding_id(project: str, branch: str, tool: str, category: str, rule_id: str
 # Finding ids already computed in this process, per stream: a stream's findings recur scan after
 # scan, and a dict lookup costs a fraction of hashing the key again.
 _FINDING_IDS: dict[bytes, dict[tuple[str, str], str]] = {}
+_FINDING_IDS_LOCK = threading.Lock()
 _FINDING_IDS_MAX = 200_000  # ids in all streams together (~150 bytes each); then start afresh
 
 
@@ -170,11 +172,12 @@ def finding_ids(project: str, branch: str, tool: str, category: str) -> Callable
     """``finding_id`` for one stream, as a function of (rule id, fingerprint): the stream's part of
     the key is encoded once per scan instead of once per result, and ids already made are kept."""
     prefix = "\x1f".join((project, branch, tool, category, "")).encode("utf-8", "surrogatepass")
-    known = _FINDING_IDS.get(prefix)
-    if known is None:
-        if sum(len(ids) for ids in _FINDING_IDS.values()) > _FINDING_IDS_MAX:
-            _FINDING_IDS.clear()
-        known = _FINDING_IDS[prefix] = {}
+    with _FINDING_IDS_LOCK:  # the HTTP service normalises uploads in threads
+        known = _FINDING_IDS.get(prefix)
+        if known is None:
+            if sum(len(ids) for ids in _FINDING_IDS.values()) > _FINDING_IDS_MAX:
+                _FINDING_IDS.clear()
+            known = _FINDING_IDS[prefix] = {}
     sha256 = hashlib.sha256
 
     def of(rule_id: str, fingerprint: str) -> str:

@@ -223,3 +223,25 @@ def test_a_result_located_by_an_artifact_index_is_read_in_its_own_file(tmp_path:
         for name in ("one.py", "two.py")
     ]
     assert paths == ["one.py", "two.py"]
+
+
+def test_threads_normalising_at_once_get_what_one_thread_gets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The HTTP service normalises uploads in threads (``--parallel``): memos made, found and let
+    go (a small budget makes them start afresh often) under several threads at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(memo, "_MAX_BYTES", 40 * (memo._ENTRY_COST + 200))
+    logs = [
+        sarif_log([result(f"R{i % 7}", f"f{j}.py", j + 1) for j in range(25)], tool=f"tool-{i % 5}") for i in range(40)
+    ]
+
+    def read(i: int) -> list[Any]:
+        folder = tmp_path / str(i)
+        folder.mkdir(exist_ok=True)
+        return occurrences(parse(logs[i % len(logs)], folder))
+
+    expected = [read(i) for i in range(len(logs))]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            got = list(pool.map(read, range(len(logs))))
+            assert got == expected

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any, NamedTuple
 
 import orjson
@@ -27,6 +28,7 @@ PathCache = dict[tuple[Any, Any, Any], tuple[str | None, str]]
 # root and prefixes): a stream's scans repeat the same paths day after day, and resolving one is a
 # good part of a result's cost. Only string URIs are cached (then ``artifacts`` play no part).
 _PATH_CACHES: dict[tuple[Any, ...], PathCache] = {}
+_PATH_CACHES_LOCK = threading.Lock()
 _PATH_CACHE_MAX = 200_000  # entries in all caches together, roughly (~50 MB); then start afresh
 
 
@@ -37,11 +39,12 @@ def path_cache_for(run: JSON, ctx: PathContext) -> PathCache:
     except (TypeError, ValueError):
         return {}
     key = (bases, ctx.source_root, ctx.extra_prefixes, ctx.working_dirs)
-    cache = _PATH_CACHES.get(key)
-    if cache is None:
-        if sum(len(c) for c in _PATH_CACHES.values()) > _PATH_CACHE_MAX or len(_PATH_CACHES) > 1024:
-            _PATH_CACHES.clear()
-        cache = _PATH_CACHES[key] = {}
+    with _PATH_CACHES_LOCK:  # the HTTP service normalises uploads in threads
+        cache = _PATH_CACHES.get(key)
+        if cache is None:
+            if sum(len(c) for c in _PATH_CACHES.values()) > _PATH_CACHE_MAX or len(_PATH_CACHES) > 1024:
+                _PATH_CACHES.clear()
+            cache = _PATH_CACHES[key] = {}
     return cache
 
 

@@ -19,6 +19,7 @@ scan: the caller keeps that.
 from __future__ import annotations
 
 import hashlib
+import threading
 from typing import Any
 
 import orjson
@@ -45,9 +46,17 @@ _held = 0
 # checked out in its own folder, gives every file its own source root and so its own context:
 # nothing would ever be found again, and keeping its drafts would only cost (~2 µs a result).
 _MET_ONCE: set[bytes] = set()
+# The HTTP service normalises uploads in threads: what changes the memos' shape or their count
+# holds this lock (a lookup needs none: one dict read).
+_LOCK = threading.Lock()
 
 
 def _forget_all() -> None:
+    with _LOCK:
+        _forget_all_locked()
+
+
+def _forget_all_locked() -> None:
     global _held
     for drafts in _MEMOS.values():
         drafts.clear()  # also the one a RunMemo in use holds
@@ -89,16 +98,17 @@ class RunMemo:
         except (TypeError, ValueError):
             return None
         key = hashlib.sha256(context).digest()
-        drafts = _MEMOS.get(key)
-        if drafts is None:
-            if key not in _MET_ONCE:
-                if len(_MET_ONCE) >= 65_536:
-                    _MET_ONCE.clear()
-                _MET_ONCE.add(key)
-                return None
-            if len(_MEMOS) >= 4096:
-                _forget_all()
-            drafts = _MEMOS[key] = {}
+        with _LOCK:
+            drafts = _MEMOS.get(key)
+            if drafts is None:
+                if key not in _MET_ONCE:
+                    if len(_MET_ONCE) >= 65_536:
+                        _MET_ONCE.clear()
+                    _MET_ONCE.add(key)
+                    return None
+                if len(_MEMOS) >= 4096:
+                    _forget_all_locked()
+                drafts = _MEMOS[key] = {}
         return cls(drafts, index)
 
     def key(self, result: Any) -> Key | None:
@@ -129,11 +139,12 @@ class RunMemo:
         global _held
         raw, rule = key
         cost = len(raw) + _ENTRY_COST
-        if _held + cost > _MAX_BYTES:
-            _forget_all()
-        # a copy of the exact size: orjson's output keeps a buffer of 4 KB or more
-        self.drafts[(bytes(memoryview(raw)), rule)] = outcome
-        _held += cost
+        compact = bytes(memoryview(raw))  # an exact-size copy: orjson's output keeps a 4 KB buffer
+        with _LOCK:
+            if _held + cost > _MAX_BYTES:
+                _forget_all_locked()
+            self.drafts[(compact, rule)] = outcome
+            _held += cost
 
 
 def _located_by_index(result: Any) -> bool:
